@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: MIT
+# `make` builds ./leaktrace; `make demo` traces the bundled leaky demo;
+# `make test` runs every suite; `make bench` prints overhead ratios.
+# Quiet by default, `make V=1` shows commands.
+
+OUTPUT := .output
+CLANG ?= clang
+CC ?= gcc
+BPFTOOL ?= bpftool
+ARCH := x86
+VMLINUX := vmlinux/$(ARCH)/vmlinux.h
+
+PKGS := libbpf libelf libdw zlib capstone
+CFLAGS ?= -g -O2
+CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+	  -std=gnu11 -D_GNU_SOURCE -I$(OUTPUT) -Ibpf -Iuser
+LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -ldw -lz -lcapstone)
+BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -I$(dir $(VMLINUX)) -Ibpf \
+	      -mcpu=v3
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
+SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
+LIB_OBJS := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_OBJS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%.o,$(UNIT_SRCS))
+
+ifeq ($(V),1)
+	Q =
+	msg =
+else
+	Q = @
+	msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.PHONY: all clean deps demo test bench testprogs fuzz
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: leaktrace
+
+deps:
+	$(Q)scripts/install-deps.sh
+
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/unit:
+	$(Q)mkdir -p $@
+
+# clang -> bpftool gen object (links, strips DWARF sections it does not need)
+# -> skeleton embedded in the binary.
+$(OUTPUT)/%.tmp.bpf.o: bpf/%.bpf.c $(VMLINUX) | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+
+$(OUTPUT)/%.bpf.o: $(OUTPUT)/%.tmp.bpf.o
+	$(call msg,GEN-OBJ,$@)
+	$(Q)$(BPFTOOL) gen object $@ $<
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(OUTPUT)/user/%.o: user/%.c $(SKELS) | $(OUTPUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+leaktrace: $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/unit/%.o: tests/unit/%.c | $(OUTPUT)/unit
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+tests/unit/unit_tests: $(UNIT_OBJS) $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+fuzz:
+	$(Q)$(MAKE) --no-print-directory -C tests/fuzz
+
+testprogs:
+	$(Q)$(MAKE) --no-print-directory -C tests/integration/progs
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory leaktrace
+	$(Q)$(MAKE) --no-print-directory -C tests/demo
+	sudo=; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	$$sudo ./leaktrace -d 6 -i 2 -- tests/demo/leaky
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory leaktrace tests/unit/unit_tests fuzz testprogs
+	$(Q)tests/run.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory leaktrace
+	$(Q)bench/run.sh
+
+clean:
+	$(call msg,CLEAN)
+	$(Q)rm -rf $(OUTPUT) leaktrace tests/unit/unit_tests
+	$(Q)-$(MAKE) --no-print-directory -C tests/fuzz clean
+	$(Q)-$(MAKE) --no-print-directory -C tests/integration/progs clean
+	$(Q)-$(MAKE) --no-print-directory -C tests/demo clean
+
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/unit/*.d)

@@ -1,0 +1,420 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Exact leak tracing of one process: every allocation is recorded at the
+ * allocator's return, every free removes it, and a per-stack aggregate is
+ * kept up to date on both, so a report reads O(stacks) entries.
+ *
+ * Entry probes only stash arguments per thread (lt_inflight); the return
+ * probe records the result. The user stack is taken at the return, where the
+ * instruction pointer is the exact return address into the allocator's
+ * caller, so the caller is named even when it keeps no frame pointer.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "leaktrace.h"
+
+#define MAP_FIXED 0x10
+#define MAP_ANONYMOUS 0x20
+#define PROT_EXEC 0x4
+#define MAX_ERRNO 4095
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+const volatile __u32 target_tgid;
+const volatile __u64 t0_ns;	/* CLOCK_MONOTONIC at start; buckets count from here */
+
+/* Written by the loader while running (mmapped .data): it widens buckets as
+ * the run gets longer, so each stack keeps at most ~100 of them. */
+volatile __u32 bucket_ms = 1000;
+/* Bumped on every executable file mapping: the loader re-reads maps (dlopen). */
+__u64 exec_maps_gen;
+
+struct lt_inflight {
+	__u64 size;
+	__u64 old_ptr;	/* realloc: block being resized */
+	__u64 memptr;	/* posix_memalign: where the result is stored */
+	__u64 sp;	/* user %rsp at entry: tells nesting from a stale entry */
+	__u32 kind;
+	__u32 depth;	/* allocator calls in progress on this thread (nesting) */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 524288);	/* --max-allocs */
+	__type(key, __u64);
+	__type(value, struct lt_alloc);
+} lt_allocs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);	/* --max-agg */
+	__type(key, struct lt_agg_key);
+	__type(value, struct lt_agg_val);
+} lt_agg SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);	/* --max-stacks */
+	__type(key, __u64);
+	__type(value, struct lt_stack);
+} lt_stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct lt_inflight);
+} lt_inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LT_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} lt_counters SEC(".maps");
+
+/* Scratch for the stack being captured (too large for the BPF stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lt_stack);
+} lt_scratch SEC(".maps");
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *c = bpf_map_lookup_elem(&lt_counters, &idx);
+
+	if (c)
+		(*c)++;
+}
+
+static __always_inline bool is_target(void)
+{
+	return (bpf_get_current_pid_tgid() >> 32) == target_tgid;
+}
+
+/* Capture the user stack and store it once; returns its key, 0 on failure. */
+static __always_inline __u64 store_stack(void *ctx)
+{
+	__u32 zero = 0;
+	struct lt_stack *st = bpf_map_lookup_elem(&lt_scratch, &zero);
+	__u64 h = 0xcbf29ce484222325ULL;
+	long n;
+
+	if (!st)
+		return 0;
+	n = bpf_get_stack(ctx, st->ips, sizeof(st->ips), BPF_F_USER_STACK);
+	if (n <= 0)
+		goto fail;
+	n /= sizeof(__u64);
+	st->depth = n;
+	for (int i = 0; i < LT_MAX_STACK_DEPTH; i++) {
+		if (i >= n)
+			break;
+		h = (h ^ st->ips[i]) * 0x100000001b3ULL;
+		h ^= h >> 29;
+	}
+	h |= 1; /* 0 means "no stack" */
+	if (bpf_map_lookup_elem(&lt_stacks, &h))
+		return h;
+	/* Unused tail frames would make equal stacks differ in the map value
+	 * only, not in the key; zero them so dumps are deterministic. */
+	for (int i = 0; i < LT_MAX_STACK_DEPTH; i++)
+		if (i >= n)
+			st->ips[i] = 0;
+	if (bpf_map_update_elem(&lt_stacks, &h, st, BPF_NOEXIST) && !bpf_map_lookup_elem(&lt_stacks, &h))
+		goto fail;
+	return h;
+fail:
+	count(LT_CNT_DROP_STACK);
+	return 0;
+}
+
+static __always_inline void agg_sub(const struct lt_alloc *a)
+{
+	struct lt_agg_val *v = bpf_map_lookup_elem(&lt_agg, &a->key);
+
+	if (!v)
+		return;
+	__sync_fetch_and_add(&v->bytes, -(__s64)a->size);
+	__sync_fetch_and_add(&v->allocs, -1);
+}
+
+/* Forget the block at ptr; only the thread whose delete succeeds updates
+ * the aggregate, so a racing double free cannot subtract twice. */
+static __always_inline void record_free(__u64 ptr)
+{
+	struct lt_alloc *p = bpf_map_lookup_elem(&lt_allocs, &ptr);
+	struct lt_alloc a;
+
+	if (!p)
+		return;
+	a = *p;
+	if (bpf_map_delete_elem(&lt_allocs, &ptr))
+		return;
+	agg_sub(&a);
+	count(LT_CNT_FREES);
+}
+
+static __always_inline void record_alloc(void *ctx, __u64 addr, __u64 size, __u32 kind,
+					 __u64 caller)
+{
+	struct lt_alloc a = {};
+	struct lt_agg_val zero = {}, *v;
+	__u32 width = bucket_ms ?: 1000;
+	__u64 ms = (bpf_ktime_get_ns() - t0_ns) / 1000000;
+
+	/* The allocator handing out an address we still hold proves that the
+	 * earlier block there was freed on a path we did not see. */
+	record_free(addr);
+
+	a.size = size;
+	a.key.stack_id = store_stack(ctx);
+	a.key.caller = caller;
+	a.key.bucket_ms = ms / width * width;
+	a.key.kind = kind;
+
+	v = bpf_map_lookup_elem(&lt_agg, &a.key);
+	if (!v) {
+		bpf_map_update_elem(&lt_agg, &a.key, &zero, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&lt_agg, &a.key);
+		if (!v) {
+			count(LT_CNT_DROP_AGG_FULL);
+			return;
+		}
+	}
+	if (bpf_map_update_elem(&lt_allocs, &addr, &a, BPF_ANY)) {
+		count(LT_CNT_DROP_ALLOCS_FULL);
+		return;
+	}
+	__sync_fetch_and_add(&v->bytes, size);
+	__sync_fetch_and_add(&v->allocs, 1);
+	__sync_fetch_and_add(&v->total_allocs, 1);
+	count(LT_CNT_ALLOCS);
+}
+
+/*
+ * Allocator entry. Allocators call each other (realloc(NULL, n) calls malloc,
+ * large requests call mmap): only the outermost call is recorded. A nested
+ * call runs deeper in the stack (lower %rsp); an entry at or above the
+ * recorded %rsp is a new call after a lost return, so it replaces the entry.
+ */
+static __always_inline int enter(struct pt_regs *ctx, __u32 kind, __u64 size, __u64 old_ptr,
+				 __u64 memptr)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 sp = PT_REGS_SP(ctx);
+	struct lt_inflight *f, n = {};
+
+	if (!is_target())
+		return 0;
+	f = bpf_map_lookup_elem(&lt_inflight, &tid);
+	if (f) {
+		/* reallocarray tail-jumps to realloc with the same %rsp. */
+		if (f->depth == 0 && f->kind == LT_REALLOCARRAY && kind == LT_REALLOC &&
+		    f->sp == sp) {
+			f->depth = 1;
+			return 0;
+		}
+		if (f->depth > 0 && sp < f->sp) {
+			f->depth++;
+			return 0;
+		}
+	}
+	n.size = size;
+	n.old_ptr = old_ptr;
+	n.memptr = memptr;
+	n.sp = sp;
+	n.kind = kind;
+	n.depth = kind == LT_REALLOCARRAY ? 0 : 1; /* armed for the realloc it jumps to */
+	if (bpf_map_update_elem(&lt_inflight, &tid, &n, BPF_ANY))
+		count(LT_CNT_DROP_INFLIGHT);
+	return 0;
+}
+
+/* Entry programs: the attach cookie carries the enum lt_kind for the
+ * allocators that share an argument layout. */
+SEC("uprobe")
+int BPF_KPROBE(lt_size_rdi, __u64 size)
+{
+	__u32 kind = bpf_get_attach_cookie(ctx);
+
+	if (kind == LT_PVALLOC) /* rounds up to whole pages, at least one */
+		size = size ? (size + 4095) & ~4095ULL : 4096;
+	return enter(ctx, kind, size, 0, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(lt_size_rsi, __u64 align, __u64 size)
+{
+	return enter(ctx, bpf_get_attach_cookie(ctx), size, 0, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(lt_calloc, __u64 nmemb, __u64 size)
+{
+	return enter(ctx, LT_CALLOC, nmemb * size, 0, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(lt_realloc, __u64 ptr, __u64 size)
+{
+	return enter(ctx, LT_REALLOC, size, ptr, 0);
+}
+
+/* Placed after the multiply: %rsi already holds nmemb * size. */
+SEC("uprobe")
+int BPF_KPROBE(lt_reallocarr, __u64 ptr, __u64 bytes)
+{
+	return enter(ctx, LT_REALLOCARRAY, bytes, ptr, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(lt_posix_memal, __u64 memptr, __u64 align, __u64 size)
+{
+	return enter(ctx, LT_POSIX_MEMALIGN, size, 0, memptr);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(lt_ret, __u64 ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct lt_inflight *f, in;
+	__u64 addr = ret;
+
+	if (!is_target())
+		return 0;
+	f = bpf_map_lookup_elem(&lt_inflight, &tid);
+	if (!f || f->depth == 0)
+		return 0;
+	if (f->depth > 1) {
+		f->depth--;
+		return 0;
+	}
+	in = *f;
+	bpf_map_delete_elem(&lt_inflight, &tid);
+
+	if (in.kind == LT_POSIX_MEMALIGN) {
+		addr = 0;
+		if (ret == 0)
+			bpf_probe_read_user(&addr, sizeof(addr), (void *)in.memptr);
+	}
+	if (in.kind == LT_REALLOC || in.kind == LT_REALLOCARRAY) {
+		/* realloc(p, 0) frees p and may return NULL; a failed resize
+		 * leaves p allocated. */
+		if (in.old_ptr && (addr || in.size == 0))
+			record_free(in.old_ptr);
+	}
+	if (!addr) {
+		if (in.size)
+			count(LT_CNT_FAILED_ALLOCS);
+		return 0;
+	}
+	record_alloc(ctx, addr, in.size, in.kind, PT_REGS_IP(ctx));
+	return 0;
+}
+
+/* free() is probed after its first instruction (`test`, single-stepped) on
+ * the `je` that the kernel emulates; %rdi is still the pointer there. */
+SEC("uprobe")
+int BPF_KPROBE(lt_free, __u64 ptr)
+{
+	if (!ptr || !is_target())
+		return 0;
+	record_free(ptr);
+	return 0;
+}
+
+/* Anonymous mmap/munmap through syscall tracepoints: the libc wrappers
+ * cannot be probed on an emulated instruction before the syscall. */
+SEC("tracepoint/syscalls/sys_enter_mmap")
+int lt_mmap_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 len = ctx->args[1], prot = ctx->args[2], flags = ctx->args[3];
+	long fd = (long)ctx->args[4];
+	struct lt_inflight *f, n = {};
+
+	if (!is_target())
+		return 0;
+	if (fd >= 0 && (prot & PROT_EXEC)) {
+		__sync_fetch_and_add(&exec_maps_gen, 1);
+		return 0;
+	}
+	/* File mappings are not heap; MAP_FIXED anonymous maps replace part of
+	 * an existing mapping (ld.so's .bss), they do not add memory. */
+	if (!(flags & MAP_ANONYMOUS) || (flags & MAP_FIXED))
+		return 0;
+	f = bpf_map_lookup_elem(&lt_inflight, &tid);
+	if (f && f->depth > 0)
+		return 0; /* malloc's own mmap: the malloc is the allocation */
+	n.size = len;
+	n.kind = LT_MMAP;
+	n.depth = 1;
+	if (bpf_map_update_elem(&lt_inflight, &tid, &n, BPF_ANY))
+		count(LT_CNT_DROP_INFLIGHT);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_mmap")
+int lt_mmap_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct lt_inflight *f;
+	struct pt_regs *regs;
+	__u64 ret = ctx->ret, caller = 0, size;
+
+	if (!is_target())
+		return 0;
+	f = bpf_map_lookup_elem(&lt_inflight, &tid);
+	if (!f || f->kind != LT_MMAP || f->depth != 1)
+		return 0;
+	size = f->size;
+	bpf_map_delete_elem(&lt_inflight, &tid);
+	if (ret >= (__u64)-MAX_ERRNO) {
+		count(LT_CNT_FAILED_ALLOCS);
+		return 0;
+	}
+	/* The libc wrapper keeps no frame: [%rsp] is the return address into
+	 * the function that called mmap(). */
+	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	if (regs)
+		bpf_probe_read_user(&caller, sizeof(caller), (void *)BPF_CORE_READ(regs, sp));
+	record_alloc(ctx, ret, size, LT_MMAP, caller);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_munmap")
+int lt_munmap(struct trace_event_raw_sys_enter *ctx)
+{
+	__u64 addr = ctx->args[0], len = ctx->args[1];
+	struct lt_alloc *p, a;
+
+	if (!is_target())
+		return 0;
+	p = bpf_map_lookup_elem(&lt_allocs, &addr);
+	if (!p || p->key.kind != LT_MMAP)
+		return 0;
+	a = *p;
+	if (len >= a.size) {
+		record_free(addr);
+		return 0;
+	}
+	/* Unmapping the head of a mapping: the rest stays outstanding. */
+	if (bpf_map_delete_elem(&lt_allocs, &addr))
+		return 0;
+	{
+		struct lt_agg_val *v = bpf_map_lookup_elem(&lt_agg, &a.key);
+		__u64 rest = addr + len;
+
+		if (v)
+			__sync_fetch_and_add(&v->bytes, -(__s64)len);
+		a.size -= len;
+		if (bpf_map_update_elem(&lt_allocs, &rest, &a, BPF_ANY))
+			count(LT_CNT_DROP_ALLOCS_FULL);
+	}
+	return 0;
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Types shared by the BPF programs and the loader: fixed-width fields only. */
+#ifndef __LEAKTRACE_H
+#define __LEAKTRACE_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define LT_MAX_STACK_DEPTH 127
+
+/* Which allocator served an allocation; indexes lt_kind_names[] in user/. */
+enum lt_kind {
+	LT_MALLOC = 0,
+	LT_CALLOC,
+	LT_REALLOC,
+	LT_REALLOCARRAY,
+	LT_POSIX_MEMALIGN,
+	LT_ALIGNED_ALLOC,
+	LT_MEMALIGN,
+	LT_VALLOC,
+	LT_PVALLOC,
+	LT_MMAP,
+	LT_KIND_MAX,
+};
+
+/* Per-CPU counters (lt_counters map); every report prints the drop ones. */
+enum lt_counter {
+	LT_CNT_ALLOCS = 0,	/* allocations recorded */
+	LT_CNT_FREES,		/* frees that matched a recorded allocation */
+	LT_CNT_DROP_ALLOCS_FULL, /* allocation not recorded: lt_allocs map full */
+	LT_CNT_DROP_AGG_FULL,	/* allocation not aggregated: lt_agg map full */
+	LT_CNT_DROP_STACK,	/* stack not stored (map full or collision): kept as caller only */
+	LT_CNT_DROP_INFLIGHT,	/* entry not paired with its return: lt_inflight map full */
+	LT_CNT_FAILED_ALLOCS,	/* allocator returned NULL / error: nothing to track */
+	LT_CNT_MAX,
+};
+
+/*
+ * Aggregation key. Allocations are grouped by stack and by birth bucket:
+ * a bucket is [bucket_ms, bucket_ms + width) since tracing started, so the
+ * loader derives oldest age and --min-age filtering from the aggregate alone
+ * (O(stacks x buckets), never O(allocations)). Bucket width is set by the
+ * loader and only grows, so buckets nest.
+ */
+struct lt_agg_key {
+	__u64 stack_id;		/* lt_stacks key (hash of the frames); 0: not stored */
+	__u64 caller;		/* return address into the allocator's direct caller */
+	__u32 bucket_ms;	/* bucket start, ms since tracing started */
+	__u16 kind;		/* enum lt_kind */
+	__u16 pad;
+};
+
+/*
+ * A user stack, leaf first. Stacks are deduplicated by a 64-bit hash of their
+ * frames rather than with BPF_MAP_TYPE_STACK_TRACE, whose bucket collisions
+ * (n^2/2m: ~3 for 300 stacks in 16K buckets) would silently cost stacks.
+ */
+struct lt_stack {
+	__u32 depth;
+	__u32 pad;
+	__u64 ips[LT_MAX_STACK_DEPTH];
+};
+
+struct lt_agg_val {
+	__s64 bytes;		/* outstanding bytes */
+	__s64 allocs;		/* outstanding allocations */
+	__u64 total_allocs;	/* allocations ever made here (for churn) */
+};
+
+/* One outstanding allocation, keyed by its address. */
+struct lt_alloc {
+	__u64 size;
+	struct lt_agg_key key;
+};
+
+#endif /* __LEAKTRACE_H */

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Install what building, running, testing and benchmarking leaktrace need.
+# Idempotent: does nothing (and needs no network) when everything is present.
+set -euo pipefail
+pkgs=(
+	make clang llvm gcc pkg-config        # build: clang for BPF, gcc/clang for userspace
+	libbpf-dev bpftool                    # libbpf 1.1 + skeleton generator
+	libelf-dev libdw-dev zlib1g-dev       # ELF symbols, DWARF lines
+	libcapstone-dev                       # probe placement (instruction decoding)
+	libclang-rt-14-dev                    # libFuzzer + ASan for the fuzz targets
+	python3                               # integration test runner
+	bpftrace                              # benchmark baseline (bench/)
+)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages: ${missing[*]}; run as root (sudo $0)" >&2
+	exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

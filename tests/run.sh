@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Runs every suite; each prints "PASS name", "FAIL name[: why]" or
+# "SKIP name: why" lines. Ends with the plain "N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+run() { # name, command...
+	local name=$1 rc
+	shift
+	echo "== $name"
+	"$@" 2>&1 | tee -a "$log"
+	rc=${PIPESTATUS[0]}
+	if [ "$rc" -ne 0 ] && ! grep -q "^FAIL" "$log"; then
+		echo "FAIL $name: exited $rc" | tee -a "$log"
+	fi
+}
+
+run unit tests/unit/unit_tests
+run fuzz tests/fuzz/run.sh "${LT_FUZZ_SECONDS:-20}"
+if [ "$(id -u)" -eq 0 ]; then
+	run integration python3 tests/integration/run.py
+else
+	echo "SKIP integration: needs root" | tee -a "$log"
+fi
+
+p=$(grep -c '^PASS' "$log")
+f=$(grep -c '^FAIL' "$log")
+s=$(grep -c '^SKIP' "$log")
+echo
+grep '^FAIL' "$log" || true
+echo "$p passed, $f failed, $s skipped"
+[ "$f" -eq 0 ]

@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "leaktrace.skel.h"
+#include "aggregate.h"
+#include "log.h"
+
+const char *const lt_kind_names[LT_KIND_MAX] = {
+	[LT_MALLOC] = "malloc",
+	[LT_CALLOC] = "calloc",
+	[LT_REALLOC] = "realloc",
+	[LT_REALLOCARRAY] = "reallocarray",
+	[LT_POSIX_MEMALIGN] = "posix_memalign",
+	[LT_ALIGNED_ALLOC] = "aligned_alloc",
+	[LT_MEMALIGN] = "memalign",
+	[LT_VALLOC] = "valloc",
+	[LT_PVALLOC] = "pvalloc",
+	[LT_MMAP] = "mmap",
+};
+
+const char *const lt_counter_names[LT_CNT_MAX] = {
+	[LT_CNT_ALLOCS] = "allocs",
+	[LT_CNT_FREES] = "frees",
+	[LT_CNT_DROP_ALLOCS_FULL] = "allocs_map_full",
+	[LT_CNT_DROP_AGG_FULL] = "agg_map_full",
+	[LT_CNT_DROP_STACK] = "stack_lost",
+	[LT_CNT_DROP_INFLIGHT] = "inflight_map_full",
+	[LT_CNT_FAILED_ALLOCS] = "failed_allocs",
+};
+
+struct site_slot {
+	struct lt_site s;
+	uint64_t retired;	/* total_allocs of aggregate entries already deleted */
+	bool used;
+};
+
+struct site_table {
+	struct site_slot *v;
+	size_t cap, n;		/* cap is a power of two */
+};
+
+/* Stacks never change once stored: cache them by key. */
+struct stack_slot {
+	uint64_t id;
+	struct lt_stack st;
+};
+
+struct aggregate {
+	struct site_table cur, old;
+	struct lt_site **sorted;
+	size_t nsorted;
+	struct lt_totals totals;
+	struct stack_slot *stacks;
+	size_t stacks_cap, stacks_n;
+	struct lt_agg_key *keys;	/* batch buffers */
+	struct lt_agg_val *vals;
+	size_t batch_cap;
+	struct lt_agg_key *gc;		/* empty, old entries to delete */
+	size_t ngc, gc_cap;
+};
+
+static uint64_t mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+static uint64_t site_hash(uint64_t stack_id, uint64_t caller, uint16_t kind)
+{
+	return mix(stack_id ^ mix(caller ^ ((uint64_t)kind << 56)));
+}
+
+static int table_grow(struct site_table *t)
+{
+	size_t ncap = t->cap ? t->cap * 2 : 256;
+	struct site_slot *nv = calloc(ncap, sizeof(*nv));
+
+	if (!nv)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->cap; i++) {
+		struct site_slot *o = &t->v[i];
+		size_t j;
+
+		if (!o->used)
+			continue;
+		j = site_hash(o->s.stack_id, o->s.caller, o->s.kind) & (ncap - 1);
+		while (nv[j].used)
+			j = (j + 1) & (ncap - 1);
+		nv[j] = *o;
+	}
+	free(t->v);
+	t->v = nv;
+	t->cap = ncap;
+	return 0;
+}
+
+/* Find the slot for a site; with create, insert it. NULL if absent/ENOMEM. */
+static struct site_slot *table_get(struct site_table *t, uint64_t stack_id, uint64_t caller,
+				   uint16_t kind, bool create)
+{
+	size_t j;
+
+	if (create && (t->n + 1) * 2 > t->cap && table_grow(t))
+		return NULL;
+	if (!t->cap)
+		return NULL;
+	j = site_hash(stack_id, caller, kind) & (t->cap - 1);
+	for (;; j = (j + 1) & (t->cap - 1)) {
+		struct site_slot *sl = &t->v[j];
+
+		if (!sl->used)
+			break;
+		if (sl->s.stack_id == stack_id && sl->s.caller == caller && sl->s.kind == kind)
+			return sl;
+	}
+	if (!create)
+		return NULL;
+	memset(&t->v[j], 0, sizeof(t->v[j]));
+	t->v[j].used = true;
+	t->v[j].s.stack_id = stack_id;
+	t->v[j].s.caller = caller;
+	t->v[j].s.kind = kind;
+	t->v[j].s.oldest_ms = UINT64_MAX;
+	t->n++;
+	return &t->v[j];
+}
+
+static void table_clear(struct site_table *t)
+{
+	if (t->v)
+		memset(t->v, 0, t->cap * sizeof(*t->v));
+	t->n = 0;
+}
+
+int aggregate_new(struct aggregate **out)
+{
+	struct aggregate *a = calloc(1, sizeof(*a));
+
+	if (!a)
+		return -ENOMEM;
+	*out = a;
+	return 0;
+}
+
+void aggregate_free(struct aggregate *a)
+{
+	if (!a)
+		return;
+	free(a->cur.v);
+	free(a->old.v);
+	free(a->sorted);
+	free(a->stacks);
+	free(a->keys);
+	free(a->vals);
+	free(a->gc);
+	free(a);
+}
+
+/* Add one kernel aggregate entry to its site. */
+static int add_entry(struct aggregate *a, const struct lt_agg_key *k, const struct lt_agg_val *v,
+		     uint64_t now_ms, uint64_t min_age_ms, uint32_t width)
+{
+	struct site_slot *sl;
+
+	a->totals.bytes += v->bytes;
+	a->totals.allocs += v->allocs;
+	/* An empty bucket well before the current one gets no more
+	 * allocations (it is not the bucket any new one lands in, even after
+	 * the width doubles), nor frees: delete it to bound the map. */
+	if (v->allocs == 0 && v->bytes == 0 && (uint64_t)k->bucket_ms + 2ULL * width < now_ms) {
+		if (a->ngc == a->gc_cap) {
+			size_t ncap = a->gc_cap ? a->gc_cap * 2 : 256;
+			struct lt_agg_key *ng = realloc(a->gc, ncap * sizeof(*ng));
+
+			if (!ng)
+				return -ENOMEM;
+			a->gc = ng;
+			a->gc_cap = ncap;
+		}
+		a->gc[a->ngc++] = *k;
+	}
+	sl = table_get(&a->cur, k->stack_id, k->caller, k->kind, true);
+	if (!sl)
+		return -ENOMEM;
+	sl->s.total_allocs += v->total_allocs;
+	if (v->allocs <= 0)
+		return 0;
+	/* Buckets are at most `width` wide: this one holds only allocations
+	 * born before bucket_ms + width. */
+	if ((uint64_t)k->bucket_ms + width + min_age_ms > now_ms && min_age_ms)
+		return 0;
+	sl->s.bytes += v->bytes;
+	sl->s.allocs += v->allocs;
+	if (k->bucket_ms < sl->s.oldest_ms)
+		sl->s.oldest_ms = k->bucket_ms;
+	return 0;
+}
+
+static int read_entries(struct aggregate *a, int fd, uint32_t max_entries, uint64_t now_ms,
+			uint64_t min_age_ms, uint32_t width)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct lt_agg_key key, next;
+	struct lt_agg_val val;
+	uint64_t in_batch = 0, out_batch = 0;
+	bool first = true;
+	int err = 0;
+
+	if (a->batch_cap < max_entries) {
+		free(a->keys);
+		free(a->vals);
+		a->keys = calloc(max_entries, sizeof(*a->keys));
+		a->vals = calloc(max_entries, sizeof(*a->vals));
+		if (!a->keys || !a->vals) {
+			a->batch_cap = 0;
+			return -ENOMEM;
+		}
+		a->batch_cap = max_entries;
+	}
+	/* One batch syscall per up to max_entries entries. A hash map's batch
+	 * token is an 8-byte bucket index. */
+	for (;;) {
+		__u32 count = max_entries;
+
+		err = bpf_map_lookup_batch(fd, first ? NULL : &in_batch, &out_batch, a->keys,
+					   a->vals, &count, &opts);
+		if (err && errno != ENOENT) {
+			if (first && (errno == EINVAL || errno == EOPNOTSUPP))
+				goto slow;
+			return -errno;
+		}
+		for (__u32 i = 0; i < count; i++) {
+			int e = add_entry(a, &a->keys[i], &a->vals[i], now_ms, min_age_ms, width);
+
+			if (e)
+				return e;
+		}
+		if (err) /* ENOENT: no more entries */
+			return 0;
+		in_batch = out_batch;
+		first = false;
+	}
+slow:
+	for (err = bpf_map_get_next_key(fd, NULL, &next); !err;
+	     err = bpf_map_get_next_key(fd, &key, &next)) {
+		key = next;
+		if (bpf_map_lookup_elem(fd, &key, &val))
+			continue; /* deleted meanwhile */
+		err = add_entry(a, &key, &val, now_ms, min_age_ms, width);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int cmp_sites(const void *pa, const void *pb)
+{
+	const struct lt_site *x = *(struct lt_site *const *)pa, *y = *(struct lt_site *const *)pb;
+
+	if (x->bytes != y->bytes)
+		return x->bytes > y->bytes ? -1 : 1;
+	if (x->allocs != y->allocs)
+		return x->allocs > y->allocs ? -1 : 1;
+	/* deterministic order for equal sites */
+	if (x->caller != y->caller)
+		return x->caller < y->caller ? -1 : 1;
+	return x->stack_id < y->stack_id ? -1 : x->stack_id > y->stack_id;
+}
+
+static void read_counters(struct aggregate *a, int fd)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 *vals;
+
+	memset(a->totals.counters, 0, sizeof(a->totals.counters));
+	a->totals.dropped = 0;
+	if (ncpu <= 0)
+		return;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return;
+	for (__u32 i = 0; i < LT_CNT_MAX; i++) {
+		if (bpf_map_lookup_elem(fd, &i, vals))
+			continue;
+		for (int c = 0; c < ncpu; c++)
+			a->totals.counters[i] += vals[c];
+	}
+	free(vals);
+	a->totals.dropped = a->totals.counters[LT_CNT_DROP_ALLOCS_FULL] +
+			    a->totals.counters[LT_CNT_DROP_AGG_FULL] +
+			    a->totals.counters[LT_CNT_DROP_STACK] +
+			    a->totals.counters[LT_CNT_DROP_INFLIGHT];
+}
+
+int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t now_ms,
+		      uint64_t min_age_ms, uint32_t width)
+{
+	struct bpf_map *map = skel->maps.lt_agg;
+	struct site_table tmp;
+	size_t k = 0;
+	int err, fd = bpf_map__fd(map);
+
+	/* cur becomes old; the new snapshot is built in a cleared table. */
+	tmp = a->old;
+	a->old = a->cur;
+	a->cur = tmp;
+	table_clear(&a->cur);
+	a->totals.bytes = a->totals.allocs = 0;
+	a->ngc = 0;
+
+	err = read_entries(a, fd, bpf_map__max_entries(map), now_ms, min_age_ms, width);
+	if (err)
+		return err;
+	for (size_t i = 0; i < a->ngc; i++) {
+		struct lt_agg_val v;
+		struct site_slot *sl;
+
+		if (bpf_map_lookup_and_delete_elem(fd, &a->gc[i], &v) &&
+		    (bpf_map_lookup_elem(fd, &a->gc[i], &v) || bpf_map_delete_elem(fd, &a->gc[i])))
+			continue;
+		sl = table_get(&a->cur, a->gc[i].stack_id, a->gc[i].caller, a->gc[i].kind, false);
+		if (sl)
+			sl->retired += v.total_allocs;
+	}
+	read_counters(a, bpf_map__fd(skel->maps.lt_counters));
+
+	free(a->sorted);
+	a->sorted = calloc(a->cur.n ? a->cur.n : 1, sizeof(*a->sorted));
+	if (!a->sorted)
+		return -ENOMEM;
+	for (size_t i = 0; i < a->cur.cap; i++) {
+		struct site_slot *sl = &a->cur.v[i], *o;
+
+		if (!sl->used)
+			continue;
+		o = table_get(&a->old, sl->s.stack_id, sl->s.caller, sl->s.kind, false);
+		if (o) {
+			sl->s.prev_bytes = o->s.prev_bytes;
+			sl->retired += o->retired;
+		}
+		sl->s.total_allocs += sl->retired;
+		if (sl->s.bytes > 0)
+			a->sorted[k++] = &sl->s;
+	}
+	a->nsorted = k;
+	qsort(a->sorted, k, sizeof(*a->sorted), cmp_sites);
+	return 0;
+}
+
+struct lt_site **aggregate_sites(struct aggregate *a, size_t *n)
+{
+	*n = a->nsorted;
+	return a->sorted;
+}
+
+const struct lt_totals *aggregate_totals(const struct aggregate *a)
+{
+	return &a->totals;
+}
+
+void aggregate_mark_reported(struct aggregate *a)
+{
+	for (size_t i = 0; i < a->cur.cap; i++)
+		if (a->cur.v[i].used)
+			a->cur.v[i].s.prev_bytes = a->cur.v[i].s.bytes;
+}
+
+static const struct lt_stack *get_stack(struct aggregate *a, struct leaktrace_bpf *skel,
+					uint64_t id)
+{
+	size_t j;
+
+	if (!id)
+		return NULL;
+	if ((a->stacks_n + 1) * 2 > a->stacks_cap) {
+		size_t ncap = a->stacks_cap ? a->stacks_cap * 2 : 64;
+		struct stack_slot *nv = calloc(ncap, sizeof(*nv));
+
+		if (!nv)
+			return NULL;
+		for (size_t i = 0; i < a->stacks_cap; i++) {
+			if (!a->stacks[i].id)
+				continue;
+			j = mix(a->stacks[i].id) & (ncap - 1);
+			while (nv[j].id)
+				j = (j + 1) & (ncap - 1);
+			nv[j] = a->stacks[i];
+		}
+		free(a->stacks);
+		a->stacks = nv;
+		a->stacks_cap = ncap;
+	}
+	j = mix(id) & (a->stacks_cap - 1);
+	for (; a->stacks[j].id; j = (j + 1) & (a->stacks_cap - 1))
+		if (a->stacks[j].id == id)
+			return &a->stacks[j].st;
+	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.lt_stacks), &id, &a->stacks[j].st))
+		return NULL;
+	if (a->stacks[j].st.depth > LT_MAX_STACK_DEPTH)
+		a->stacks[j].st.depth = LT_MAX_STACK_DEPTH;
+	a->stacks[j].id = id;
+	a->stacks_n++;
+	return &a->stacks[j].st;
+}
+
+int aggregate_frames(struct aggregate *a, struct leaktrace_bpf *skel, const struct lt_site *s,
+		     uint64_t *ips, int max)
+{
+	const struct lt_stack *st = get_stack(a, skel, s->stack_id);
+	int n = 0, i = 0;
+
+	if (max <= 0)
+		return 0;
+	/* Stacks taken at a uretprobe start at the caller itself. For mmap the
+	 * stack starts inside the libc wrapper, which keeps no frame: its
+	 * caller (read at %rsp) replaces that first frame. */
+	if (s->caller)
+		ips[n++] = s->caller;
+	if (st && st->depth) {
+		i = 1;
+		if (!s->caller)
+			ips[n++] = st->ips[0];
+		else if (st->ips[0] != s->caller && st->depth > 1 && st->ips[1] == s->caller)
+			i = 2;
+	}
+	for (; st && i < (int)st->depth && n < max; i++)
+		ips[n++] = st->ips[i];
+	return n;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Reads the in-kernel aggregate (one entry per stack and birth bucket) into
+ * per-site totals, keeping each site's history across reports so growth
+ * since the previous report is known. Costs O(aggregate entries), never
+ * O(outstanding allocations).
+ */
+#ifndef LT_AGGREGATE_H
+#define LT_AGGREGATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "leaktrace.h"
+
+struct leaktrace_bpf;
+
+/* One allocation site: a distinct (stack, direct caller, allocator). */
+struct lt_site {
+	uint64_t stack_id;
+	uint64_t caller;
+	uint16_t kind;
+	int64_t bytes;		/* outstanding, at least --min-age old */
+	int64_t allocs;
+	int64_t prev_bytes;	/* bytes at the previous report */
+	uint64_t total_allocs;	/* allocations ever made here */
+	uint64_t oldest_ms;	/* birth bucket of the oldest outstanding one */
+};
+
+struct lt_totals {
+	int64_t bytes, allocs;	/* all outstanding, whatever their age */
+	uint64_t counters[LT_CNT_MAX];
+	uint64_t dropped;	/* sum of the drop counters */
+};
+
+struct aggregate;
+
+int aggregate_new(struct aggregate **out);
+void aggregate_free(struct aggregate *a);
+/* Read the maps. now_ms: ms since tracing started; entries born after
+ * now_ms - min_age_ms count in totals only. 0 or -errno. */
+int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t now_ms,
+		      uint64_t min_age_ms, uint32_t bucket_width_ms);
+/* Sites with outstanding bytes, sorted by bytes (descending); valid until
+ * the next collect. */
+struct lt_site **aggregate_sites(struct aggregate *a, size_t *n);
+const struct lt_totals *aggregate_totals(const struct aggregate *a);
+/* Remember current bytes as the baseline for the next report's growth. */
+void aggregate_mark_reported(struct aggregate *a);
+/* Frames of a site, leaf first, starting at the allocator's caller.
+ * Returns the count (at least 1 when the caller is known). */
+int aggregate_frames(struct aggregate *a, struct leaktrace_bpf *skel, const struct lt_site *s,
+		     uint64_t *ips, int max);
+
+extern const char *const lt_kind_names[LT_KIND_MAX];
+extern const char *const lt_counter_names[LT_CNT_MAX];
+
+#endif

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "env.h"
+#include "log.h"
+
+#define LT_VERSION "0.1.0"
+
+static const char usage[] =
+	"Usage: leaktrace [OPTIONS] -p PID\n"
+	"       leaktrace [OPTIONS] -- CMD [ARGS...]\n"
+	"Find memory leaks in a running process with eBPF: every allocation that is\n"
+	"still outstanding, grouped by the stack that made it.\n"
+	"\n"
+	"  -p, --pid PID          attach to a running process\n"
+	"  -d, --duration SEC     stop after SEC seconds (default: until Ctrl-C or exit)\n"
+	"  -i, --interval SEC     print a report every SEC seconds (default 5)\n"
+	"  -t, --top N            stacks per report (default 10)\n"
+	"      --min-age SEC      leave out allocations younger than SEC seconds\n"
+	"      --json FILE        write the final report as JSON to FILE ('-': stdout)\n"
+	"      --max-allocs N     outstanding allocations tracked (default 524288)\n"
+	"      --max-stacks N     distinct stacks stored (default 16384)\n"
+	"      --max-agg N        (stack, age bucket) aggregates (default 65536)\n"
+	"      --all-frames       keep frames that are in no known mapping\n"
+	"  -v, --verbose          more detail on stderr (-vv: debug)\n"
+	"  -q, --quiet            errors only on stderr\n"
+	"  -h, --help             this help\n"
+	"  -V, --version          print the version\n"
+	"\n"
+	"Launch mode holds CMD until every probe is attached, so its first allocation\n"
+	"is seen, and exits with CMD's exit status. Needs root (CAP_BPF, CAP_PERFMON).\n";
+
+enum {
+	OPT_MIN_AGE = 256,
+	OPT_JSON,
+	OPT_MAX_ALLOCS,
+	OPT_MAX_STACKS,
+	OPT_MAX_AGG,
+	OPT_ALL_FRAMES,
+};
+
+static const struct option opts[] = {
+	{ "pid", required_argument, NULL, 'p' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "top", required_argument, NULL, 't' },
+	{ "min-age", required_argument, NULL, OPT_MIN_AGE },
+	{ "json", required_argument, NULL, OPT_JSON },
+	{ "max-allocs", required_argument, NULL, OPT_MAX_ALLOCS },
+	{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
+	{ "max-agg", required_argument, NULL, OPT_MAX_AGG },
+	{ "all-frames", no_argument, NULL, OPT_ALL_FRAMES },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{},
+};
+
+static int parse_seconds(const char *opt, const char *s, bool allow_zero, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < 0 || (!allow_zero && v == 0) ||
+	    v > 365.0 * 24 * 3600) {
+		elog("invalid %s '%s': expected a number of seconds%s\n", opt, s,
+		     allow_zero ? "" : " > 0");
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_uint(const char *opt, const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max) {
+		elog("invalid %s '%s': expected an integer in [%ld, %ld]\n", opt, s, min, max);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+int cli_parse(int argc, char **argv, struct lt_env *env)
+{
+	long v;
+	int c, err = 0;
+
+	memset(env, 0, sizeof(*env));
+	env->interval = 5;
+	env->top = 10;
+	env->max_allocs = 524288;
+	env->max_stacks = 16384;
+	env->max_agg = 65536;
+
+	/* '+': stop at the first non-option so CMD's own options stay its own. */
+	while ((c = getopt_long(argc, argv, "+p:d:i:t:vqhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			err = parse_uint("pid", optarg, 1, INT_MAX, &v);
+			env->pid = v;
+			break;
+		case 'd':
+			err = parse_seconds("duration", optarg, false, &env->duration);
+			break;
+		case 'i':
+			err = parse_seconds("interval", optarg, false, &env->interval);
+			break;
+		case 't':
+			err = parse_uint("top", optarg, 1, 100000, &v);
+			env->top = v;
+			break;
+		case OPT_MIN_AGE:
+			err = parse_seconds("min-age", optarg, true, &env->min_age);
+			break;
+		case OPT_JSON:
+			if (!*optarg) {
+				elog("invalid json: empty file name\n");
+				err = -EINVAL;
+			}
+			env->json_path = optarg;
+			break;
+		case OPT_MAX_ALLOCS:
+			err = parse_uint("max-allocs", optarg, 1024, 1 << 26, &v);
+			env->max_allocs = v;
+			break;
+		case OPT_MAX_STACKS:
+			err = parse_uint("max-stacks", optarg, 64, 1 << 22, &v);
+			env->max_stacks = v;
+			break;
+		case OPT_MAX_AGG:
+			err = parse_uint("max-agg", optarg, 1024, 1 << 24, &v);
+			env->max_agg = v;
+			break;
+		case OPT_ALL_FRAMES:
+			env->native_all = true;
+			break;
+		case 'v':
+			lt_verbosity = lt_verbosity < 0 ? 1 : lt_verbosity + 1;
+			break;
+		case 'q':
+			lt_verbosity = -1;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 1;
+		case 'V':
+			printf("leaktrace %s\n", LT_VERSION);
+			return 1;
+		default:
+			fputs("Try 'leaktrace --help'.\n", stderr);
+			return -EINVAL;
+		}
+		if (err)
+			return err;
+	}
+	if (optind < argc)
+		env->cmd = &argv[optind];
+	if (!env->pid == !env->cmd) {
+		elog("%s\nTry 'leaktrace --help'.\n", env->pid ? "give either -p PID or a command, not both"
+							    : "nothing to trace: give -p PID or -- CMD [ARGS...]");
+		return -EINVAL;
+	}
+	return 0;
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ELF symbols and DWARF lines for one file, through libelf/libdw.
+ * Addresses here are ELF virtual addresses (st_value space); callers turn a
+ * process address into a file offset with the mapping (see symbolize.h), and
+ * elfsym_offset_to_vaddr() turns that into a vaddr with the PT_LOAD headers.
+ * Files are untrusted input: all reads are bounded; malformed data means
+ * "no symbol", never a crash.
+ */
+#ifndef LT_ELFSYM_H
+#define LT_ELFSYM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct elfsym;
+
+struct elfsym_sym {
+	const char *name;	/* owned by the elfsym; valid until elfsym_close() */
+	uint64_t addr;		/* symbol start (vaddr) */
+	uint64_t size;
+};
+
+struct elfsym_line {
+	const char *file;	/* owned by the elfsym; basename-or-path as in DWARF */
+	int line;
+};
+
+/* Open path, read .symtab (or .dynsym) and, lazily, DWARF. If the file has
+ * no .symtab or no DWARF, look for a separate debug file by build id
+ * (/usr/lib/debug/.build-id/xx/rest.debug) and .gnu_debuglink (same dir,
+ * .debug/, /usr/lib/debug/<dir>/). 0 or -errno. */
+int elfsym_open(const char *path, struct elfsym **out);
+void elfsym_close(struct elfsym *es);
+/* Root of the separate-debug-file tree ("/usr/lib/debug"; NULL restores
+ * it). Copied. For tests and for a --debug-dir option. */
+void elfsym_set_debug_dir(const char *dir);
+
+/* Hex build id ("" if none). */
+const char *elfsym_build_id(const struct elfsym *es);
+/* True for ET_DYN (PIE, shared library). */
+bool elfsym_is_dyn(const struct elfsym *es);
+
+/* File offset -> vaddr via PT_LOAD. 0, or -ENOENT if in no segment. */
+int elfsym_offset_to_vaddr(const struct elfsym *es, uint64_t off, uint64_t *vaddr);
+/* vaddr -> file offset via PT_LOAD. 0 or -ENOENT. */
+int elfsym_vaddr_to_offset(const struct elfsym *es, uint64_t vaddr, uint64_t *off);
+
+/* Function symbol containing vaddr (sized symbols; for zero-sized ones the
+ * nearest preceding). 0 or -ENOENT. */
+int elfsym_lookup(const struct elfsym *es, uint64_t vaddr, struct elfsym_sym *sym);
+/* Function symbol by exact name (.symtab first, then .dynsym; a versioned
+ * .dynsym name "malloc@@GLIBC_2.2.5" matches "malloc"). 0 or -ENOENT. */
+int elfsym_find(const struct elfsym *es, const char *name, struct elfsym_sym *sym);
+/* file:line for vaddr from DWARF. 0 or -ENOENT (no DWARF / no line). */
+int elfsym_line(struct elfsym *es, uint64_t vaddr, struct elfsym_line *line);
+
+#endif

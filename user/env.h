@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* Command-line settings. */
+#ifndef LT_ENV_H
+#define LT_ENV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct lt_env {
+	int pid;		/* -p; 0 in launch mode */
+	char **cmd;		/* -- CMD ARGS...; NULL in attach mode */
+	double duration;	/* -d seconds; 0: until stopped */
+	double interval;	/* -i seconds between reports */
+	double min_age;		/* --min-age seconds */
+	int top;		/* -t stacks per report */
+	const char *json_path;	/* --json FILE or "-" */
+	uint32_t max_allocs;	/* lt_allocs entries */
+	uint32_t max_stacks;	/* lt_stacks entries */
+	uint32_t max_agg;	/* lt_agg entries */
+	bool native_all;	/* --all-frames: keep frames in no known mapping */
+};
+
+/* Parse argv into env. 0, or -EINVAL after printing why (exit 1), or
+ * 1 when --help/--version was printed (exit 0). */
+int cli_parse(int argc, char **argv, struct lt_env *env);
+
+#endif

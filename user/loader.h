@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/* BPF skeleton life cycle: open, size maps, load, place and attach probes. */
+#ifndef LT_LOADER_H
+#define LT_LOADER_H
+
+#include "env.h"
+
+struct loader;
+struct leaktrace_bpf;
+
+/* Open and load the BPF object for process tgid. 0 or -errno. */
+int loader_open(const struct lt_env *env, int tgid, struct loader **out);
+/* Place and attach the libc allocator probes (on libc_path, the library as
+ * the target maps it) and the mmap/munmap tracepoints. 0 or -errno. */
+int loader_attach(struct loader *l, const char *libc_path);
+/* Detach every probe (maps stay readable). */
+void loader_detach(struct loader *l);
+void loader_destroy(struct loader *l);
+struct leaktrace_bpf *loader_skel(struct loader *l);
+/* Number of uprobes attached and how many of them had to be single-stepped. */
+void loader_probe_stats(const struct loader *l, int *attached, int *single_stepped);
+
+/* Find the libc that process pid maps: the path to attach to (through
+ * /proc/PID/root so that it also works across mount namespaces). 0,
+ * -ENOENT (no libc: static binary), or -errno. */
+int loader_find_libc(int pid, char *buf, size_t len);
+
+#endif

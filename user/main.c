@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: MIT
+/*
+ * leaktrace: parse options -> check the target -> load and attach the BPF
+ * programs -> report every interval -> final report on stop.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "leaktrace.skel.h"
+#include "aggregate.h"
+#include "env.h"
+#include "loader.h"
+#include "log.h"
+#include "output.h"
+#include "report.h"
+#include "symbolize.h"
+#include "target.h"
+
+#define TICK_US 50000 /* exit / dlopen polling period */
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Buckets only ever widen (so they nest) and keep ~64 per stack. */
+static uint32_t bucket_width(double elapsed_s)
+{
+	uint32_t w = 1000;
+
+	while (elapsed_s * 1000 / w > 64 && w < (1U << 30))
+		w *= 2;
+	return w;
+}
+
+static int report(struct report_ctx *rc, struct report_info *ri, const struct lt_env *env,
+		  struct target *t, double elapsed, FILE *text)
+{
+	struct leaktrace_bpf *skel = rc->skel;
+	int err;
+
+	rc->now_s = elapsed;
+	err = aggregate_collect(rc->agg, skel, (uint64_t)(elapsed * 1000),
+				(uint64_t)(env->min_age * 1000), skel->data->bucket_ms);
+	if (err) {
+		elog("cannot read the BPF maps: %s\n", strerror(-err));
+		return err;
+	}
+	ri->comm = target_comm(t);
+	ri->duration_s = elapsed;
+	ri->target_exited = t->exited;
+	report_text(text, rc, ri);
+	aggregate_mark_reported(rc->agg);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct lt_env env;
+	struct target tgt = { .pid = 0, .pidfd = -1, .go_fd = -1, .exec_fd = -1 };
+	struct loader *ld = NULL;
+	struct symbolizer *sym = NULL;
+	struct aggregate *agg = NULL;
+	struct output *json_out = NULL;
+	struct report_ctx rc = {};
+	struct report_info ri = { .mode = "exact" };
+	struct sigaction sa = { .sa_handler = on_signal };
+	char libc[4096];
+	double start, last_report, elapsed;
+	uint64_t maps_gen = 0;
+	FILE *text = stdout;
+	int err, exit_code = 1;
+
+	err = cli_parse(argc, argv, &env);
+	if (err)
+		return err > 0 ? 0 : 1;
+	if (env.json_path && !strcmp(env.json_path, "-"))
+		text = stderr; /* stdout carries the JSON */
+
+	err = preflight_check();
+	if (err)
+		goto cleanup;
+	if (env.json_path) { /* fail on an unwritable path now, not after the run */
+		err = output_open(env.json_path, &json_out);
+		if (err)
+			goto cleanup;
+	}
+
+	err = env.cmd ? target_launch(&tgt, env.cmd) : target_attach(&tgt, env.pid);
+	if (err)
+		goto cleanup;
+	/* Launch mode: the child runs the libc we run until it execs, and the
+	 * probes follow the file, so find it in our own maps. */
+	err = loader_find_libc(env.cmd ? getpid() : tgt.pid, libc, sizeof(libc));
+	if (err) {
+		if (err == -ENOENT)
+			elog("no libc found in pid %d (%s): statically linked? leaktrace traces "
+			     "the C library's allocator\n", tgt.pid, tgt.comm);
+		else
+			elog("cannot read the mappings of pid %d: %s\n", tgt.pid, strerror(-err));
+		goto cleanup;
+	}
+
+	err = loader_open(&env, tgt.pid, &ld);
+	err = err ?: loader_attach(ld, libc);
+	err = err ?: symbolizer_new(tgt.pid, &sym);
+	err = err ?: aggregate_new(&agg);
+	if (err)
+		goto cleanup;
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	start = last_report = now_s();
+	err = target_release(&tgt);
+	if (err)
+		goto cleanup;
+	loader_probe_stats(ld, &ri.probes, &ri.single_stepped);
+	if (lt_verbosity >= 0)
+		fprintf(stderr, "leaktrace: tracing pid %d (%s), %d allocator probes%s; %s\n",
+			tgt.pid, target_comm(&tgt), ri.probes,
+			ri.single_stepped ? " (some single-stepped)" : "",
+			env.duration ? "stops after -d" : "Ctrl-C to stop");
+
+	rc.agg = agg;
+	rc.sym = sym;
+	rc.skel = loader_skel(ld);
+	ri.pid = tgt.pid;
+	ri.top = env.top;
+	ri.min_age_s = env.min_age;
+	ri.all_frames = env.native_all;
+
+	for (;;) {
+		usleep(TICK_US);
+		elapsed = now_s() - start;
+		if (rc.skel->bss->exec_maps_gen != maps_gen) { /* dlopen / exec */
+			maps_gen = rc.skel->bss->exec_maps_gen;
+			symbolizer_refresh(sym);
+		}
+		rc.skel->data->bucket_ms = bucket_width(elapsed);
+		if (stop_signal || target_poll_exit(&tgt) ||
+		    (env.duration && elapsed >= env.duration))
+			break;
+		if (now_s() - last_report >= env.interval) {
+			last_report = now_s();
+			if (report(&rc, &ri, &env, &tgt, elapsed, text))
+				goto cleanup;
+		}
+	}
+
+	/* Final report: probes off first, so nothing changes while reading. */
+	loader_detach(ld);
+	elapsed = now_s() - start;
+	if (!tgt.exited)
+		symbolizer_refresh(sym);
+	ri.final = true;
+	if (report(&rc, &ri, &env, &tgt, elapsed, text))
+		goto cleanup;
+	if (json_out) {
+		err = report_json(output_file(json_out), &rc, &ri);
+		err = err ?: output_commit(json_out);
+		json_out = NULL;
+		if (err) {
+			elog("cannot write %s: %s\n", env.json_path, strerror(-err));
+			goto cleanup;
+		}
+	}
+	target_finish(&tgt);
+	exit_code = tgt.launched ? tgt.exit_status : 0;
+cleanup:
+	output_abort(json_out);
+	aggregate_free(agg);
+	symbolizer_free(sym);
+	loader_destroy(ld);
+	target_close(&tgt);
+	return exit_code;
+}

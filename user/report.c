@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include "aggregate.h"
+#include "json.h"
+#include "report.h"
+#include "symbolize.h"
+
+#define MAX_FRAMES (LT_MAX_STACK_DEPTH + 1)
+
+/* Symbolized frames of a site. Frames past the first address that lies in
+ * no mapping are unwinder garbage (frame pointers through code that keeps
+ * none) and are cut unless --all-frames. */
+static int site_frames(const struct report_ctx *c, const struct report_info *ri,
+		       const struct lt_site *s, struct lt_frame *fr)
+{
+	uint64_t ips[MAX_FRAMES];
+	int n = aggregate_frames(c->agg, c->skel, s, ips, MAX_FRAMES), k = 0;
+
+	for (int i = 0; i < n; i++) {
+		symbolizer_frame(c->sym, ips[i], true, &fr[k]);
+		if (!fr[k].module && !ri->all_frames && k > 0)
+			break;
+		k++;
+	}
+	return k;
+}
+
+static const char *human(double b, char *buf, size_t len)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	int u = 0;
+	double a = b < 0 ? -b : b;
+
+	while (a >= 1024 && u < 4) {
+		a /= 1024;
+		b /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, len, "%.0f %s", b, units[u]);
+	else
+		snprintf(buf, len, "%.1f %s", b, units[u]);
+	return buf;
+}
+
+static double oldest_age(const struct report_ctx *c, const struct lt_site *s)
+{
+	double age = c->now_s - s->oldest_ms / 1000.0;
+
+	return age < 0 ? 0 : age;
+}
+
+static void print_frame(FILE *f, const struct lt_frame *fr)
+{
+	const char *mod = fr->module ? strrchr(fr->module, '/') : NULL;
+
+	mod = mod ? mod + 1 : fr->module;
+	if (fr->function)
+		fprintf(f, "        %s+0x%" PRIx64, fr->function, fr->offset);
+	else
+		fprintf(f, "        0x%" PRIx64, fr->addr);
+	if (mod)
+		fprintf(f, " (%s)", mod);
+	if (fr->file && fr->line) {
+		const char *file = strrchr(fr->file, '/');
+
+		fprintf(f, " %s:%d", file ? file + 1 : fr->file, fr->line);
+	}
+	fputc('\n', f);
+}
+
+void report_text(FILE *f, const struct report_ctx *c, const struct report_info *ri)
+{
+	const struct lt_totals *t = aggregate_totals(c->agg);
+	struct lt_frame fr[MAX_FRAMES];
+	struct lt_site **sites;
+	size_t n;
+	char b1[32], b2[32];
+	int64_t growth = 0;
+
+	sites = aggregate_sites(c->agg, &n);
+	for (size_t i = 0; i < n; i++)
+		growth += sites[i]->bytes - sites[i]->prev_bytes;
+
+	fprintf(f, "\n[%.1fs] %sleaktrace: pid %d (%s), %s mode%s\n", ri->duration_s,
+		ri->final ? "final report — " : "", ri->pid, ri->comm ? ri->comm : "?", ri->mode,
+		ri->target_exited ? ", target exited" : "");
+	fprintf(f, "outstanding: %s in %" PRId64 " allocations", human(t->bytes, b1, sizeof(b1)),
+		t->allocs);
+	if (ri->min_age_s > 0)
+		fprintf(f, " (stacks below: at least %.1fs old)", ri->min_age_s);
+	fprintf(f, "; reported stacks grew %s%s since the last report\n", growth >= 0 ? "+" : "",
+		human(growth, b2, sizeof(b2)));
+	fprintf(f, "events: %" PRIu64 " allocations, %" PRIu64 " frees; dropped %" PRIu64,
+		t->counters[LT_CNT_ALLOCS], t->counters[LT_CNT_FREES], t->dropped);
+	if (t->dropped)
+		fprintf(f, " (allocs map full %" PRIu64 ", aggregate map full %" PRIu64
+			   ", stacks lost %" PRIu64 ", in-flight map full %" PRIu64 ")",
+			t->counters[LT_CNT_DROP_ALLOCS_FULL], t->counters[LT_CNT_DROP_AGG_FULL],
+			t->counters[LT_CNT_DROP_STACK], t->counters[LT_CNT_DROP_INFLIGHT]);
+	fputc('\n', f);
+	if (!n) {
+		fprintf(f, "no outstanding allocations%s\n", ri->min_age_s > 0 ? " that old" : "");
+		return;
+	}
+	fprintf(f, "top %zu of %zu stacks by outstanding bytes:\n", n < (size_t)ri->top ? n :
+		(size_t)ri->top, n);
+	for (size_t i = 0; i < n && i < (size_t)ri->top; i++) {
+		const struct lt_site *s = sites[i];
+		int64_t g = s->bytes - s->prev_bytes;
+		int k = site_frames(c, ri, s, fr);
+
+		fprintf(f, "#%zu  %s outstanding in %" PRId64 " allocation%s (%s), oldest %.1fs, %s%s\n",
+			i + 1, human(s->bytes, b1, sizeof(b1)), s->allocs, s->allocs == 1 ? "" : "s",
+			lt_kind_names[s->kind < LT_KIND_MAX ? s->kind : 0], oldest_age(c, s),
+			g >= 0 ? "+" : "", human(g, b2, sizeof(b2)));
+		if (!s->stack_id)
+			fprintf(f, "        (stack lost: only the direct caller is known)\n");
+		for (int j = 0; j < k; j++)
+			print_frame(f, &fr[j]);
+	}
+	fflush(f);
+}
+
+static void json_frame(struct json *j, const struct lt_frame *fr)
+{
+	char addr[32];
+
+	json_obj_begin(j);
+	json_key(j, "kind");
+	json_str(j, "native");
+	if (fr->function) {
+		json_key(j, "function");
+		json_str(j, fr->function);
+	}
+	if (fr->module) {
+		json_key(j, "module");
+		json_str(j, fr->module);
+	}
+	if (fr->function) {
+		json_key(j, "offset");
+		json_uint(j, fr->offset);
+	}
+	if (fr->file && fr->line) {
+		json_key(j, "file");
+		json_str(j, fr->file);
+		json_key(j, "line");
+		json_int(j, fr->line);
+	}
+	snprintf(addr, sizeof(addr), "0x%" PRIx64, fr->addr);
+	json_key(j, "address");
+	json_str(j, addr);
+	if (fr->build_id && fr->build_id[0]) {
+		json_key(j, "build_id");
+		json_str(j, fr->build_id);
+	}
+	json_obj_end(j);
+}
+
+int report_json(FILE *f, const struct report_ctx *c, const struct report_info *ri)
+{
+	const struct lt_totals *t = aggregate_totals(c->agg);
+	struct lt_frame fr[MAX_FRAMES];
+	struct lt_site **sites;
+	struct json j;
+	size_t n;
+
+	sites = aggregate_sites(c->agg, &n);
+	json_init(&j, f, 1);
+	json_obj_begin(&j);
+	json_key(&j, "version");
+	json_int(&j, 1);
+	json_key(&j, "mode");
+	json_str(&j, ri->mode);
+	json_key(&j, "pid");
+	json_int(&j, ri->pid);
+	json_key(&j, "comm");
+	json_str(&j, ri->comm ? ri->comm : "");
+	json_key(&j, "duration_s");
+	json_double(&j, ri->duration_s, 3);
+	json_key(&j, "target_exited");
+	json_bool(&j, ri->target_exited);
+
+	json_key(&j, "totals");
+	json_obj_begin(&j);
+	json_key(&j, "outstanding_bytes");
+	json_int(&j, t->bytes);
+	json_key(&j, "outstanding_allocs");
+	json_int(&j, t->allocs);
+	json_key(&j, "dropped_events");
+	json_uint(&j, t->dropped);
+	json_key(&j, "allocs_seen");
+	json_uint(&j, t->counters[LT_CNT_ALLOCS]);
+	json_key(&j, "frees_seen");
+	json_uint(&j, t->counters[LT_CNT_FREES]);
+	json_obj_end(&j);
+
+	json_key(&j, "drops");
+	json_obj_begin(&j);
+	for (int i = LT_CNT_DROP_ALLOCS_FULL; i <= LT_CNT_DROP_INFLIGHT; i++) {
+		json_key(&j, lt_counter_names[i]);
+		json_uint(&j, t->counters[i]);
+	}
+	json_obj_end(&j);
+
+	/* Every stack, not just --top: tools filter for themselves. */
+	json_key(&j, "stacks");
+	json_arr_begin(&j);
+	for (size_t i = 0; i < n; i++) {
+		const struct lt_site *s = sites[i];
+		int k = site_frames(c, ri, s, fr);
+
+		json_obj_begin(&j);
+		json_key(&j, "bytes");
+		json_int(&j, s->bytes);
+		json_key(&j, "allocs");
+		json_int(&j, s->allocs);
+		json_key(&j, "oldest_age_s");
+		json_double(&j, oldest_age(c, s), 1);
+		json_key(&j, "growth_bytes");
+		json_int(&j, s->bytes - s->prev_bytes);
+		json_key(&j, "total_allocs");
+		json_uint(&j, s->total_allocs);
+		json_key(&j, "allocator");
+		json_str(&j, lt_kind_names[s->kind < LT_KIND_MAX ? s->kind : 0]);
+		if (!s->stack_id) {
+			json_key(&j, "stack_lost");
+			json_bool(&j, 1);
+		}
+		json_key(&j, "frames");
+		json_arr_begin(&j);
+		for (int m = 0; m < k; m++)
+			json_frame(&j, &fr[m]);
+		json_arr_end(&j);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_obj_end(&j);
+	fflush(f);
+	return ferror(f) ? -EIO : 0;
+}

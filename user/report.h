@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/* Leak reports: text for people, JSON (same content) for tools. */
+#ifndef LT_REPORT_H
+#define LT_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+struct aggregate;
+struct symbolizer;
+struct leaktrace_bpf;
+
+struct report_info {
+	int pid;
+	const char *comm;
+	const char *mode;	/* "exact" */
+	double duration_s;
+	double min_age_s;
+	int top;
+	bool final;
+	bool all_frames;	/* keep frames in no known mapping */
+	bool target_exited;
+	int probes, single_stepped;
+};
+
+struct report_ctx {
+	struct aggregate *agg;
+	struct symbolizer *sym;
+	struct leaktrace_bpf *skel;
+	double now_s;		/* seconds since tracing started */
+};
+
+void report_text(FILE *f, const struct report_ctx *c, const struct report_info *ri);
+/* The final report as JSON (schema in README.md). 0 or -errno. */
+int report_json(FILE *f, const struct report_ctx *c, const struct report_info *ri);
+
+#endif

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Process addresses -> frames. Normalize first (mapping -> module path and
+ * file offset -> ELF vaddr), then symbolize with elfsym, cached by build id
+ * (path+inode when there is none) so a cache outlives the process. The maps
+ * snapshot is refreshed on demand (dlopen) and kept after the target exits,
+ * so a final report after exit is still symbolized.
+ */
+#ifndef LT_SYMBOLIZE_H
+#define LT_SYMBOLIZE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct symbolizer;
+
+struct lt_frame {
+	uint64_t addr;		/* process address as captured */
+	const char *function;	/* NULL if unknown */
+	const char *module;	/* absolute path of the mapped file; NULL if anonymous */
+	uint64_t offset;	/* addr - function start (valid when function != NULL) */
+	uint64_t module_offset;	/* file offset within module (valid when module != NULL) */
+	const char *file;	/* DWARF source file; NULL if unknown */
+	int line;		/* 0 if unknown */
+	const char *build_id;	/* hex, "" if none */
+};
+
+/* Strings in lt_frame are owned by the symbolizer and live until _free(). */
+int symbolizer_new(int pid, struct symbolizer **out);
+void symbolizer_free(struct symbolizer *s);
+/* Re-read /proc/PID/maps (keeps the old snapshot if the process is gone).
+ * 0, or -ESRCH when the process has exited (old snapshot kept). */
+int symbolizer_refresh(struct symbolizer *s);
+/* Symbolize one address. `is_return_addr`: the address is a return address,
+ * so look up addr-1 for function and line (a call at a function's end must
+ * resolve to that function), while offset still reports addr - start.
+ * Unknown fields are left NULL/0, never invented. Re-reads maps once when
+ * addr is in no known mapping. */
+void symbolizer_frame(struct symbolizer *s, uint64_t addr, bool is_return_addr,
+		      struct lt_frame *out);
+
+#endif
