@@ -199,8 +199,9 @@ static __always_inline void record_alloc(void *ctx, __u64 addr, __u64 size, __u3
 /*
  * Allocator entry. Allocators call each other (realloc(NULL, n) calls malloc,
  * large requests call mmap): only the outermost call is recorded. A nested
- * call runs deeper in the stack (lower %rsp); an entry at or above the
- * recorded %rsp is a new call after a lost return, so it replaces the entry.
+ * call runs deeper in the stack (lower or, for a tail call, equal %rsp); an
+ * entry above the recorded %rsp is a new call after a lost return (a thread
+ * that died mid-call, its tid reused), so it replaces the stale entry.
  */
 static __always_inline int enter(struct pt_regs *ctx, __u32 kind, __u64 size, __u64 old_ptr,
 				 __u64 memptr)
@@ -216,10 +217,14 @@ static __always_inline int enter(struct pt_regs *ctx, __u32 kind, __u64 size, __
 		/* reallocarray tail-jumps to realloc with the same %rsp. */
 		if (f->depth == 0 && f->kind == LT_REALLOCARRAY && kind == LT_REALLOC &&
 		    f->sp == sp) {
+			f->size = size;
+			f->old_ptr = old_ptr;
 			f->depth = 1;
 			return 0;
 		}
-		if (f->depth > 0 && sp < f->sp) {
+		/* Equal %rsp is a tail call (realloc(NULL, n) jumps to malloc):
+		 * both uretprobes fire on the one return, so it nests too. */
+		if (f->depth > 0 && sp <= f->sp) {
 			f->depth++;
 			return 0;
 		}
@@ -265,11 +270,13 @@ int BPF_KPROBE(lt_realloc, __u64 ptr, __u64 size)
 	return enter(ctx, LT_REALLOC, size, ptr, 0);
 }
 
-/* Placed after the multiply: %rsi already holds nmemb * size. */
+/* glibc's reallocarray tail-jumps to realloc: this only marks the thread so
+ * that the realloc entry at the same %rsp is labelled reallocarray; realloc's
+ * own probe reads the (multiplied) arguments. */
 SEC("uprobe")
-int BPF_KPROBE(lt_reallocarr, __u64 ptr, __u64 bytes)
+int BPF_KPROBE(lt_reallocarr)
 {
-	return enter(ctx, LT_REALLOCARRAY, bytes, ptr, 0);
+	return enter(ctx, LT_REALLOCARRAY, 0, 0, 0);
 }
 
 SEC("uprobe")

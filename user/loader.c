@@ -25,6 +25,7 @@ struct loader {
 	int nlinks;
 	int tgid;
 	int nprobes, nsinglestep;
+	double t0;	/* CLOCK_MONOTONIC seconds the BPF side counts ages from */
 };
 
 /* One libc allocator probe. */
@@ -87,6 +88,7 @@ int loader_open(const struct lt_env *env, int tgid, struct loader **out)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	l->skel->rodata->target_tgid = tgid;
 	l->skel->rodata->t0_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	l->t0 = ts.tv_sec + ts.tv_nsec / 1e9;
 	bpf_map__set_max_entries(l->skel->maps.lt_allocs, env->max_allocs);
 	bpf_map__set_max_entries(l->skel->maps.lt_stacks, env->max_stacks);
 	bpf_map__set_max_entries(l->skel->maps.lt_agg, env->max_agg);
@@ -237,6 +239,9 @@ cleanup:
 	return err;
 }
 
+/* Each uprobe unregistration waits ~90 ms for a grace period here, and the
+ * kernel serializes them: detaching takes ~1.5 s whatever we do, so callers
+ * print their final report first. */
 void loader_detach(struct loader *l)
 {
 	if (!l)
@@ -258,6 +263,11 @@ void loader_destroy(struct loader *l)
 struct leaktrace_bpf *loader_skel(struct loader *l)
 {
 	return l->skel;
+}
+
+double loader_t0(const struct loader *l)
+{
+	return l->t0;
 }
 
 void loader_probe_stats(const struct loader *l, int *attached, int *single_stepped)

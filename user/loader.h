@@ -17,6 +17,8 @@ int loader_attach(struct loader *l, const char *libc_path);
 void loader_detach(struct loader *l);
 void loader_destroy(struct loader *l);
 struct leaktrace_bpf *loader_skel(struct loader *l);
+/* CLOCK_MONOTONIC time (s) that BPF birth buckets count from. */
+double loader_t0(const struct loader *l);
 /* Number of uprobes attached and how many of them had to be single-stepped. */
 void loader_probe_stats(const struct loader *l, int *attached, int *single_stepped);
 

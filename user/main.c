@@ -29,6 +29,10 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
+static void on_sigchld(int sig)
+{
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -47,14 +51,15 @@ static uint32_t bucket_width(double elapsed_s)
 	return w;
 }
 
+/* elapsed: seconds since the target was released; ages count from t0. */
 static int report(struct report_ctx *rc, struct report_info *ri, const struct lt_env *env,
-		  struct target *t, double elapsed, FILE *text)
+		  struct target *t, double elapsed, double t0, FILE *text)
 {
 	struct leaktrace_bpf *skel = rc->skel;
 	int err;
 
-	rc->now_s = elapsed;
-	err = aggregate_collect(rc->agg, skel, (uint64_t)(elapsed * 1000),
+	rc->now_s = now_s() - t0;
+	err = aggregate_collect(rc->agg, skel, (uint64_t)(rc->now_s * 1000),
 				(uint64_t)(env->min_age * 1000), skel->data->bucket_ms);
 	if (err) {
 		elog("cannot read the BPF maps: %s\n", strerror(-err));
@@ -125,6 +130,10 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/* A ptrace stop of the launched command interrupts the tick's sleep,
+	 * so its signals are passed on without delay. */
+	sa.sa_handler = on_sigchld;
+	sigaction(SIGCHLD, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	start = last_report = now_s();
@@ -149,28 +158,29 @@ int main(int argc, char **argv)
 	for (;;) {
 		usleep(TICK_US);
 		elapsed = now_s() - start;
-		if (rc.skel->bss->exec_maps_gen != maps_gen) { /* dlopen / exec */
+		target_poll_exit(&tgt);
+		if (rc.skel->bss->exec_maps_gen != maps_gen || tgt.exiting) { /* dlopen, exit */
 			maps_gen = rc.skel->bss->exec_maps_gen;
 			symbolizer_refresh(sym);
+			target_resume_exit(&tgt);
 		}
-		rc.skel->data->bucket_ms = bucket_width(elapsed);
+		rc.skel->data->bucket_ms = bucket_width(now_s() - loader_t0(ld));
 		if (stop_signal || target_poll_exit(&tgt) ||
 		    (env.duration && elapsed >= env.duration))
 			break;
 		if (now_s() - last_report >= env.interval) {
 			last_report = now_s();
-			if (report(&rc, &ri, &env, &tgt, elapsed, text))
+			if (report(&rc, &ri, &env, &tgt, elapsed, loader_t0(ld), text))
 				goto cleanup;
 		}
 	}
 
-	/* Final report: probes off first, so nothing changes while reading. */
-	loader_detach(ld);
+	/* Final report, then detach (which is slow, see loader_detach()). */
 	elapsed = now_s() - start;
 	if (!tgt.exited)
 		symbolizer_refresh(sym);
 	ri.final = true;
-	if (report(&rc, &ri, &env, &tgt, elapsed, text))
+	if (report(&rc, &ri, &env, &tgt, elapsed, loader_t0(ld), text))
 		goto cleanup;
 	if (json_out) {
 		err = report_json(output_file(json_out), &rc, &ri);
@@ -181,6 +191,7 @@ int main(int argc, char **argv)
 			goto cleanup;
 		}
 	}
+	loader_detach(ld);
 	target_finish(&tgt);
 	exit_code = tgt.launched ? tgt.exit_status : 0;
 cleanup:

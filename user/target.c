@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -172,6 +173,13 @@ int target_launch(struct target *t, char **argv)
 	}
 	close(go[0]);
 	close(ex[1]);
+	/* Stop the child at its exit while its mappings still exist, so the
+	 * final report can symbolize a program that exits right away. */
+	if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACEEXIT))
+		vlog("cannot ptrace the command (%s): a command that exits before the "
+		     "next report may lose symbols\n", strerror(errno));
+	else
+		t->seized = true;
 	t->pid = pid;
 	t->launched = true;
 	t->go_fd = go[1];
@@ -227,8 +235,18 @@ bool target_poll_exit(struct target *t)
 	if (t->exited)
 		return true;
 	if (t->launched) {
-		if (waitpid(t->pid, &status, WNOHANG) == t->pid)
-			set_status(t, status);
+		while (!t->exiting && waitpid(t->pid, &status, WNOHANG) == t->pid) {
+			if (!WIFSTOPPED(status)) {
+				set_status(t, status);
+				break;
+			}
+			if (status >> 16 == PTRACE_EVENT_EXIT)
+				t->exiting = true; /* resumed by target_resume_exit() */
+			else if (status >> 16 == PTRACE_EVENT_STOP)
+				ptrace(PTRACE_LISTEN, t->pid, 0, 0); /* group stop */
+			else /* signal-delivery stop: pass the signal on */
+				ptrace(PTRACE_CONT, t->pid, 0, WSTOPSIG(status));
+		}
 		return t->exited;
 	}
 	if (t->pidfd >= 0) {
@@ -246,20 +264,42 @@ bool target_poll_exit(struct target *t)
 	return t->exited;
 }
 
+void target_resume_exit(struct target *t)
+{
+	if (!t->exiting)
+		return;
+	t->exiting = false;
+	t->seized = false;
+	ptrace(PTRACE_DETACH, t->pid, 0, 0);
+}
+
 void target_finish(struct target *t)
 {
 	int status;
 
 	if (!t->launched || t->exited)
 		return;
-	kill(t->pid, SIGTERM);
-	for (int i = 0; i < 40; i++) { /* up to 2 s to exit cleanly */
+	if (t->seized) {
+		target_resume_exit(t);
+		if (ptrace(PTRACE_DETACH, t->pid, 0, 0) && errno == ESRCH) {
+			/* not in a ptrace stop: interrupt, then detach */
+			ptrace(PTRACE_INTERRUPT, t->pid, 0, 0);
+			waitpid(t->pid, &status, 0);
+			ptrace(PTRACE_DETACH, t->pid, 0, 0);
+		}
+		t->seized = false;
+	}
+	if (!target_poll_exit(t))
+		kill(t->pid, SIGTERM);
+	for (int i = 0; i < 40 && !t->exited; i++) { /* up to 2 s to exit cleanly */
 		if (waitpid(t->pid, &status, WNOHANG) == t->pid) {
 			set_status(t, status);
 			return;
 		}
 		usleep(50000);
 	}
+	if (t->exited)
+		return;
 	kill(t->pid, SIGKILL);
 	if (waitpid(t->pid, &status, 0) == t->pid)
 		set_status(t, status);

@@ -11,6 +11,8 @@ struct target {
 	int pidfd;		/* readable once the process has exited */
 	bool launched;		/* started by us (-- CMD) */
 	bool exited;
+	bool seized;		/* launch: ptrace-seized to hold it at exit */
+	bool exiting;		/* stopped at exit: mappings still readable */
 	int exit_status;	/* launch mode: CMD's status as a shell reports it */
 	int go_fd;		/* launch: write end the child waits on */
 	int exec_fd;		/* launch: CLOEXEC pipe carrying execve's errno */
@@ -25,8 +27,12 @@ int target_attach(struct target *t, int pid);
 int target_launch(struct target *t, char **argv);
 /* Let the held child exec; -errno (after a message) if execve failed. */
 int target_release(struct target *t);
-/* True once the target has exited (reaps it in launch mode). */
+/* True once the target has exited (reaps it in launch mode). In launch mode
+ * the target is first held at its exit with t->exiting set: read what is
+ * needed from /proc, then call target_resume_exit(). */
 bool target_poll_exit(struct target *t);
+/* Let a target held at exit (t->exiting) finish exiting. */
+void target_resume_exit(struct target *t);
 /* Launch mode at stop: end a child that still runs (SIGTERM, then SIGKILL)
  * and collect its status. */
 void target_finish(struct target *t);
