@@ -87,8 +87,8 @@ void report_text(FILE *f, const struct report_ctx *c, const struct report_info *
 	fprintf(f, "\n[%.1fs] %sleaktrace: pid %d (%s), %s mode%s\n", ri->duration_s,
 		ri->final ? "final report — " : "", ri->pid, ri->comm ? ri->comm : "?", ri->mode,
 		ri->target_exited ? ", target exited" : "");
-	fprintf(f, "outstanding: %s in %" PRId64 " allocations", human(t->bytes, b1, sizeof(b1)),
-		t->allocs);
+	fprintf(f, "outstanding: %s in %" PRId64 " allocation%s", human(t->bytes, b1, sizeof(b1)),
+		t->allocs, t->allocs == 1 ? "" : "s");
 	if (ri->min_age_s > 0)
 		fprintf(f, " (stacks below: at least %.1fs old)", ri->min_age_s);
 	fprintf(f, "; reported stacks grew %s%s since the last report\n", growth >= 0 ? "+" : "",

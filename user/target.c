@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <gelf.h>
+#include <libelf.h>
 #include "log.h"
 #include "target.h"
 
@@ -134,6 +136,37 @@ static int resolve_cmd(const char *cmd, char *out, size_t len)
 	return -ENOENT;
 }
 
+/* A static executable never maps libc, so its allocator can't be probed:
+ * say so before starting it. Scripts (#!) and unreadable files pass. */
+static bool is_static_elf(const char *path)
+{
+	bool has_interp = false, is_exec = false;
+	Elf *elf = NULL;
+	size_t n = 0;
+	GElf_Ehdr eh;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh) ||
+	    elf_getphdrnum(elf, &n))
+		goto out;
+	is_exec = eh.e_type == ET_EXEC || eh.e_type == ET_DYN;
+	for (size_t i = 0; i < n && i < 4096; i++) {
+		GElf_Phdr ph;
+
+		if (gelf_getphdr(elf, i, &ph) && ph.p_type == PT_INTERP)
+			has_interp = true;
+	}
+out:
+	elf_end(elf);
+	close(fd);
+	return is_exec && !has_interp;
+}
+
 int target_launch(struct target *t, char **argv)
 {
 	int go[2] = { -1, -1 }, ex[2] = { -1, -1 }, err;
@@ -145,6 +178,11 @@ int target_launch(struct target *t, char **argv)
 	if (err) {
 		elog("cannot run %s: %s\n", argv[0], strerror(-err));
 		return err;
+	}
+	if (is_static_elf(path)) {
+		elog("no libc found in %s: it is statically linked; leaktrace traces the "
+		     "C library's allocator\n", path);
+		return -ENOENT;
 	}
 	if (pipe2(go, O_CLOEXEC) || pipe2(ex, O_CLOEXEC)) {
 		err = -errno;

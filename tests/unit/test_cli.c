@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+#include <getopt.h>
+#include "env.h"
+#include "log.h"
+#include "unit.h"
+
+static int parse(struct lt_env *env, char **argv)
+{
+	int argc = 0, err;
+
+	while (argv[argc])
+		argc++;
+	optind = 0; /* reset getopt between runs */
+	lt_verbosity = -2; /* keep the error messages out of the test log */
+	err = cli_parse(argc, argv, env);
+	lt_verbosity = 0;
+	return err;
+}
+
+UT_TEST(cli_defaults_and_launch)
+{
+	char *argv[] = { "leaktrace", "-d", "2.5", "--json", "-", "--", "ls", "-l", NULL };
+	struct lt_env env;
+
+	CHECK_EQ_INT(parse(&env, argv), 0);
+	CHECK(env.duration == 2.5);
+	CHECK(env.interval == 5);
+	CHECK_EQ_INT(env.top, 10);
+	CHECK_EQ_INT(env.pid, 0);
+	CHECK_EQ_STR(env.json_path, "-");
+	CHECK(env.cmd && !strcmp(env.cmd[0], "ls") && !strcmp(env.cmd[1], "-l") && !env.cmd[2]);
+}
+
+UT_TEST(cli_command_options_stay_its_own)
+{
+	char *argv[] = { "leaktrace", "-p", "1", NULL };
+	char *argv2[] = { "leaktrace", "./app", "-d", "7", NULL };
+	struct lt_env env;
+
+	CHECK_EQ_INT(parse(&env, argv), 0);
+	CHECK_EQ_INT(env.pid, 1);
+	CHECK(!env.cmd);
+	CHECK_EQ_INT(parse(&env, argv2), 0);
+	CHECK(env.duration == 0); /* -d belongs to ./app */
+	CHECK(env.cmd && !strcmp(env.cmd[1], "-d"));
+}
+
+UT_TEST(cli_rejects_bad_values)
+{
+	char *bad[][5] = {
+		{ "leaktrace", "-p", "0", NULL },
+		{ "leaktrace", "-p", "12x", NULL },
+		{ "leaktrace", "-i", "0", "-p", "1" },
+		{ "leaktrace", "-d", "-1", "-p", "1" },
+		{ "leaktrace", "-d", "nan", "-p", "1" },
+		{ "leaktrace", "-t", "abc", "-p", "1" },
+		{ "leaktrace", "--max-allocs", "5", "-p", "1" },
+		{ "leaktrace", NULL },
+		{ "leaktrace", "-p", "1", "ls", NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct lt_env env;
+
+		if (parse(&env, bad[i]) >= 0) {
+			printf("  accepted bad argv #%zu\n", i);
+			ut_failed = 1;
+		}
+	}
+}
