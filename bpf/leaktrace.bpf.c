@@ -31,13 +31,16 @@ volatile __u32 bucket_ms = 1000;
 /* Bumped on every executable file mapping: the loader re-reads maps (dlopen). */
 __u64 exec_maps_gen;
 
+/* Per-thread state of an allocator call in progress (task storage: no hash
+ * update and delete per call, and no confusion when a tid is reused). */
 struct lt_inflight {
 	__u64 size;
 	__u64 old_ptr;	/* realloc: block being resized */
 	__u64 memptr;	/* posix_memalign: where the result is stored */
 	__u64 sp;	/* user %rsp at entry: tells nesting from a stale entry */
 	__u32 kind;
-	__u32 depth;	/* allocator calls in progress on this thread (nesting) */
+	__u16 depth;	/* allocator calls in progress on this thread (nesting) */
+	__u16 armed;	/* reallocarray seen; its realloc comes next at this %rsp */
 };
 
 struct {
@@ -62,9 +65,9 @@ struct {
 } lt_stacks SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct lt_inflight);
 } lt_inflight SEC(".maps");
 
@@ -89,6 +92,17 @@ static __always_inline void count(__u32 idx)
 
 	if (c)
 		(*c)++;
+}
+
+static __always_inline struct lt_inflight *inflight(void)
+{
+	struct lt_inflight *f;
+
+	f = bpf_task_storage_get(&lt_inflight, bpf_get_current_task_btf(), 0,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!f)
+		count(LT_CNT_DROP_INFLIGHT);
+	return f;
 }
 
 static __always_inline bool is_target(void)
@@ -206,37 +220,35 @@ static __always_inline void record_alloc(void *ctx, __u64 addr, __u64 size, __u3
 static __always_inline int enter(struct pt_regs *ctx, __u32 kind, __u64 size, __u64 old_ptr,
 				 __u64 memptr)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	__u64 sp = PT_REGS_SP(ctx);
-	struct lt_inflight *f, n = {};
+	struct lt_inflight *f;
 
 	if (!is_target())
 		return 0;
-	f = bpf_map_lookup_elem(&lt_inflight, &tid);
-	if (f) {
-		/* reallocarray tail-jumps to realloc with the same %rsp. */
-		if (f->depth == 0 && f->kind == LT_REALLOCARRAY && kind == LT_REALLOC &&
-		    f->sp == sp) {
-			f->size = size;
-			f->old_ptr = old_ptr;
-			f->depth = 1;
-			return 0;
-		}
-		/* Equal %rsp is a tail call (realloc(NULL, n) jumps to malloc):
-		 * both uretprobes fire on the one return, so it nests too. */
-		if (f->depth > 0 && sp <= f->sp) {
-			f->depth++;
-			return 0;
-		}
+	f = inflight();
+	if (!f)
+		return 0;
+	/* reallocarray tail-jumps to realloc with the same %rsp. */
+	if (f->armed && kind == LT_REALLOC && f->sp == sp) {
+		f->size = size;
+		f->old_ptr = old_ptr;
+		f->depth = 1;
+		f->armed = 0;
+		return 0;
 	}
-	n.size = size;
-	n.old_ptr = old_ptr;
-	n.memptr = memptr;
-	n.sp = sp;
-	n.kind = kind;
-	n.depth = kind == LT_REALLOCARRAY ? 0 : 1; /* armed for the realloc it jumps to */
-	if (bpf_map_update_elem(&lt_inflight, &tid, &n, BPF_ANY))
-		count(LT_CNT_DROP_INFLIGHT);
+	/* Equal %rsp is a tail call (realloc(NULL, n) jumps to malloc): both
+	 * uretprobes fire on the one return, so it nests too. */
+	if (f->depth > 0 && sp <= f->sp) {
+		f->depth++;
+		return 0;
+	}
+	f->size = size;
+	f->old_ptr = old_ptr;
+	f->memptr = memptr;
+	f->sp = sp;
+	f->kind = kind;
+	f->armed = kind == LT_REALLOCARRAY;
+	f->depth = !f->armed;
 	return 0;
 }
 
@@ -288,21 +300,17 @@ int BPF_KPROBE(lt_posix_memal, __u64 memptr, __u64 align, __u64 size)
 SEC("uretprobe")
 int BPF_KRETPROBE(lt_ret, __u64 ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct lt_inflight *f, in;
 	__u64 addr = ret;
 
 	if (!is_target())
 		return 0;
-	f = bpf_map_lookup_elem(&lt_inflight, &tid);
+	f = inflight();
 	if (!f || f->depth == 0)
 		return 0;
-	if (f->depth > 1) {
-		f->depth--;
+	if (--f->depth > 0)
 		return 0;
-	}
 	in = *f;
-	bpf_map_delete_elem(&lt_inflight, &tid);
 
 	if (in.kind == LT_POSIX_MEMALIGN) {
 		addr = 0;
@@ -340,10 +348,9 @@ int BPF_KPROBE(lt_free, __u64 ptr)
 SEC("tracepoint/syscalls/sys_enter_mmap")
 int lt_mmap_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	__u64 len = ctx->args[1], prot = ctx->args[2], flags = ctx->args[3];
 	long fd = (long)ctx->args[4];
-	struct lt_inflight *f, n = {};
+	struct lt_inflight *f;
 
 	if (!is_target())
 		return 0;
@@ -355,32 +362,30 @@ int lt_mmap_enter(struct trace_event_raw_sys_enter *ctx)
 	 * an existing mapping (ld.so's .bss), they do not add memory. */
 	if (!(flags & MAP_ANONYMOUS) || (flags & MAP_FIXED))
 		return 0;
-	f = bpf_map_lookup_elem(&lt_inflight, &tid);
-	if (f && f->depth > 0)
+	f = inflight();
+	if (!f || f->depth > 0)
 		return 0; /* malloc's own mmap: the malloc is the allocation */
-	n.size = len;
-	n.kind = LT_MMAP;
-	n.depth = 1;
-	if (bpf_map_update_elem(&lt_inflight, &tid, &n, BPF_ANY))
-		count(LT_CNT_DROP_INFLIGHT);
+	f->size = len;
+	f->kind = LT_MMAP;
+	f->sp = 0;
+	f->armed = 0;
+	f->depth = 1;
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_mmap")
 int lt_mmap_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct lt_inflight *f;
 	struct pt_regs *regs;
-	__u64 ret = ctx->ret, caller = 0, size;
+	__u64 ret = ctx->ret, caller = 0;
 
 	if (!is_target())
 		return 0;
-	f = bpf_map_lookup_elem(&lt_inflight, &tid);
+	f = inflight();
 	if (!f || f->kind != LT_MMAP || f->depth != 1)
 		return 0;
-	size = f->size;
-	bpf_map_delete_elem(&lt_inflight, &tid);
+	f->depth = 0;
 	if (ret >= (__u64)-MAX_ERRNO) {
 		count(LT_CNT_FAILED_ALLOCS);
 		return 0;
@@ -390,7 +395,7 @@ int lt_mmap_exit(struct trace_event_raw_sys_exit *ctx)
 	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	if (regs)
 		bpf_probe_read_user(&caller, sizeof(caller), (void *)BPF_CORE_READ(regs, sp));
-	record_alloc(ctx, ret, size, LT_MMAP, caller);
+	record_alloc(ctx, ret, f->size, LT_MMAP, caller);
 	return 0;
 }
 
