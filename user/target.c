@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -79,24 +78,66 @@ static void target_init(struct target *t, int pid)
 	t->pidfd = t->go_fd = t->exec_fd = -1;
 }
 
+#define PF_KTHREAD 0x00200000
+
+/* State letter, flags and thread-group id from /proc/PID/stat and status. */
+static int read_stat(int pid, char *state, unsigned long *flags, int *tgid)
+{
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -ESRCH;
+	buf[n] = 0;
+	/* comm may hold spaces and parentheses: fields resume after the last ')' */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %c %*d %*d %*d %*d %*d %lu", state, flags) != 2)
+		return -EINVAL;
+	*tgid = pid;
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(buf, sizeof(buf), f))
+		if (sscanf(buf, "Tgid: %d", tgid) == 1)
+			break;
+	fclose(f);
+	return 0;
+}
+
 int target_attach(struct target *t, int pid)
 {
-	char path[64], exe[PATH_MAX];
-	struct stat st;
+	unsigned long flags;
+	char state;
+	int tgid, err;
 
 	target_init(t, pid);
-	snprintf(path, sizeof(path), "/proc/%d", pid);
-	if (stat(path, &st)) {
+	err = read_stat(pid, &state, &flags, &tgid);
+	if (err) {
 		elog("no such process: %d\n", pid);
 		return -ESRCH;
 	}
+	if (tgid != pid) {
+		vlog("%d is a thread of process %d: tracing the process\n", pid, tgid);
+		t->pid = pid = tgid;
+	}
 	read_comm(t);
-	/* Kernel threads have no executable and no user address space. */
-	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-	if (readlink(path, exe, sizeof(exe)) < 0 && errno == ENOENT) {
+	if (flags & PF_KTHREAD) {
 		elog("pid %d (%s) is a kernel thread: it has no user memory to trace\n", pid,
 		     t->comm);
 		return -EINVAL;
+	}
+	if (state == 'Z' || state == 'X') {
+		elog("process %d (%s) has exited (zombie): nothing left to trace\n", pid, t->comm);
+		return -ESRCH;
 	}
 	t->pidfd = syscall(SYS_pidfd_open, pid, 0);
 	if (t->pidfd < 0) {
