@@ -23,11 +23,13 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile __u32 target_tgid;
-const volatile __u64 t0_ns;	/* CLOCK_MONOTONIC at start; buckets count from here */
 
 /* Written by the loader while running (mmapped .data): it widens buckets as
  * the run gets longer, so each stack keeps at most ~100 of them. */
-volatile __u32 bucket_ms = 1000;
+volatile __u32 bucket_ms = 100;
+/* CLOCK_MONOTONIC ns when tracing started (set when the target is released):
+ * birth buckets count from here. */
+volatile __u64 t0_ns = 1;
 /* Bumped on every executable file mapping: the loader re-reads maps (dlopen). */
 __u64 exec_maps_gen;
 
@@ -178,8 +180,9 @@ static __always_inline void record_alloc(void *ctx, __u64 addr, __u64 size, __u3
 {
 	struct lt_alloc a = {};
 	struct lt_agg_val zero = {}, *v;
-	__u32 width = bucket_ms ?: 1000;
-	__u64 ms = (bpf_ktime_get_ns() - t0_ns) / 1000000;
+	__u32 width = bucket_ms ?: 100;
+	__u64 now = bpf_ktime_get_ns(), t0 = t0_ns;
+	__u64 ms = now > t0 ? (now - t0) / 1000000 : 0;
 
 	/* The allocator handing out an address we still hold proves that the
 	 * earlier block there was freed on a path we did not see. */
@@ -259,8 +262,6 @@ int BPF_KPROBE(lt_size_rdi, __u64 size)
 {
 	__u32 kind = bpf_get_attach_cookie(ctx);
 
-	if (kind == LT_PVALLOC) /* rounds up to whole pages, at least one */
-		size = size ? (size + 4095) & ~4095ULL : 4096;
 	return enter(ctx, kind, size, 0, 0);
 }
 

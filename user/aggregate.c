@@ -60,6 +60,8 @@ struct aggregate {
 	size_t batch_cap;
 	struct lt_agg_key *gc;		/* empty, old entries to delete */
 	size_t ngc, gc_cap;
+	lt_runtime_fn is_runtime;
+	void *runtime_arg;
 };
 
 static uint64_t mix(uint64_t h)
@@ -147,6 +149,12 @@ int aggregate_new(struct aggregate **out)
 	return 0;
 }
 
+void aggregate_set_runtime_fn(struct aggregate *a, lt_runtime_fn fn, void *arg)
+{
+	a->is_runtime = fn;
+	a->runtime_arg = arg;
+}
+
 void aggregate_free(struct aggregate *a)
 {
 	if (!a)
@@ -188,6 +196,8 @@ static int add_entry(struct aggregate *a, const struct lt_agg_key *k, const stru
 	if (!sl)
 		return -ENOMEM;
 	sl->s.total_allocs += v->total_allocs;
+	sl->s.all_bytes += v->bytes;
+	sl->s.all_allocs += v->allocs;
 	if (v->allocs <= 0)
 		return 0;
 	/* Buckets are at most `width` wide: this one holds only allocations
@@ -311,6 +321,7 @@ int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t 
 	a->cur = tmp;
 	table_clear(&a->cur);
 	a->totals.bytes = a->totals.allocs = 0;
+	a->totals.runtime_bytes = a->totals.runtime_allocs = 0;
 	a->ngc = 0;
 
 	err = read_entries(a, fd, bpf_map__max_entries(map), now_ms, min_age_ms, width);
@@ -344,6 +355,14 @@ int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t 
 			sl->retired += o->retired;
 		}
 		sl->s.total_allocs += sl->retired;
+		if (sl->s.kind == LT_MMAP && sl->s.all_allocs > 0 && a->is_runtime &&
+		    a->is_runtime(a->runtime_arg, sl->s.caller)) {
+			a->totals.bytes -= sl->s.all_bytes;
+			a->totals.allocs -= sl->s.all_allocs;
+			a->totals.runtime_bytes += sl->s.all_bytes;
+			a->totals.runtime_allocs += sl->s.all_allocs;
+			continue;
+		}
 		if (sl->s.bytes > 0)
 			a->sorted[k++] = &sl->s;
 	}

@@ -24,17 +24,30 @@ struct lt_site {
 	int64_t prev_bytes;	/* bytes at the previous report */
 	uint64_t total_allocs;	/* allocations ever made here */
 	uint64_t oldest_ms;	/* birth bucket of the oldest outstanding one */
+	int64_t all_bytes;	/* outstanding whatever their age */
+	int64_t all_allocs;
 };
 
 struct lt_totals {
-	int64_t bytes, allocs;	/* all outstanding, whatever their age */
+	int64_t bytes, allocs;	/* all outstanding, whatever their age, but runtime's */
+	int64_t runtime_bytes;	/* mmaps made by the C runtime itself (see below) */
+	int64_t runtime_allocs;
 	uint64_t counters[LT_CNT_MAX];
 	uint64_t dropped;	/* sum of the drop counters */
 };
 
 struct aggregate;
 
+/*
+ * Tells whether an mmap made from `caller` is the C runtime's own (the
+ * dynamic loader's startup maps, libc's cached thread stacks): real memory,
+ * but no allocation of the program's. Such sites are left out of the stacks
+ * and counted apart in the totals.
+ */
+typedef bool (*lt_runtime_fn)(void *arg, uint64_t caller);
+
 int aggregate_new(struct aggregate **out);
+void aggregate_set_runtime_fn(struct aggregate *a, lt_runtime_fn fn, void *arg);
 void aggregate_free(struct aggregate *a);
 /* Read the maps. now_ms: ms since tracing started; entries born after
  * now_ms - min_age_ms count in totals only. 0 or -errno. */

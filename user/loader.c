@@ -25,7 +25,6 @@ struct loader {
 	int nlinks;
 	int tgid;
 	int nprobes, nsinglestep;
-	double t0;	/* CLOCK_MONOTONIC seconds the BPF side counts ages from */
 };
 
 /* One libc allocator probe. */
@@ -72,7 +71,6 @@ static int attach_link(struct loader *l, struct bpf_link *link, const char *what
 int loader_open(const struct lt_env *env, int tgid, struct loader **out)
 {
 	struct loader *l;
-	struct timespec ts;
 	int err;
 
 	l = calloc(1, sizeof(*l));
@@ -85,10 +83,7 @@ int loader_open(const struct lt_env *env, int tgid, struct loader **out)
 		elog("cannot open BPF object: %s\n", strerror(-err));
 		goto cleanup;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &ts);
 	l->skel->rodata->target_tgid = tgid;
-	l->skel->rodata->t0_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-	l->t0 = ts.tv_sec + ts.tv_nsec / 1e9;
 	bpf_map__set_max_entries(l->skel->maps.lt_allocs, env->max_allocs);
 	bpf_map__set_max_entries(l->skel->maps.lt_stacks, env->max_stacks);
 	bpf_map__set_max_entries(l->skel->maps.lt_agg, env->max_agg);
@@ -265,9 +260,13 @@ struct leaktrace_bpf *loader_skel(struct loader *l)
 	return l->skel;
 }
 
-double loader_t0(const struct loader *l)
+double loader_start_clock(struct loader *l)
 {
-	return l->t0;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	l->skel->data->t0_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 void loader_probe_stats(const struct loader *l, int *attached, int *single_stepped)
@@ -284,6 +283,15 @@ static bool is_libc(const char *path)
 	/* libc.so.6, or libc-2.31.so on older distributions */
 	return !strncmp(base, "libc.so", 7) ||
 	       (!strncmp(base, "libc-", 5) && strstr(base, ".so"));
+}
+
+bool loader_is_runtime_module(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	/* ld-linux-x86-64.so.2, ld-2.31.so */
+	return is_libc(path) || (!strncmp(base, "ld-", 3) && strstr(base, ".so"));
 }
 
 int loader_find_libc(int pid, char *buf, size_t len)

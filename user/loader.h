@@ -3,6 +3,8 @@
 #ifndef LT_LOADER_H
 #define LT_LOADER_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include "env.h"
 
 struct loader;
@@ -17,8 +19,8 @@ int loader_attach(struct loader *l, const char *libc_path);
 void loader_detach(struct loader *l);
 void loader_destroy(struct loader *l);
 struct leaktrace_bpf *loader_skel(struct loader *l);
-/* CLOCK_MONOTONIC time (s) that BPF birth buckets count from. */
-double loader_t0(const struct loader *l);
+/* Start the clock that ages count from: now, in CLOCK_MONOTONIC seconds. */
+double loader_start_clock(struct loader *l);
 /* Number of uprobes attached and how many of them had to be single-stepped. */
 void loader_probe_stats(const struct loader *l, int *attached, int *single_stepped);
 
@@ -26,5 +28,8 @@ void loader_probe_stats(const struct loader *l, int *attached, int *single_stepp
  * /proc/PID/root so that it also works across mount namespaces). 0,
  * -ENOENT (no libc: static binary), or -errno. */
 int loader_find_libc(int pid, char *buf, size_t len);
+
+/* The dynamic loader or libc: their own mmaps are not program allocations. */
+bool loader_is_runtime_module(const char *path);
 
 #endif

@@ -44,14 +44,22 @@ static double now_s(void)
 /* Buckets only ever widen (so they nest) and keep ~64 per stack. */
 static uint32_t bucket_width(double elapsed_s)
 {
-	uint32_t w = 1000;
+	uint32_t w = 100;
 
 	while (elapsed_s * 1000 / w > 64 && w < (1U << 30))
 		w *= 2;
 	return w;
 }
 
-/* elapsed: seconds since the target was released; ages count from t0. */
+static bool is_runtime_caller(void *sym, uint64_t caller)
+{
+	struct lt_frame fr;
+
+	symbolizer_frame(sym, caller, true, &fr);
+	return fr.module && loader_is_runtime_module(fr.module);
+}
+
+/* elapsed: seconds since tracing started at t0. */
 static int report(struct report_ctx *rc, struct report_info *ri, const struct lt_env *env,
 		  struct target *t, double elapsed, double t0, FILE *text)
 {
@@ -126,6 +134,7 @@ int main(int argc, char **argv)
 	err = err ?: aggregate_new(&agg);
 	if (err)
 		goto cleanup;
+	aggregate_set_runtime_fn(agg, is_runtime_caller, sym);
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -136,7 +145,7 @@ int main(int argc, char **argv)
 	sigaction(SIGCHLD, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	start = last_report = now_s();
+	start = last_report = loader_start_clock(ld);
 	err = target_release(&tgt);
 	if (err)
 		goto cleanup;
@@ -164,13 +173,13 @@ int main(int argc, char **argv)
 			symbolizer_refresh(sym);
 			target_resume_exit(&tgt);
 		}
-		rc.skel->data->bucket_ms = bucket_width(now_s() - loader_t0(ld));
+		rc.skel->data->bucket_ms = bucket_width(now_s() - start);
 		if (stop_signal || target_poll_exit(&tgt) ||
 		    (env.duration && elapsed >= env.duration))
 			break;
 		if (now_s() - last_report >= env.interval) {
 			last_report = now_s();
-			if (report(&rc, &ri, &env, &tgt, elapsed, loader_t0(ld), text))
+			if (report(&rc, &ri, &env, &tgt, elapsed, start, text))
 				goto cleanup;
 		}
 	}
@@ -180,7 +189,7 @@ int main(int argc, char **argv)
 	if (!tgt.exited)
 		symbolizer_refresh(sym);
 	ri.final = true;
-	if (report(&rc, &ri, &env, &tgt, elapsed, loader_t0(ld), text))
+	if (report(&rc, &ri, &env, &tgt, elapsed, start, text))
 		goto cleanup;
 	if (json_out) {
 		err = report_json(output_file(json_out), &rc, &ri);

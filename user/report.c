@@ -93,6 +93,9 @@ void report_text(FILE *f, const struct report_ctx *c, const struct report_info *
 		fprintf(f, " (stacks below: at least %.1fs old)", ri->min_age_s);
 	fprintf(f, "; reported stacks grew %s%s since the last report\n", growth >= 0 ? "+" : "",
 		human(growth, b2, sizeof(b2)));
+	if (t->runtime_allocs)
+		fprintf(f, "C runtime's own mappings (loader, thread stacks; not listed): %s in %" PRId64
+			   "\n", human(t->runtime_bytes, b1, sizeof(b1)), t->runtime_allocs);
 	fprintf(f, "events: %" PRIu64 " allocations, %" PRIu64 " frees; dropped %" PRIu64,
 		t->counters[LT_CNT_ALLOCS], t->counters[LT_CNT_FREES], t->dropped);
 	if (t->dropped)
@@ -191,6 +194,10 @@ int report_json(FILE *f, const struct report_ctx *c, const struct report_info *r
 	json_int(&j, t->allocs);
 	json_key(&j, "dropped_events");
 	json_uint(&j, t->dropped);
+	json_key(&j, "runtime_bytes");
+	json_int(&j, t->runtime_bytes);
+	json_key(&j, "runtime_allocs");
+	json_int(&j, t->runtime_allocs);
 	json_key(&j, "allocs_seen");
 	json_uint(&j, t->counters[LT_CNT_ALLOCS]);
 	json_key(&j, "frees_seen");

@@ -1,0 +1,845 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Integration tests: ./leaktrace against the real programs in progs/.
+
+Needs root. Builds progs/ first, then prints one line per test:
+    PASS integration/<name>
+    FAIL integration/<name>: <why>
+    SKIP integration/<name>: <why>
+and exits 1 if any test failed. Expected lines come from the markers in the
+program sources: /* LEAK:name */ marks a site that must be outstanding at stop,
+/* FREED:name */ one that must not be.
+
+    python3 tests/integration/run.py [-v] [--keep] [--list] [NAME...]
+
+NAME selects tests whose name contains it. -v prints each command and, for a
+failed test, leaktrace's output and JSON (indented, so tests/run.sh does not
+count those lines); --keep leaves a failed test's temporary directory in place.
+Standard library only.
+"""
+
+import argparse
+import ctypes
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+PROGS = os.path.join(ROOT, "tests", "integration", "progs")
+BUILD = os.path.join(PROGS, "build")
+LEAKTRACE = "./leaktrace"  # relative to ROOT, like a user would run it
+
+ALLOCATORS = {"malloc", "calloc", "realloc", "reallocarray", "posix_memalign",
+              "aligned_alloc", "memalign", "valloc", "pvalloc", "mmap"}
+READY_TIMEOUT = 20  # s for leaktrace to print "leaktrace: tracing"
+ATTACH_DURATION = 3  # s of -d in attach mode: the programs leak within ms of the go signal
+VERBOSE = False
+
+
+class Fail(Exception):
+    pass
+
+
+class Skip(Exception):
+    pass
+
+
+class TestTimeout(Exception):
+    pass
+
+
+# --- processes -----------------------------------------------------------
+
+
+class Stream:
+    """Collects a pipe's lines on a thread, so nothing blocks on a full pipe."""
+
+    def __init__(self, pipe):
+        self.lines = []
+        self.closed = False
+        self.cond = threading.Condition()
+        self.thread = threading.Thread(target=self._read, args=(pipe,), daemon=True)
+        self.thread.start()
+
+    def _read(self, pipe):
+        for raw in iter(pipe.readline, b""):
+            with self.cond:
+                self.lines.append(raw.decode(errors="replace"))
+                self.cond.notify_all()
+        with self.cond:
+            self.closed = True
+            self.cond.notify_all()
+
+    def wait_for(self, regex, timeout):
+        """The first line matching regex, or None at EOF or timeout."""
+        pat = re.compile(regex)
+        deadline = time.monotonic() + timeout
+        seen = 0
+        with self.cond:
+            while True:
+                for line in self.lines[seen:]:
+                    if pat.search(line):
+                        return line
+                seen = len(self.lines)
+                left = deadline - time.monotonic()
+                if self.closed or left <= 0:
+                    return None
+                self.cond.wait(left)
+
+    @property
+    def text(self):
+        with self.cond:
+            return "".join(self.lines)
+
+
+class Proc:
+    """A child in its own session; a thread reaps it the moment it exits (a
+    zombie target would still look alive to a tracer that polls the pid)."""
+
+    def __init__(self, argv, **kw):
+        if VERBOSE:
+            vprint("$ " + " ".join(argv))
+        self.argv = argv
+        self.p = subprocess.Popen(argv, cwd=ROOT, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  start_new_session=True, **kw)
+        self.pid = self.p.pid
+        self.out = Stream(self.p.stdout)
+        self.err = Stream(self.p.stderr)
+        self.rc = None
+        self.exited_at = None
+        self.waiter = threading.Thread(target=self._reap, daemon=True)
+        self.waiter.start()
+
+    def _reap(self):
+        self.rc = self.p.wait()
+        self.exited_at = time.monotonic()
+
+    def wait(self, timeout):
+        """Exit status, or None if still running after timeout seconds."""
+        self.waiter.join(timeout)
+        if self.waiter.is_alive():
+            return None
+        # Whatever holds the pipes after exit (a launched child) must not stall us.
+        self.out.thread.join(2)
+        self.err.thread.join(2)
+        return self.rc
+
+    def signal(self, sig):
+        if self.rc is None:
+            os.kill(self.pid, sig)
+
+
+def proc_table():
+    """pid -> (ppid, session) for every process."""
+    table = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        table[int(d)] = (int(fields[1]), int(fields[3]))
+    return table
+
+
+def kill_tree(procs):
+    """SIGKILL what we started: its session and every descendant."""
+    table = proc_table()
+    roots = {p.pid for p in procs}
+    victims = {pid for pid, (_, sid) in table.items() if sid in roots}
+    victims |= {p.pid for p in procs if p.rc is None}
+    grew = True
+    while grew:
+        kids = {pid for pid, (ppid, _) in table.items() if ppid in victims} - victims
+        victims |= kids
+        grew = bool(kids)
+    for pid in victims:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    for p in procs:
+        p.wait(5)
+
+
+# --- reports ---------------------------------------------------------------
+
+
+def base(path):
+    return os.path.basename(path) if isinstance(path, str) else None
+
+
+_markers = {}
+
+
+def markers(src):
+    """{name: line} of the /* LEAK:name */ and /* FREED:name */ in progs/src."""
+    if src not in _markers:
+        found = {}
+        with open(os.path.join(PROGS, src)) as f:
+            for n, line in enumerate(f, 1):
+                for m in re.finditer(r"/\* (?:LEAK|FREED):(\w+) \*/", line):
+                    if m.group(1) in found:
+                        raise Fail(f"marker {m.group(1)} twice in {src}")
+                    found[m.group(1)] = n
+        _markers[src] = found
+    return _markers[src]
+
+
+def marker(src, name):
+    """(basename, line) of marker `name` in progs/src."""
+    if name not in markers(src):
+        raise Fail(f"no marker {name} in {src}")
+    return os.path.basename(src), markers(src)[name]
+
+
+def frame_str(fr):
+    where = f"{base(fr.get('file'))}:{fr.get('line')}" if "file" in fr else base(fr.get("module"))
+    return f"{fr.get('function', '?')}({where})"
+
+
+def stack_str(st, depth=3):
+    frames = " <- ".join(frame_str(fr) for fr in st.get("frames", [])[:depth])
+    frames = frames or "[no frames]"
+    return f"{st.get('allocator')} {st.get('bytes')} B/{st.get('allocs')} at {frames}"
+
+
+def summary(rep, limit=6):
+    stacks = rep.get("stacks", [])
+    shown = "; ".join(stack_str(st) for st in stacks[:limit])
+    more = f"; +{len(stacks) - limit} more" if len(stacks) > limit else ""
+    return f"totals={json.dumps(rep.get('totals'), sort_keys=True)} stacks=[{shown}{more}]"
+
+
+def leaf(st):
+    frames = st.get("frames") or [{}]
+    return frames[0]
+
+
+def validate(rep, comm=None, pid=None, sums=True):
+    """The shape every report must have; dropped_events must be 0 here."""
+    problems = []
+    if rep.get("version") != 1:
+        problems.append(f"version={rep.get('version')!r}")
+    if rep.get("mode") != "exact":
+        problems.append(f"mode={rep.get('mode')!r}")
+    if pid is not None and rep.get("pid") != pid:
+        problems.append(f"pid={rep.get('pid')!r}, want {pid}")
+    if comm is not None and rep.get("comm") != comm[:15]:
+        problems.append(f"comm={rep.get('comm')!r}, want {comm[:15]!r}")
+    if not isinstance(rep.get("duration_s"), (int, float)) or rep["duration_s"] < 0:
+        problems.append(f"duration_s={rep.get('duration_s')!r}")
+    tot = rep.get("totals")
+    if not isinstance(tot, dict) or not all(
+            isinstance(tot.get(k), int) for k in
+            ("outstanding_bytes", "outstanding_allocs", "dropped_events")):
+        problems.append(f"totals={tot!r}")
+        tot = None
+    elif tot["dropped_events"] != 0:
+        problems.append(f"dropped_events={tot['dropped_events']}")
+    stacks = rep.get("stacks")
+    if not isinstance(stacks, list):
+        raise Fail(f"report: stacks={stacks!r}")
+    for st in stacks:
+        if not isinstance(st.get("bytes"), int) or not isinstance(st.get("allocs"), int) \
+                or st["allocs"] <= 0:
+            problems.append(f"stack sizes: {stack_str(st)}")
+        if st.get("allocator") not in ALLOCATORS:
+            problems.append(f"allocator={st.get('allocator')!r}")
+        if not isinstance(st.get("oldest_age_s"), (int, float)) or st["oldest_age_s"] < 0:
+            problems.append(f"oldest_age_s={st.get('oldest_age_s')!r}")
+        if not st.get("frames"):
+            problems.append(f"no frames: {stack_str(st)}")
+        for fr in st.get("frames", []):
+            if fr.get("kind") != "native":
+                problems.append(f"frame kind={fr.get('kind')!r}")
+                break
+    sizes = [st.get("bytes", 0) for st in stacks]
+    if sizes != sorted(sizes, reverse=True):
+        problems.append(f"stacks not sorted by bytes: {sizes}")
+    if sums and tot and (tot["outstanding_bytes"] != sum(sizes) or
+                         tot["outstanding_allocs"] != sum(st.get("allocs", 0) for st in stacks)):
+        problems.append("totals are not the sum of the stacks")
+    if problems:
+        raise Fail("bad report: " + "; ".join(problems[:4]) + " | " + summary(rep))
+
+
+def expect_stack(rep, src, site, module, allocator, nbytes, allocs, callers=()):
+    """Exactly one stack whose leaf (the allocator's caller) is function `site`,
+    at its marker line, with these exact numbers; callers are the next frames."""
+    fname, line = marker(src, site)
+    hits = [st for st in rep["stacks"] if leaf(st).get("function") == site]
+    if len(hits) != 1:
+        raise Fail(f"{len(hits)} stacks with {site}() as frames[0], want 1 | " + summary(rep))
+    st = hits[0]
+    fr = leaf(st)
+    allowed = allocator if isinstance(allocator, set) else {allocator}
+    wrong = []
+    if base(fr.get("file")) != fname or fr.get("line") != line:
+        wrong.append(f"at {base(fr.get('file'))}:{fr.get('line')}, want {fname}:{line}")
+    if base(fr.get("module")) != module or not os.path.isabs(fr.get("module", "")):
+        wrong.append(f"module {fr.get('module')!r}, want /.../{module}")
+    if st.get("allocator") not in allowed:
+        wrong.append(f"allocator {st.get('allocator')!r}, want {'/'.join(sorted(allowed))}")
+    if st.get("bytes") != nbytes or st.get("allocs") != allocs:
+        wrong.append(f"{st.get('bytes')} B/{st.get('allocs')} allocs, want {nbytes} B/{allocs}")
+    got = [fr.get("function") for fr in st["frames"][1:1 + len(callers)]]
+    if got != list(callers):
+        wrong.append(f"callers {got}, want {list(callers)}")
+    if wrong:
+        raise Fail(f"{site}: " + "; ".join(wrong) + " | " + stack_str(st, 4))
+    return st
+
+
+def expect_absent(rep, src, *names):
+    """No frame of these functions, and no leaf at these markers' lines."""
+    lines = {marker(src, n): n for n in names if n in markers(src)}
+    for st in rep["stacks"]:
+        fr = leaf(st)
+        key = (base(fr.get("file")), fr.get("line"))
+        if key in lines:
+            raise Fail(f"{lines[key]} ({key[0]}:{key[1]}) is in the report: {stack_str(st)}")
+        for f in st["frames"]:
+            if f.get("function") in names:
+                raise Fail(f"{f['function']}() is in the report: {stack_str(st)}")
+
+
+def expect_totals(rep, nbytes, allocs):
+    tot = rep["totals"]
+    if (tot["outstanding_bytes"], tot["outstanding_allocs"]) != (nbytes, allocs):
+        raise Fail(f"totals {tot['outstanding_bytes']} B/{tot['outstanding_allocs']} allocs, "
+                   f"want {nbytes} B/{allocs} | " + summary(rep))
+
+
+def expect_nstacks(rep, n):
+    if len(rep["stacks"]) != n:
+        raise Fail(f"{len(rep['stacks'])} stacks, want {n} | " + summary(rep))
+
+
+def own_stacks(rep, *modules):
+    """Stacks allocated directly by the test program's code (not libc/ld.so)."""
+    return [st for st in rep["stacks"] if base(leaf(st).get("module")) in modules]
+
+
+def check_leaker(rep):
+    expect_stack(rep, "leaker.c", "leak_big", "leaker", "malloc", 10 * 4000, 10, ["main"])
+    expect_stack(rep, "leaker.c", "leak_small", "leaker", "malloc", 100 * 48, 100, ["main"])
+    expect_absent(rep, "leaker.c", "churn")
+    expect_nstacks(rep, 2)
+    expect_totals(rep, 44800, 110)
+
+
+# --- running leaktrace -----------------------------------------------------
+
+
+class Ctx:
+    """One test: a temp dir, the processes it started, helpers to run leaktrace."""
+
+    def __init__(self, name):
+        self.tmp = tempfile.mkdtemp(prefix=f"leaktrace-it-{name}-")
+        self.procs = []
+        self.last = None  # the last leaktrace Proc, for -v output
+        self.go_at = None  # when attach() sent the go signal
+
+    def spawn(self, argv, **kw):
+        p = Proc(argv, **kw)
+        self.procs.append(p)
+        return p
+
+    def cleanup(self, remove=True):
+        kill_tree(self.procs)
+        if remove:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def leaktrace(self, args, timeout=20, **kw):
+        """Runs leaktrace to completion: (rc, stdout, stderr)."""
+        lt = self.last = self.spawn([LEAKTRACE] + args, **kw)
+        rc = lt.wait(timeout)
+        if rc is None:
+            raise Fail(f"leaktrace did not exit within {timeout} s; stderr: {tail(lt.err.text)}")
+        return rc, lt.out.text, lt.err.text
+
+    def report(self, path, rc, err):
+        try:
+            with open(path) as f:
+                return json.load(f)
+        except FileNotFoundError:
+            raise Fail(f"no JSON report (exit {rc}); stderr: {tail(err)}")
+        except ValueError as e:
+            raise Fail(f"JSON report does not parse: {e} (exit {rc}); stderr: {tail(err)}")
+
+    def launch(self, prog, prog_args=("-q",), opts=(), want_rc=0, timeout=20):
+        """leaktrace -- build/prog: the report, after checking the exit status."""
+        path = os.path.join(self.tmp, "report.json")
+        rc, _, err = self.leaktrace(["-t", "1000", "--json", path, *opts, "--",
+                                     os.path.join(BUILD, prog), *prog_args], timeout)
+        if rc != want_rc:
+            raise Fail(f"leaktrace exited {rc}, want {want_rc}; stderr: {tail(err)}")
+        return self.report(path, rc, err)
+
+    def start_target(self, prog, prog_args=()):
+        t = self.spawn([os.path.join(BUILD, prog), "-w", *prog_args])
+        if not t.out.wait_for(r"^ready", 10):
+            raise Fail(f"{prog} never got ready: {tail(t.err.text)}")
+        return t
+
+    def attach(self, target, duration=ATTACH_DURATION, opts=(), others=(), stop=None):
+        """leaktrace -p target: waits for "leaktrace: tracing", sends the go
+        signal (to the others too), waits for "done", then lets leaktrace stop
+        (or calls stop(lt) to stop it). Returns the report."""
+        path = os.path.join(self.tmp, "report.json")
+        lt = self.last = self.spawn([LEAKTRACE, "-p", str(target.pid), "-d", str(duration),
+                                     "-t", "1000", "--json", path, *opts])
+        if not lt.err.wait_for(r"^leaktrace: tracing", READY_TIMEOUT):
+            lt.wait(1)
+            raise Fail(f"no 'leaktrace: tracing' line (exit {lt.rc}); stderr: {tail(lt.err.text)}")
+        self.go_at = time.monotonic()
+        for t in (target, *others):
+            t.signal(signal.SIGUSR1)
+        for t in (target, *others):
+            if not t.out.wait_for(r"^done", 10):
+                raise Fail(f"{base(t.argv[0])} did not finish its work; stderr: {tail(t.err.text)}")
+        if stop:
+            stop(lt)
+        rc = lt.wait(duration + 20)
+        if rc is None:
+            raise Fail(f"leaktrace -d {duration} still running after {duration + 20} s")
+        if rc != 0:
+            raise Fail(f"leaktrace exited {rc}; stderr: {tail(lt.err.text)}")
+        return self.report(path, rc, lt.err.text)
+
+    def expect_error(self, args, need=None, **kw):
+        """leaktrace must fail with exit 1 and one 'leaktrace: ...' line."""
+        rc, _, err = self.leaktrace(args, 15, **kw)
+        lines = [ln for ln in err.splitlines() if ln.strip()]
+        if rc != 1:
+            raise Fail(f"{' '.join(args)}: exit {rc}, want 1; stderr: {tail(err)}")
+        if len(lines) != 1 or not lines[0].startswith("leaktrace: "):
+            raise Fail(f"{' '.join(args)}: want one 'leaktrace: ...' line, got: {tail(err)}")
+        if need and not re.search(need, lines[0], re.I):
+            raise Fail(f"{' '.join(args)}: message lacks {need!r}: {lines[0]}")
+        return lines[0]
+
+
+def tail(text, n=300):
+    text = " | ".join(ln for ln in text.strip().splitlines() if ln.strip())
+    return (text[:n] + " ...") if len(text) > n else (text or "(empty)")
+
+
+def vprint(msg):
+    for line in str(msg).splitlines():
+        print("    " + line, file=sys.stderr, flush=True)
+
+
+# --- tests -----------------------------------------------------------------
+
+TESTS = []
+
+
+def test(timeout=30):
+    def reg(fn):
+        TESTS.append((fn.__name__[2:], fn, timeout))
+        return fn
+    return reg
+
+
+@test()
+def t_leaker_launch(c):
+    rep = c.launch("leaker")
+    validate(rep, comm="leaker")
+    check_leaker(rep)
+
+
+@test()
+def t_leaker_attach(c):
+    t = c.start_target("leaker")
+    rep = c.attach(t)
+    validate(rep, comm="leaker", pid=t.pid)
+    check_leaker(rep)
+    if not ATTACH_DURATION - 0.5 <= rep["duration_s"] <= ATTACH_DURATION + 5:
+        raise Fail(f"duration_s={rep['duration_s']} for -d {ATTACH_DURATION}")
+    for st in rep["stacks"]:
+        if st["oldest_age_s"] > rep["duration_s"] + 0.5:
+            raise Fail(f"oldest_age_s {st['oldest_age_s']} > duration_s {rep['duration_s']}")
+
+
+@test()
+def t_free_all(c):
+    rep = c.launch("freeall")
+    validate(rep, comm="freeall")
+    expect_nstacks(rep, 0)
+    expect_totals(rep, 0, 0)
+
+
+@test()
+def t_realloc(c):
+    rep = c.launch("reallocs")
+    validate(rep, comm="reallocs")
+    expect_stack(rep, "reallocs.c", "realloc_grow", "reallocs", "realloc", 32768, 1, ["main"])
+    expect_stack(rep, "reallocs.c", "realloc_chain", "reallocs", "realloc", 20000, 1, ["main"])
+    expect_stack(rep, "reallocs.c", "realloc_shrink", "reallocs", "realloc", 300, 1, ["main"])
+    expect_stack(rep, "reallocs.c", "realloc_fail_keep", "reallocs", "malloc", 64, 1, ["main"])
+    expect_absent(rep, "reallocs.c", "realloc_to_zero", "realloc_then_free", "realloc_null_zero",
+                  "grow_start", "shrink_start", "realloc_fail")
+    expect_nstacks(rep, 4)
+    expect_totals(rep, 32768 + 20000 + 300 + 64, 4)
+
+
+def same_function(a, b):
+    """True if libc exports a and b at one address (glibc 2.36: aligned_alloc
+    is memalign), so no probe can tell which name the program called."""
+    libc = ctypes.CDLL("libc.so.6")
+    addr = [ctypes.cast(getattr(libc, n), ctypes.c_void_p).value for n in (a, b)]
+    return addr[0] == addr[1]
+
+
+@test()
+def t_allocators(c):
+    rep = c.launch("allocators")
+    validate(rep, comm="allocators")
+    aligned = {"aligned_alloc", "memalign"} if same_function("aligned_alloc", "memalign") else None
+    want = [  # site, allocator, bytes, allocs
+        ("use_calloc", "calloc", 3 * 25 * 40, 3),
+        ("use_posix_memalign", "posix_memalign", 2 * 1000, 2),
+        ("use_aligned_alloc", aligned or "aligned_alloc", 2048, 1),
+        ("use_memalign", aligned or "memalign", 700, 1),
+        ("use_valloc", "valloc", 5000, 1),
+        ("use_pvalloc", "pvalloc", 3000, 1),
+        ("use_reallocarray", "reallocarray", 30 * 12, 1),
+    ]
+    wrong = []
+    for site, alloc, nbytes, allocs in want:
+        try:
+            expect_stack(rep, "allocators.c", site, "allocators", alloc, nbytes, allocs, ["main"])
+        except Fail as e:
+            wrong.append(str(e).split(" | ")[0])
+    if wrong:
+        raise Fail("; ".join(wrong) + " | " + summary(rep, 8))
+    expect_nstacks(rep, len(want))
+    expect_totals(rep, sum(w[2] for w in want), sum(w[3] for w in want))
+
+
+@test()
+def t_threads(c):
+    rep = c.launch("threads")
+    validate(rep, comm="threads")
+    expect_stack(rep, "threads.c", "worker", "threads", "malloc", 100 * 256, 100)
+    expect_absent(rep, "threads.c", "reaper")
+    # glibc keeps its own small blocks for new threads (the TLS dtv, from
+    # ld.so) while their stacks sit in its cache: those may be reported.
+    # Only the program's own allocations are known exactly.
+    own = own_stacks(rep, "threads")
+    if len(own) != 1:
+        raise Fail(f"{len(own)} stacks allocated by threads.c code, want 1 | " + summary(rep))
+    # Thread stacks and malloc arenas are glibc's own mmaps, not the program's.
+    maps = [st for st in rep["stacks"] if st["allocator"] == "mmap"]
+    if maps:
+        raise Fail("mmap stacks in a program that maps nothing itself: "
+                   + "; ".join(stack_str(st, 5) for st in maps[:3]))
+
+
+@test()
+def t_dlopen(c):
+    t = c.start_target("dlopener")
+    rep = c.attach(t)
+    validate(rep, comm="dlopener", pid=t.pid)
+    st = expect_stack(rep, "plugin.c", "plugin_leak", "libplugin.so", "malloc", 25 * 200, 25,
+                      ["call_plugin", "main"])
+    if base(st["frames"][1].get("module")) != "dlopener":
+        raise Fail(f"call_plugin's module is {st['frames'][1].get('module')!r}")
+    own = own_stacks(rep, "libplugin.so", "dlopener")
+    if len(own) != 1:
+        raise Fail(f"{len(own)} stacks allocated by the program or plugin, want 1 | "
+                   + summary(rep))
+
+
+@test()
+def t_malloc_4mib(c):
+    rep = c.launch("bigalloc")
+    validate(rep, comm="bigalloc")
+    expect_stack(rep, "bigalloc.c", "big_alloc", "bigalloc", "malloc", 4 << 20, 1, ["main"])
+    maps = [st for st in rep["stacks"] if st["allocator"] == "mmap"]
+    if maps:
+        raise Fail("mmap stacks, but the only mapping is malloc's own: "
+                   + "; ".join(stack_str(st, 5) for st in maps[:3]))
+    expect_nstacks(rep, 1)
+    expect_totals(rep, 4 << 20, 1)
+
+
+@test()
+def t_mmap(c):
+    rep = c.launch("mmapper")
+    validate(rep, comm="mmapper")
+    expect_stack(rep, "mmapper.c", "map_keep", "mmapper", "mmap", 65536, 1, ["main"])
+    expect_absent(rep, "mmapper.c", "map_release")
+    expect_nstacks(rep, 1)
+    expect_totals(rep, 65536, 1)
+
+
+@test()
+def t_exit_mid_trace(c):
+    t = c.start_target("leaker", ["-x", "7"])
+    rep = c.attach(t, duration=30)
+    took = c.last.exited_at - c.go_at
+    if took > 10:
+        raise Fail(f"leaktrace ran {took:.1f} s after its target exited (-d 30)")
+    if t.wait(1) != 7:
+        raise Fail(f"target exited {t.rc}, want 7")
+    validate(rep, comm="leaker", pid=t.pid)
+    check_leaker(rep)
+
+
+@test()
+def t_other_process_ignored(c):
+    t = c.start_target("leaker")
+    other = c.start_target("bystander")
+    rep = c.attach(t, others=[other])
+    validate(rep, comm="leaker", pid=t.pid)
+    for st in rep["stacks"]:
+        for fr in st["frames"]:
+            if base(fr.get("module")) == "bystander" or \
+                    str(fr.get("function", "")).startswith("bystander"):
+                raise Fail(f"the other process is in the report: {stack_str(st)}")
+    check_leaker(rep)
+
+
+def check_stop_signal(c, sig):
+    """Attached with -d 60, stopped by sig: final report and exit 0."""
+    def stop(lt):
+        time.sleep(0.5)
+        lt.signal(sig)
+    t = c.start_target("leaker")
+    rep = c.attach(t, duration=60, stop=stop)
+    if c.last.exited_at - c.go_at > 10:
+        raise Fail(f"leaktrace took over 10 s to stop on {signal.Signals(sig).name}")
+    validate(rep, comm="leaker", pid=t.pid)
+    check_leaker(rep)
+
+
+@test()
+def t_sigint(c):
+    check_stop_signal(c, signal.SIGINT)
+
+
+@test()
+def t_sigterm(c):
+    check_stop_signal(c, signal.SIGTERM)
+
+
+@test()
+def t_exit_status(c):
+    rep = c.launch("leaker", ["-q", "-x", "3"], want_rc=3)
+    validate(rep, comm="leaker")
+    check_leaker(rep)
+
+
+@test()
+def t_min_age(c):
+    rep = c.launch("minage", opts=["--min-age", "2"])
+    validate(rep, comm="minage", sums=False)
+    st = expect_stack(rep, "minage.c", "early_leak", "minage", "malloc", 20 * 100, 20, ["main"])
+    expect_absent(rep, "minage.c", "late_leak")
+    expect_nstacks(rep, 1)
+    if not 2 <= st["oldest_age_s"] <= rep["duration_s"] + 0.5:
+        raise Fail(f"early_leak oldest_age_s={st['oldest_age_s']}, want 2..duration_s "
+                   f"({rep['duration_s']})")
+
+
+def check_text(text, where):
+    missing = [f for f in ("leak_small", "leak_big") if f not in text]
+    if missing:
+        raise Fail(f"text report on {where} lacks {', '.join(missing)}: {tail(text)}")
+    if not re.search(r"(?im)^.*outstanding", text):
+        raise Fail(f"text report on {where} has no 'outstanding' line: {tail(text)}")
+
+
+@test()
+def t_text_report(c):
+    rc, out, err = c.leaktrace(["-t", "1000", "--", os.path.join(BUILD, "leaker"), "-q"])
+    if rc != 0:
+        raise Fail(f"exit {rc}; stderr: {tail(err)}")
+    check_text(out, "stdout")
+
+
+@test()
+def t_json_stdout(c):
+    rc, out, err = c.leaktrace(["-t", "1000", "--json", "-", "--",
+                                os.path.join(BUILD, "leaker"), "-q"])
+    if rc != 0:
+        raise Fail(f"exit {rc}; stderr: {tail(err)}")
+    try:
+        rep = json.loads(out)
+    except ValueError as e:
+        raise Fail(f"stdout is not one JSON document ({e}): {tail(out)}")
+    validate(rep, comm="leaker")
+    check_leaker(rep)
+    check_text(err, "stderr")
+
+
+@test()
+def t_bad_pid(c):
+    c.expect_error(["-d", "1", "-p", "999999999"])
+
+
+@test()
+def t_exited_pid(c):
+    p = subprocess.run(["/bin/sh", "-c", "echo $$"], capture_output=True, text=True)
+    pid = int(p.stdout)
+    if os.path.exists(f"/proc/{pid}"):
+        raise Skip(f"pid {pid} was reused at once")
+    c.expect_error(["-d", "1", "-p", str(pid)])
+
+
+@test()
+def t_kernel_thread(c):
+    try:
+        with open("/proc/2/comm") as f:
+            comm = f.read().strip()
+    except OSError:
+        comm = None
+    if comm != "kthreadd":
+        raise Skip(f"pid 2 is {comm!r}, not kthreadd")
+    c.expect_error(["-d", "1", "-p", "2"])
+
+
+@test()
+def t_static_attach(c):
+    t = c.start_target("leaker-static")
+    c.expect_error(["-d", "2", "-p", str(t.pid)], need="libc")
+
+
+@test()
+def t_static_launch(c):
+    c.expect_error(["-d", "2", "--", os.path.join(BUILD, "leaker-static"), "-q"], need="libc")
+
+
+BAD_OPTIONS = [
+    ["-i", "0"], ["-i", "-1"], ["-i", "abc"], ["-t", "abc"], ["-t", "0"], ["-t", "-3"],
+    ["-t", "5x"], ["-d", "abc"], ["-d", "-1"], ["--min-age", "-1"], ["--min-age", "soon"],
+    ["--max-allocs", "0"], ["--max-allocs", "many"], ["--max-stacks", "0"],
+    ["--max-stacks", "-5"], ["-p", "abc"], ["-p", "0"], ["-p", "-4"],
+]
+
+
+@test(timeout=90)
+def t_bad_options(c):
+    wrong = []
+    for opts in BAD_OPTIONS:
+        try:
+            c.expect_error([*opts, "--", "/bin/true"] if opts[0] != "-p" else ["-d", "1", *opts])
+        except Fail as e:
+            wrong.append(str(e))
+    if wrong:
+        raise Fail(f"{len(wrong)} of {len(BAD_OPTIONS)} accepted or mis-reported: "
+                   + "; ".join(wrong))
+
+
+@test()
+def t_unwritable_json(c):
+    c.expect_error(["--json", "/nonexistent/dir/x.json", "-d", "1", "--", "/bin/true"])
+
+
+@test()
+def t_not_root(c):
+    nobody = 65534
+
+    def drop():
+        os.setgroups([])
+        os.setgid(nobody)
+        os.setuid(nobody)
+    if subprocess.run(["test", "-x", os.path.join(ROOT, "leaktrace")],
+                      preexec_fn=drop).returncode:
+        raise Skip("uid 65534 cannot execute ./leaktrace here")
+    c.expect_error(["-d", "1", "--", "/bin/true"], preexec_fn=drop)
+
+
+# --- runner ----------------------------------------------------------------
+
+
+def on_alarm(signum, frame):
+    raise TestTimeout()
+
+
+def run_one(name, fn, timeout, keep):
+    c = Ctx(name)
+    result = f"FAIL integration/{name}: interrupted"
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        try:
+            fn(c)
+            result = f"PASS integration/{name}"
+        except Fail as e:
+            result = f"FAIL integration/{name}: {e}"
+        except Skip as e:
+            result = f"SKIP integration/{name}: {e}"
+        except TestTimeout:
+            result = f"FAIL integration/{name}: timed out after {timeout} s"
+        except Exception as e:  # a harness bug must not hide the other tests
+            result = f"FAIL integration/{name}: {type(e).__name__}: {e}"
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        if VERBOSE and not result.startswith("PASS") and c.last:
+            vprint(f"leaktrace exit {c.last.rc}\nstdout:\n{c.last.out.text}\n"
+                   f"stderr:\n{c.last.err.text}")
+            path = os.path.join(c.tmp, "report.json")
+            if os.path.exists(path):
+                with open(path) as f:
+                    vprint("report.json:\n" + f.read())
+    finally:
+        kept = keep and result.startswith("FAIL")
+        c.cleanup(remove=not kept)
+    return result + (f" [kept {c.tmp}]" if kept else "")
+
+
+def main():
+    global VERBOSE
+    ap = argparse.ArgumentParser(description="leaktrace integration tests (root)")
+    ap.add_argument("names", nargs="*", help="run tests whose name contains one of these")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("--keep", action="store_true", help="keep temp dirs of failed tests")
+    ap.add_argument("--list", action="store_true")
+    args = ap.parse_args()
+    VERBOSE = args.verbose
+    os.chdir(ROOT)
+
+    tests = [t for t in TESTS if not args.names or any(n in t[0] for n in args.names)]
+    if args.list:
+        print("\n".join(t[0] for t in tests))
+        return 0
+    if os.geteuid() != 0:
+        for name, _, _ in tests:
+            print(f"SKIP integration/{name}: needs root")
+        return 0
+    build = subprocess.run(["make", "--no-print-directory", "-C", PROGS],
+                           capture_output=True, text=True)
+    if build.returncode:
+        print(f"FAIL integration/build: make -C {os.path.relpath(PROGS)}: "
+              f"{tail(build.stdout + build.stderr)}")
+        return 1
+    if not os.access(LEAKTRACE, os.X_OK):
+        for name, _, _ in tests:
+            print(f"FAIL integration/{name}: {LEAKTRACE} is not built (run make)")
+        return 1
+
+    failed = 0
+    for name, fn, timeout in tests:
+        result = run_one(name, fn, timeout, args.keep)
+        print(result, flush=True)
+        failed += result.startswith("FAIL")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
