@@ -95,7 +95,8 @@ void report_text(FILE *f, const struct report_ctx *c, const struct report_info *
 		human(growth, b2, sizeof(b2)));
 	if (t->runtime_allocs)
 		fprintf(f, "C runtime's own mappings (loader, thread stacks; not listed): %s in %" PRId64
-			   "\n", human(t->runtime_bytes, b1, sizeof(b1)), t->runtime_allocs);
+			   " mapping%s\n", human(t->runtime_bytes, b1, sizeof(b1)), t->runtime_allocs,
+			t->runtime_allocs == 1 ? "" : "s");
 	fprintf(f, "events: %" PRIu64 " allocations, %" PRIu64 " frees; dropped %" PRIu64,
 		t->counters[LT_CNT_ALLOCS], t->counters[LT_CNT_FREES], t->dropped);
 	if (t->dropped)
