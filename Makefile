@@ -26,6 +26,8 @@ USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
 LIB_OBJS := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%.o,$(UNIT_SRCS))
+FX := $(OUTPUT)/fixtures
+FX_SRC := tests/unit/fixtures
 
 ifeq ($(V),1)
 	Q =
@@ -73,9 +75,58 @@ $(OUTPUT)/unit/%.o: tests/unit/%.c | $(OUTPUT)/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-tests/unit/unit_tests: $(UNIT_OBJS) $(LIB_OBJS)
+tests/unit/unit_tests: $(UNIT_OBJS) $(LIB_OBJS) | $(FX)/.stamp
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+# ELF fixtures for the symbolizer tests (tests/unit/fixtures/*.c): a PIE
+# with a shared library and a dlopen()ed one; the PIE again without a
+# build id and as a differing build; stripped copies whose debug files are
+# found by .gnu_debuglink next to them, in .debug/, or not at all, and
+# copies whose debug link names a file from another build (build-id and
+# CRC mismatch). The tests find them next to their own binary.
+FX_CFLAGS := -g -O0 -Wl,--build-id
+FX_PROG_LIBS = -L$(FX) -lfx -ldl -Wl,-rpath,'$$ORIGIN'
+
+$(FX):
+	$(Q)mkdir -p $@
+
+$(FX)/libfx.so: $(FX_SRC)/fx_lib.c | $(FX)
+	$(call msg,FIXTURE,$@)
+	$(Q)$(CC) $(FX_CFLAGS) -fPIC -shared -o $@ $<
+
+$(FX)/libfx_dl.so: $(FX_SRC)/fx_dl.c | $(FX)
+	$(call msg,FIXTURE,$@)
+	$(Q)$(CC) $(FX_CFLAGS) -fPIC -shared -o $@ $<
+
+$(FX)/fx_prog: $(FX_SRC)/fx_prog.c $(FX)/libfx.so
+	$(call msg,FIXTURE,$@)
+	$(Q)$(CC) $(FX_CFLAGS) -fPIE -pie -o $@ $< $(FX_PROG_LIBS)
+
+$(FX)/fx_other: $(FX_SRC)/fx_prog.c $(FX)/libfx.so
+	$(call msg,FIXTURE,$@)
+	$(Q)$(CC) $(FX_CFLAGS) -DFX_OTHER -fPIE -pie -o $@ $< $(FX_PROG_LIBS)
+
+$(FX)/fx_nobid: $(FX_SRC)/fx_prog.c $(FX)/libfx.so
+	$(call msg,FIXTURE,$@)
+	$(Q)$(CC) $(FX_CFLAGS) -Wl,--build-id=none -fPIE -pie -o $@ $< $(FX_PROG_LIBS)
+
+$(FX)/fx_other_nobid: $(FX_SRC)/fx_prog.c $(FX)/libfx.so
+	$(call msg,FIXTURE,$@)
+	$(Q)$(CC) $(FX_CFLAGS) -Wl,--build-id=none -DFX_OTHER -fPIE -pie -o $@ $< $(FX_PROG_LIBS)
+
+$(FX)/.stamp: $(FX)/fx_prog $(FX)/fx_other $(FX)/fx_nobid $(FX)/fx_other_nobid $(FX)/libfx_dl.so
+	$(call msg,FIXTURE,$(FX)/*.debug *.stripped)
+	$(Q)cd $(FX) && rm -rf dotdebug bad badcrc && mkdir -p dotdebug/.debug bad badcrc && \
+	objcopy --only-keep-debug fx_prog fx_prog.debug && \
+	objcopy --strip-all --add-gnu-debuglink=fx_prog.debug fx_prog fx_prog.stripped && \
+	objcopy --strip-all fx_prog fx_prog.nolink && \
+	cp fx_prog.stripped dotdebug/ && cp fx_prog.debug dotdebug/.debug/ && \
+	cp fx_prog.stripped bad/ && objcopy --only-keep-debug fx_other bad/fx_prog.debug && \
+	objcopy --only-keep-debug fx_nobid fx_nobid.debug && \
+	objcopy --strip-all --add-gnu-debuglink=fx_nobid.debug fx_nobid fx_nobid.stripped && \
+	cp fx_nobid.stripped badcrc/ && objcopy --only-keep-debug fx_other_nobid badcrc/fx_nobid.debug
+	$(Q)touch $@
 
 fuzz:
 	$(Q)$(MAKE) --no-print-directory -C tests/fuzz

@@ -32,6 +32,11 @@ volatile __u32 bucket_ms = 100;
 volatile __u64 t0_ns = 1;
 /* Bumped on every executable file mapping: the loader re-reads maps (dlopen). */
 __u64 exec_maps_gen;
+/* Launch mode: stop the (ptrace-seized) main thread after it maps code, so
+ * the loader sees every library, CPython above all, before it runs. */
+__u32 stop_on_exec_map;
+/* Set by the loader once it finds CPython in the target (enabled last). */
+struct lt_py_cfg py_cfg;
 
 /* Per-thread state of an allocator call in progress (task storage: no hash
  * update and delete per call, and no confusion when a tid is reused). */
@@ -112,6 +117,121 @@ static __always_inline bool is_target(void)
 	return (bpf_get_current_pid_tgid() >> 32) == target_tgid;
 }
 
+static __always_inline __u64 read_u64(__u64 addr)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_user(&v, sizeof(v), (void *)addr);
+	return v;
+}
+
+static __always_inline __u32 read_u32(__u64 addr)
+{
+	__u32 v = 0;
+
+	bpf_probe_read_user(&v, sizeof(v), (void *)addr);
+	return v;
+}
+
+/*
+ * The calling thread's PyThreadState: the interpreter's autoTSSkey slot of
+ * glibc's pthread-specific data (bound while the thread has released the
+ * GIL too), validated by tstate->thread_id == pthread_self() == fsbase.
+ */
+static __always_inline __u64 py_tstate(const struct lt_py_cfg *c)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 fsbase = task->thread.fsbase, slot, ts;
+	__u32 key = read_u32(c->runtime + c->tss_key);
+
+	if (key < 32) {
+		slot = fsbase + c->tsd_first + 16 * key + 8;
+	} else if (key < 1024) {
+		slot = read_u64(fsbase + c->tsd_second + 8 * (key >> 5));
+		if (!slot)
+			return 0;
+		slot += 16 * (key & 31) + 8;
+	} else {
+		return 0;
+	}
+	ts = read_u64(slot);
+	if (!ts || read_u64(ts + c->ts_thread_id) != fsbase)
+		return 0;
+	return ts;
+}
+
+struct py_walk {
+	struct lt_stack *st;
+	const struct lt_py_cfg *c;
+	__u64 frame;
+	__u32 n;
+};
+
+/* One frame per call: (code object, position) only; names and lines are
+ * resolved in userspace. */
+static long py_walk_one(__u32 i, void *arg)
+{
+	struct py_walk *w = arg;
+	const struct lt_py_cfg *c = w->c;
+	__u64 code, pos;
+	__u32 n = w->n;
+
+	if (!w->frame)
+		return 1;
+	if (n >= LT_MAX_PY_DEPTH) {
+		w->st->py_truncated = 1;
+		return 1;
+	}
+	code = read_u64(w->frame + c->frame_code);
+	/* 3.12+ shim frames owned by the C stack mark C-level entries: skip */
+	if (c->frame_owner != ~0U) {
+		__u8 owner = 0;
+
+		bpf_probe_read_user(&owner, 1, (void *)(w->frame + c->frame_owner));
+		if (owner == c->owner_cstack)
+			code = 0;
+	}
+	if (code) {
+		if (c->pos_is_ptr) {
+			pos = read_u64(w->frame + c->frame_pos);
+			pos = pos > code + c->code_first_instr ?
+				      (pos - code - c->code_first_instr) / 2 : 0;
+		} else {
+			pos = read_u32(w->frame + c->frame_pos);
+		}
+		w->st->py[n].code = code;
+		w->st->py[n].pos = pos;
+		w->st->py[n].check = read_u32(code + c->code_firstlineno);
+		w->n = n + 1;
+	}
+	w->frame = read_u64(w->frame + c->frame_back);
+	return 0;
+}
+
+static __always_inline void py_walk(struct lt_stack *st)
+{
+	const struct lt_py_cfg *c = &py_cfg;
+	struct py_walk w = { .st = st, .c = c };
+	__u64 ts;
+
+	st->py_depth = 0;
+	st->py_truncated = 0;
+	if (!c->enabled)
+		return;
+	ts = py_tstate(c);
+	if (!ts) {
+		count(LT_CNT_PY_NO_TSTATE);
+		return;
+	}
+	w.frame = read_u64(ts + c->ts_frame);
+	if (c->cframe_frame != ~0U && w.frame) /* 3.11, 3.12: via _PyCFrame */
+		w.frame = read_u64(w.frame + c->cframe_frame);
+	bpf_loop(LT_MAX_PY_DEPTH + 1, py_walk_one, &w, 0);
+	st->py_depth = w.n;
+	if (st->py_truncated)
+		count(LT_CNT_PY_TRUNCATED);
+}
+
 /* Capture the user stack and store it once; returns its key, 0 on failure. */
 static __always_inline __u64 store_stack(void *ctx)
 {
@@ -133,6 +253,14 @@ static __always_inline __u64 store_stack(void *ctx)
 		h = (h ^ st->ips[i]) * 0x100000001b3ULL;
 		h ^= h >> 29;
 	}
+	py_walk(st);
+	for (int i = 0; i < LT_MAX_PY_DEPTH; i++) {
+		if (i >= st->py_depth)
+			break;
+		h = (h ^ st->py[i].code) * 0x100000001b3ULL;
+		h = (h ^ ((__u64)st->py[i].pos << 32 | st->py[i].check)) * 0x100000001b3ULL;
+		h ^= h >> 29;
+	}
 	h |= 1; /* 0 means "no stack" */
 	if (bpf_map_lookup_elem(&lt_stacks, &h))
 		return h;
@@ -141,6 +269,9 @@ static __always_inline __u64 store_stack(void *ctx)
 	for (int i = 0; i < LT_MAX_STACK_DEPTH; i++)
 		if (i >= n)
 			st->ips[i] = 0;
+	for (int i = 0; i < LT_MAX_PY_DEPTH; i++)
+		if (i >= st->py_depth)
+			st->py[i] = (struct lt_py_frame){};
 	if (bpf_map_update_elem(&lt_stacks, &h, st, BPF_NOEXIST) && !bpf_map_lookup_elem(&lt_stacks, &h))
 		goto fail;
 	return h;
@@ -274,13 +405,13 @@ int BPF_KPROBE(lt_size_rsi, __u64 align, __u64 size)
 SEC("uprobe")
 int BPF_KPROBE(lt_calloc, __u64 nmemb, __u64 size)
 {
-	return enter(ctx, LT_CALLOC, nmemb * size, 0, 0);
+	return enter(ctx, bpf_get_attach_cookie(ctx), nmemb * size, 0, 0);
 }
 
 SEC("uprobe")
 int BPF_KPROBE(lt_realloc, __u64 ptr, __u64 size)
 {
-	return enter(ctx, LT_REALLOC, size, ptr, 0);
+	return enter(ctx, bpf_get_attach_cookie(ctx), size, ptr, 0);
 }
 
 /* glibc's reallocarray tail-jumps to realloc: this only marks the thread so
@@ -318,7 +449,8 @@ int BPF_KRETPROBE(lt_ret, __u64 ret)
 		if (ret == 0)
 			bpf_probe_read_user(&addr, sizeof(addr), (void *)in.memptr);
 	}
-	if (in.kind == LT_REALLOC || in.kind == LT_REALLOCARRAY) {
+	if (in.kind == LT_REALLOC || in.kind == LT_REALLOCARRAY || in.kind == LT_PYMEM_RAW_REALLOC ||
+	    in.kind == LT_PYMEM_REALLOC || in.kind == LT_PYOBJECT_REALLOC) {
 		/* realloc(p, 0) frees p and may return NULL; a failed resize
 		 * leaves p allocated. */
 		if (in.old_ptr && (addr || in.size == 0))
@@ -344,6 +476,16 @@ int BPF_KPROBE(lt_free, __u64 ptr)
 	return 0;
 }
 
+/* CPython's _PyObject_Free(ctx, ptr): the pointer is the second argument. */
+SEC("uprobe")
+int BPF_KPROBE(lt_free_rsi, __u64 ctx_arg, __u64 ptr)
+{
+	if (!ptr || !is_target())
+		return 0;
+	record_free(ptr);
+	return 0;
+}
+
 /* Anonymous mmap/munmap through syscall tracepoints: the libc wrappers
  * cannot be probed on an emulated instruction before the syscall. */
 SEC("tracepoint/syscalls/sys_enter_mmap")
@@ -357,6 +499,9 @@ int lt_mmap_enter(struct trace_event_raw_sys_enter *ctx)
 		return 0;
 	if (fd >= 0 && (prot & PROT_EXEC)) {
 		__sync_fetch_and_add(&exec_maps_gen, 1);
+		/* delivered as the syscall returns: the mapping exists by then */
+		if (stop_on_exec_map && (__u32)bpf_get_current_pid_tgid() == target_tgid)
+			bpf_send_signal_thread(19 /* SIGSTOP */);
 		return 0;
 	}
 	/* File mappings are not heap; MAP_FIXED anonymous maps replace part of

@@ -8,6 +8,7 @@
 #endif
 
 #define LT_MAX_STACK_DEPTH 127
+#define LT_MAX_PY_DEPTH 64
 
 /* Which allocator served an allocation; indexes lt_kind_names[] in user/. */
 enum lt_kind {
@@ -21,6 +22,15 @@ enum lt_kind {
 	LT_VALLOC,
 	LT_PVALLOC,
 	LT_MMAP,
+	LT_PYMEM_RAW_MALLOC,
+	LT_PYMEM_RAW_CALLOC,
+	LT_PYMEM_RAW_REALLOC,
+	LT_PYMEM_MALLOC,
+	LT_PYMEM_CALLOC,
+	LT_PYMEM_REALLOC,
+	LT_PYOBJECT_MALLOC,
+	LT_PYOBJECT_CALLOC,
+	LT_PYOBJECT_REALLOC,
 	LT_KIND_MAX,
 };
 
@@ -33,6 +43,8 @@ enum lt_counter {
 	LT_CNT_DROP_STACK,	/* stack not stored (map full or collision): kept as caller only */
 	LT_CNT_DROP_INFLIGHT,	/* entry not paired with its return: lt_inflight map full */
 	LT_CNT_FAILED_ALLOCS,	/* allocator returned NULL / error: nothing to track */
+	LT_CNT_PY_NO_TSTATE,	/* Python target, thread without a (valid) thread state */
+	LT_CNT_PY_TRUNCATED,	/* Python stack deeper than LT_MAX_PY_DEPTH */
 	LT_CNT_MAX,
 };
 
@@ -56,10 +68,42 @@ struct lt_agg_key {
  * frames rather than with BPF_MAP_TYPE_STACK_TRACE, whose bucket collisions
  * (n^2/2m: ~3 for 300 stacks in 16K buckets) would silently cost stacks.
  */
+struct lt_py_frame {
+	__u64 code;	/* PyCodeObject * (3.13: f_executable, maybe not code) */
+	__u32 pos;	/* <= 3.10: f_lasti as stored; 3.11+: code-unit index */
+	__u32 check;	/* co_firstlineno when walked: detects a reused address */
+};
+
 struct lt_stack {
-	__u32 depth;
-	__u32 pad;
+	__u32 depth;		/* native frames in ips[] */
+	__u16 py_depth;		/* Python frames in py[], innermost first */
+	__u16 py_truncated;	/* the Python stack went deeper */
 	__u64 ips[LT_MAX_STACK_DEPTH];
+	struct lt_py_frame py[LT_MAX_PY_DEPTH];
+};
+
+/*
+ * What the walker needs to find the current thread's Python frames: set by
+ * the loader from the offsets of the target's CPython version.
+ */
+struct lt_py_cfg {
+	__u64 runtime;		/* address of _PyRuntime in the target */
+	__u32 enabled;
+	__u32 version;		/* major << 8 | minor */
+	__u32 tss_key;		/* _PyRuntime offset of autoTSSkey._key */
+	__u32 tsd_first;	/* glibc: fsbase offset of specific_1stblock */
+	__u32 tsd_second;	/* glibc: fsbase offset of specific[] (keys >= 32) */
+	__u32 ts_thread_id;	/* == pthread_self() == fsbase: validates */
+	__u32 ts_frame;		/* tstate -> frame / cframe / current_frame */
+	__u32 cframe_frame;	/* _PyCFrame.current_frame, or ~0 */
+	__u32 frame_back;
+	__u32 frame_code;
+	__u32 frame_pos;	/* f_lasti (int) or prev_instr/instr_ptr */
+	__u32 pos_is_ptr;	/* frame_pos is an instruction pointer (3.11+) */
+	__u32 code_first_instr;	/* co_code_adaptive (3.11+) */
+	__u32 code_firstlineno;
+	__u32 frame_owner;	/* ~0 before 3.12 */
+	__u32 owner_cstack;	/* skip frames with this owner (3.12+) */
 };
 
 struct lt_agg_val {

@@ -19,6 +19,7 @@ run() { # name, command...
 }
 
 run unit tests/unit/unit_tests
+run py_offsets scripts/gen-py-offsets.sh --check
 run fuzz tests/fuzz/run.sh "${LT_FUZZ_SECONDS:-20}"
 if [ "$(id -u)" -eq 0 ]; then
 	run integration python3 tests/integration/run.py

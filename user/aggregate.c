@@ -4,6 +4,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "leaktrace.h"
 #include "leaktrace.skel.h"
 #include "aggregate.h"
 #include "log.h"
@@ -19,6 +20,15 @@ const char *const lt_kind_names[LT_KIND_MAX] = {
 	[LT_VALLOC] = "valloc",
 	[LT_PVALLOC] = "pvalloc",
 	[LT_MMAP] = "mmap",
+	[LT_PYMEM_RAW_MALLOC] = "PyMem_RawMalloc",
+	[LT_PYMEM_RAW_CALLOC] = "PyMem_RawCalloc",
+	[LT_PYMEM_RAW_REALLOC] = "PyMem_RawRealloc",
+	[LT_PYMEM_MALLOC] = "PyMem_Malloc",
+	[LT_PYMEM_CALLOC] = "PyMem_Calloc",
+	[LT_PYMEM_REALLOC] = "PyMem_Realloc",
+	[LT_PYOBJECT_MALLOC] = "PyObject_Malloc",
+	[LT_PYOBJECT_CALLOC] = "PyObject_Calloc",
+	[LT_PYOBJECT_REALLOC] = "PyObject_Realloc",
 };
 
 const char *const lt_counter_names[LT_CNT_MAX] = {
@@ -29,6 +39,8 @@ const char *const lt_counter_names[LT_CNT_MAX] = {
 	[LT_CNT_DROP_STACK] = "stack_lost",
 	[LT_CNT_DROP_INFLIGHT] = "inflight_map_full",
 	[LT_CNT_FAILED_ALLOCS] = "failed_allocs",
+	[LT_CNT_PY_NO_TSTATE] = "py_no_thread_state",
+	[LT_CNT_PY_TRUNCATED] = "py_truncated",
 };
 
 struct site_slot {
@@ -389,8 +401,8 @@ void aggregate_mark_reported(struct aggregate *a)
 			a->cur.v[i].s.prev_bytes = a->cur.v[i].s.bytes;
 }
 
-static const struct lt_stack *get_stack(struct aggregate *a, struct leaktrace_bpf *skel,
-					uint64_t id)
+const struct lt_stack *aggregate_stack(struct aggregate *a, struct leaktrace_bpf *skel,
+				       uint64_t id)
 {
 	size_t j;
 
@@ -430,7 +442,7 @@ static const struct lt_stack *get_stack(struct aggregate *a, struct leaktrace_bp
 int aggregate_frames(struct aggregate *a, struct leaktrace_bpf *skel, const struct lt_site *s,
 		     uint64_t *ips, int max)
 {
-	const struct lt_stack *st = get_stack(a, skel, s->stack_id);
+	const struct lt_stack *st = aggregate_stack(a, skel, s->stack_id);
 	int n = 0, i = 0;
 
 	if (max <= 0)

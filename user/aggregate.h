@@ -64,6 +64,10 @@ void aggregate_mark_reported(struct aggregate *a);
 int aggregate_frames(struct aggregate *a, struct leaktrace_bpf *skel, const struct lt_site *s,
 		     uint64_t *ips, int max);
 
+/* The stored stack (native and Python frames), cached; NULL if lost. */
+const struct lt_stack *aggregate_stack(struct aggregate *a, struct leaktrace_bpf *skel,
+				       uint64_t id);
+
 extern const char *const lt_kind_names[LT_KIND_MAX];
 extern const char *const lt_counter_names[LT_CNT_MAX];
 

@@ -27,6 +27,9 @@ static const char usage[] =
 	"      --max-stacks N     distinct stacks stored (default 16384)\n"
 	"      --max-agg N        (stack, age bucket) aggregates (default 65536)\n"
 	"      --all-frames       keep frames that are in no known mapping\n"
+	"      --native-frames    show the Python interpreter's own native frames\n"
+	"      --python-malloc=libc  launch CMD with PYTHONMALLOC=malloc, so every Python\n"
+	"                         allocation goes through libc (for LTO interpreters)\n"
 	"  -v, --verbose          more detail on stderr (-vv: debug)\n"
 	"  -q, --quiet            errors only on stderr\n"
 	"  -h, --help             this help\n"
@@ -42,6 +45,8 @@ enum {
 	OPT_MAX_STACKS,
 	OPT_MAX_AGG,
 	OPT_ALL_FRAMES,
+	OPT_NATIVE_FRAMES,
+	OPT_PYTHON_MALLOC,
 };
 
 static const struct option opts[] = {
@@ -55,6 +60,8 @@ static const struct option opts[] = {
 	{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
 	{ "max-agg", required_argument, NULL, OPT_MAX_AGG },
 	{ "all-frames", no_argument, NULL, OPT_ALL_FRAMES },
+	{ "native-frames", no_argument, NULL, OPT_NATIVE_FRAMES },
+	{ "python-malloc", required_argument, NULL, OPT_PYTHON_MALLOC },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -148,6 +155,16 @@ int cli_parse(int argc, char **argv, struct lt_env *env)
 		case OPT_ALL_FRAMES:
 			env->native_all = true;
 			break;
+		case OPT_NATIVE_FRAMES:
+			env->native_frames = true;
+			break;
+		case OPT_PYTHON_MALLOC:
+			if (strcmp(optarg, "libc")) {
+				elog("invalid python-malloc '%s': only 'libc' is supported\n", optarg);
+				err = -EINVAL;
+			}
+			env->python_libc = true;
+			break;
 		case 'v':
 			lt_verbosity = lt_verbosity < 0 ? 1 : lt_verbosity + 1;
 			break;
@@ -169,6 +186,11 @@ int cli_parse(int argc, char **argv, struct lt_env *env)
 	}
 	if (optind < argc)
 		env->cmd = &argv[optind];
+	if (env->python_libc && !env->cmd) {
+		elog("--python-malloc=libc needs launch mode (-- CMD): a running interpreter "
+		     "keeps its allocator\n");
+		return -EINVAL;
+	}
 	if (!env->pid == !env->cmd) {
 		elog("%s\nTry 'leaktrace --help'.\n", env->pid ? "give either -p PID or a command, not both"
 							    : "nothing to trace: give -p PID or -- CMD [ARGS...]");

@@ -15,6 +15,11 @@
 
 struct elfsym;
 
+/* Aliases (several names at one address) resolve to one name: FUNC/IFUNC
+ * over NOTYPE, a default symbol version over a hidden one, fewer leading
+ * underscores, GLOBAL over WEAK over LOCAL, shorter, then strcmp() order;
+ * so glibc gives "malloc", not "__libc_malloc". "@VERSION" suffixes are
+ * stripped. elfsym_find() still finds every alias. */
 struct elfsym_sym {
 	const char *name;	/* owned by the elfsym; valid until elfsym_close() */
 	uint64_t addr;		/* symbol start (vaddr) */
@@ -22,14 +27,22 @@ struct elfsym_sym {
 };
 
 struct elfsym_line {
-	const char *file;	/* owned by the elfsym; basename-or-path as in DWARF */
+	const char *file;	/* owned by the elfsym; as dwarf_linesrc() gives it: the
+				 * line table's directory joined with the file name, so
+				 * absolute if that directory is (clang, gcc given an
+				 * absolute source path), else relative to the build
+				 * directory ("tests/unit/fixtures/fx_prog.c") */
 	int line;
 };
 
 /* Open path, read .symtab (or .dynsym) and, lazily, DWARF. If the file has
  * no .symtab or no DWARF, look for a separate debug file by build id
  * (/usr/lib/debug/.build-id/xx/rest.debug) and .gnu_debuglink (same dir,
- * .debug/, /usr/lib/debug/<dir>/). 0 or -errno. */
+ * .debug/, /usr/lib/debug/<dir>/), accepted only if its build id matches
+ * (or, when either has none, the debuglink CRC). For "/proc/N/root/..."
+ * paths those directories are searched inside that root first.
+ * 0, -ENOENT/-EACCES..., -ENOEXEC (not ELF, or not ET_EXEC/ET_DYN),
+ * -EINVAL (not a regular file), -EFBIG (> 8 GiB). */
 int elfsym_open(const char *path, struct elfsym **out);
 void elfsym_close(struct elfsym *es);
 /* Root of the separate-debug-file tree ("/usr/lib/debug"; NULL restores

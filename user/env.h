@@ -18,6 +18,8 @@ struct lt_env {
 	uint32_t max_stacks;	/* lt_stacks entries */
 	uint32_t max_agg;	/* lt_agg entries */
 	bool native_all;	/* --all-frames: keep frames in no known mapping */
+	bool native_frames;	/* --native-frames: show the interpreter's own frames */
+	bool python_libc;	/* --python-malloc=libc: launch with PYTHONMALLOC=malloc */
 };
 
 /* Parse argv into env. 0, or -EINVAL after printing why (exit 1), or

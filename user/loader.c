@@ -9,6 +9,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <bpf/libbpf.h>
+#include "leaktrace.h"
 #include "leaktrace.skel.h"
 #include "leaktrace.h"
 #include "elfsym.h"
@@ -17,7 +18,7 @@
 #include "probe_place.h"
 #include "procmaps.h"
 
-#define MAX_LINKS 32
+#define MAX_LINKS 64
 
 struct loader {
 	struct leaktrace_bpf *skel;
@@ -148,29 +149,30 @@ static int ensure_tracefs(void)
 	return 0;
 }
 
-int loader_attach(struct loader *l, const char *libc_path)
+/* Attach the entry (and return) probes of a table on one module. */
+static int attach_table(struct loader *l, const char *path, const struct probe_spec *tab, size_t n)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, uo);
 	struct bpf_link *link;
 	struct elfsym *es = NULL;
-	uint64_t done_off[sizeof(probes) / sizeof(probes[0])];
+	uint64_t done_off[32];
 	int fd = -1, err, ndone = 0;
 	char what[128];
 
-	err = elfsym_open(libc_path, &es);
+	err = elfsym_open(path, &es);
 	if (err) {
-		elog("cannot read symbols of %s: %s\n", libc_path, strerror(-err));
+		elog("cannot read symbols of %s: %s\n", path, strerror(-err));
 		goto cleanup;
 	}
-	fd = open(libc_path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		err = -errno;
-		elog("cannot open %s: %s\n", libc_path, strerror(-err));
+		elog("cannot open %s: %s\n", path, strerror(-err));
 		goto cleanup;
 	}
 
-	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
-		const struct probe_spec *p = &probes[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct probe_spec *p = &tab[i];
 		struct bpf_program *prog;
 		struct pp_result res;
 		uint64_t off;
@@ -179,10 +181,11 @@ int loader_attach(struct loader *l, const char *libc_path)
 		err = place(es, fd, p, &off, &res);
 		if (err) {
 			if (p->optional) {
-				vlog("%s not found in %s: not traced\n", p->sym, libc_path);
+				vlog("%s not found in %s: not traced\n", p->sym, path);
+				err = 0;
 				continue;
 			}
-			elog("cannot find %s in %s: %s\n", p->sym, libc_path, strerror(-err));
+			elog("cannot find %s in %s: %s\n", p->sym, path, strerror(-err));
 			goto cleanup;
 		}
 		/* aligned_alloc and memalign are one function in glibc. */
@@ -192,7 +195,8 @@ int loader_attach(struct loader *l, const char *libc_path)
 			vlog("%s shares its code with an allocator already probed\n", p->sym);
 			continue;
 		}
-		done_off[ndone++] = off;
+		if (ndone < (int)(sizeof(done_off) / sizeof(done_off[0])))
+			done_off[ndone++] = off;
 		if (!res.emulated) {
 			wlog("%s: no emulated instruction to probe (%s); probing +0, "
 			     "single-stepped (~25 us per call)\n", p->sym, res.why);
@@ -203,7 +207,7 @@ int loader_attach(struct loader *l, const char *libc_path)
 		prog = bpf_object__find_program_by_name(l->skel->obj, p->prog);
 		uo.bpf_cookie = p->kind;
 		uo.retprobe = false;
-		link = bpf_program__attach_uprobe_opts(prog, l->tgid, libc_path, off + res.offset, &uo);
+		link = bpf_program__attach_uprobe_opts(prog, l->tgid, path, off + res.offset, &uo);
 		snprintf(what, sizeof(what), "uprobe %s+%llu", p->sym, (unsigned long long)res.offset);
 		err = attach_link(l, link, what);
 		if (err)
@@ -215,18 +219,13 @@ int loader_attach(struct loader *l, const char *libc_path)
 		 * points at the return address there (need_ret_slot). */
 		uo.bpf_cookie = 0;
 		uo.retprobe = true;
-		link = bpf_program__attach_uprobe_opts(l->skel->progs.lt_ret, l->tgid, libc_path,
+		link = bpf_program__attach_uprobe_opts(l->skel->progs.lt_ret, l->tgid, path,
 						       off + res.offset, &uo);
 		snprintf(what, sizeof(what), "uretprobe %s", p->sym);
 		err = attach_link(l, link, what);
 		if (err)
 			goto cleanup;
 	}
-
-	err = ensure_tracefs();
-	err = err ?: attach_link(l, bpf_program__attach(l->skel->progs.lt_mmap_enter), "sys_enter_mmap");
-	err = err ?: attach_link(l, bpf_program__attach(l->skel->progs.lt_mmap_exit), "sys_exit_mmap");
-	err = err ?: attach_link(l, bpf_program__attach(l->skel->progs.lt_munmap), "sys_enter_munmap");
 cleanup:
 	if (fd >= 0)
 		close(fd);
@@ -234,9 +233,60 @@ cleanup:
 	return err;
 }
 
-/* Each uprobe unregistration waits ~90 ms for a grace period here, and the
- * kernel serializes them: detaching takes ~1.5 s whatever we do, so callers
- * print their final report first. */
+int loader_attach(struct loader *l, const char *libc_path)
+{
+	int err;
+
+	err = attach_table(l, libc_path, probes, sizeof(probes) / sizeof(probes[0]));
+	err = err ?: ensure_tracefs();
+	err = err ?: attach_link(l, bpf_program__attach(l->skel->progs.lt_mmap_enter), "sys_enter_mmap");
+	err = err ?: attach_link(l, bpf_program__attach(l->skel->progs.lt_mmap_exit), "sys_exit_mmap");
+	err = err ?: attach_link(l, bpf_program__attach(l->skel->progs.lt_munmap), "sys_enter_munmap");
+	return err;
+}
+
+/*
+ * CPython's allocator domains. Each allocation is counted once, at the
+ * outermost layer (PyObject_Malloc falling back to malloc nests inside it).
+ * The exported Free wrappers have no instruction the kernel emulates: probe
+ * pymalloc's _PyObject_Free (frees of both PyObject_ and PyMem_ domains; the
+ * pointer is its second argument), a local symbol; raw frees reach libc free.
+ */
+static const struct probe_spec py_probes[] = {
+	{ "PyMem_RawMalloc", "lt_size_rdi", LT_PYMEM_RAW_MALLOC, PP_RDI, true },
+	{ "PyMem_RawCalloc", "lt_calloc", LT_PYMEM_RAW_CALLOC, PP_RDI | PP_RSI, true },
+	{ "PyMem_RawRealloc", "lt_realloc", LT_PYMEM_RAW_REALLOC, PP_RDI | PP_RSI, true },
+	{ "PyMem_Malloc", "lt_size_rdi", LT_PYMEM_MALLOC, PP_RDI, true },
+	{ "PyMem_Calloc", "lt_calloc", LT_PYMEM_CALLOC, PP_RDI | PP_RSI, true },
+	{ "PyMem_Realloc", "lt_realloc", LT_PYMEM_REALLOC, PP_RDI | PP_RSI, true },
+	{ "PyObject_Malloc", "lt_size_rdi", LT_PYOBJECT_MALLOC, PP_RDI, true },
+	{ "PyObject_Calloc", "lt_calloc", LT_PYOBJECT_CALLOC, PP_RDI | PP_RSI, true },
+	{ "PyObject_Realloc", "lt_realloc", LT_PYOBJECT_REALLOC, PP_RDI | PP_RSI, true },
+};
+
+static const struct probe_spec py_free_internal[] = {
+	{ "_PyObject_Free", "lt_free_rsi", 0, PP_RSI, false },
+};
+
+/* Stripped builds: only the wrappers have names. */
+static const struct probe_spec py_free_wrappers[] = {
+	{ "PyObject_Free", "lt_free", 0, PP_RDI, false },
+	{ "PyMem_Free", "lt_free", 0, PP_RDI, false },
+};
+
+int loader_attach_python(struct loader *l, const char *path, bool stripped)
+{
+	int err;
+
+	err = attach_table(l, path, py_probes, sizeof(py_probes) / sizeof(py_probes[0]));
+	if (err)
+		return err;
+	if (!stripped)
+		return attach_table(l, path, py_free_internal, 1);
+	return attach_table(l, path, py_free_wrappers,
+			    sizeof(py_free_wrappers) / sizeof(py_free_wrappers[0]));
+}
+
 void loader_detach(struct loader *l)
 {
 	if (!l)

@@ -10,12 +10,15 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <bpf/libbpf.h>
+#include "leaktrace.h"
 #include "leaktrace.skel.h"
 #include "aggregate.h"
 #include "env.h"
 #include "loader.h"
 #include "log.h"
 #include "output.h"
+#include "python.h"
 #include "report.h"
 #include "symbolize.h"
 #include "target.h"
@@ -59,6 +62,48 @@ static bool is_runtime_caller(void *sym, uint64_t caller)
 	return fr.module && loader_is_runtime_module(fr.module);
 }
 
+/*
+ * Find CPython in the target (once), attach its allocator probes and turn
+ * on the BPF frame walker. Not Python, or an unsupported one: native only.
+ */
+static void setup_python(struct loader *ld, struct target *t, struct python **pyp,
+			 struct report_info *ri, bool *tried)
+{
+	struct leaktrace_bpf *skel = loader_skel(ld);
+	struct lt_py_cfg cfg;
+	struct python *py;
+	int err;
+
+	if (*pyp || *tried)
+		return;
+	err = python_detect(t->pid, &py);
+	if (err) {
+		*tried = err != -ENOENT; /* unsupported: say it once */
+		return;
+	}
+	*tried = true;
+	err = loader_attach_python(ld, python_module(py), python_lto_stripped(py));
+	if (err) {
+		wlog("cannot attach CPython's allocator probes: Python allocations not seen\n");
+		python_free(py);
+		return;
+	}
+	python_fill_cfg(py, &cfg);
+	cfg.enabled = 0;
+	skel->bss->py_cfg = cfg;
+	__sync_synchronize();
+	skel->bss->py_cfg.enabled = 1; /* last: the walker never sees half a config */
+	snprintf(ri->python, sizeof(ri->python), "%s", python_version(py));
+	ri->python_lto = python_lto_stripped(py) && !python_uses_libc_malloc(py);
+	if (ri->python_lto)
+		wlog("%s is a stripped LTO build: pymalloc's fast path is inlined, so most "
+		     "small Python objects are not seen. Launch with --python-malloc=libc "
+		     "(PYTHONMALLOC=malloc) to see every allocation.\n",
+		     python_module_path(py));
+	loader_probe_stats(ld, &ri->probes, &ri->single_stepped);
+	*pyp = py;
+}
+
 /* elapsed: seconds since tracing started at t0. */
 static int report(struct report_ctx *rc, struct report_info *ri, const struct lt_env *env,
 		  struct target *t, double elapsed, double t0, FILE *text)
@@ -91,9 +136,11 @@ int main(int argc, char **argv)
 	struct output *json_out = NULL;
 	struct report_ctx rc = {};
 	struct report_info ri = { .mode = "exact" };
+	struct python *py = NULL;
+	bool py_tried = false;
 	struct sigaction sa = { .sa_handler = on_signal };
 	char libc[4096];
-	double start, last_report, elapsed;
+	double start, last_report, last_prefetch = 0, elapsed;
 	uint64_t maps_gen = 0;
 	FILE *text = stdout;
 	int err, exit_code = 1;
@@ -145,6 +192,14 @@ int main(int argc, char **argv)
 	sigaction(SIGCHLD, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (env.python_libc)
+		setenv("PYTHONMALLOC", "malloc", 1); /* inherited by CMD only */
+	if (tgt.launched && tgt.seized) {
+		tgt.mapstops = true;
+		loader_skel(ld)->bss->stop_on_exec_map = 1;
+	} else {
+		setup_python(ld, &tgt, &py, &ri, &py_tried);
+	}
 	start = last_report = loader_start_clock(ld);
 	err = target_release(&tgt);
 	if (err)
@@ -158,11 +213,13 @@ int main(int argc, char **argv)
 
 	rc.agg = agg;
 	rc.sym = sym;
+	rc.py = &py;
 	rc.skel = loader_skel(ld);
 	ri.pid = tgt.pid;
 	ri.top = env.top;
 	ri.min_age_s = env.min_age;
 	ri.all_frames = env.native_all;
+	ri.native_frames = env.native_frames;
 
 	for (;;) {
 		usleep(TICK_US);
@@ -171,7 +228,14 @@ int main(int argc, char **argv)
 		if (rc.skel->bss->exec_maps_gen != maps_gen || tgt.exiting) { /* dlopen, exit */
 			maps_gen = rc.skel->bss->exec_maps_gen;
 			symbolizer_refresh(sym);
+			setup_python(ld, &tgt, &py, &ri, &py_tried);
+			if (py && tgt.exiting && !tgt.mapstop)
+				python_prefetch(py, bpf_map__fd(rc.skel->maps.lt_stacks));
 			target_resume_exit(&tgt);
+		}
+		if (py && now_s() - last_prefetch >= 1) { /* names outlive the target */
+			last_prefetch = now_s();
+			python_prefetch(py, bpf_map__fd(rc.skel->maps.lt_stacks));
 		}
 		rc.skel->data->bucket_ms = bucket_width(now_s() - start);
 		if (stop_signal || target_poll_exit(&tgt) ||
@@ -186,8 +250,12 @@ int main(int argc, char **argv)
 
 	/* Final report, then detach (which is slow, see loader_detach()). */
 	elapsed = now_s() - start;
-	if (!tgt.exited)
+	loader_skel(ld)->bss->stop_on_exec_map = 0;
+	if (!tgt.exited) {
 		symbolizer_refresh(sym);
+		if (py)
+			python_prefetch(py, bpf_map__fd(rc.skel->maps.lt_stacks));
+	}
 	ri.final = true;
 	if (report(&rc, &ri, &env, &tgt, elapsed, start, text))
 		goto cleanup;
@@ -205,6 +273,7 @@ int main(int argc, char **argv)
 	exit_code = tgt.launched ? tgt.exit_status : 0;
 cleanup:
 	output_abort(json_out);
+	python_free(py);
 	aggregate_free(agg);
 	symbolizer_free(sym);
 	loader_destroy(ld);

@@ -5,24 +5,49 @@
 #include "aggregate.h"
 #include "json.h"
 #include "report.h"
+#include "python.h"
 #include "symbolize.h"
 
-#define MAX_FRAMES (LT_MAX_STACK_DEPTH + 1)
+#define MAX_FRAMES (LT_MAX_STACK_DEPTH + LT_MAX_PY_DEPTH + 1)
 
-/* Symbolized frames of a site. Frames past the first address that lies in
- * no mapping are unwinder garbage (frame pointers through code that keeps
- * none) and are cut unless --all-frames. */
+struct out_frame {
+	bool python;
+	struct lt_frame n;	/* native */
+	struct py_frame_info p;	/* python */
+};
+
+/*
+ * A site's frames, leaf first. Native frames past the first address that
+ * lies in no mapping are unwinder garbage (frame pointers through code that
+ * keeps none) and are cut unless --all-frames. In a Python target the
+ * interpreter's own native frames give way to the Python frames it runs
+ * (kept with --native-frames): a C extension's frames, then Python's.
+ */
 static int site_frames(const struct report_ctx *c, const struct report_info *ri,
-		       const struct lt_site *s, struct lt_frame *fr)
+		       const struct lt_site *s, struct out_frame *fr)
 {
-	uint64_t ips[MAX_FRAMES];
-	int n = aggregate_frames(c->agg, c->skel, s, ips, MAX_FRAMES), k = 0;
+	struct python *py = c->py ? *c->py : NULL;
+	const struct lt_stack *st = py ? aggregate_stack(c->agg, c->skel, s->stack_id) : NULL;
+	const char *interp = py ? python_module_path(py) : NULL;
+	bool with_py = st && st->py_depth > 0;
+	uint64_t ips[LT_MAX_STACK_DEPTH + 1];
+	int n = aggregate_frames(c->agg, c->skel, s, ips, LT_MAX_STACK_DEPTH + 1), k = 0;
 
 	for (int i = 0; i < n; i++) {
-		symbolizer_frame(c->sym, ips[i], true, &fr[k]);
-		if (!fr[k].module && !ri->all_frames && k > 0)
+		struct out_frame *f = &fr[k];
+
+		f->python = false;
+		symbolizer_frame(c->sym, ips[i], true, &f->n);
+		if (!f->n.module && !ri->all_frames && k > 0)
+			break;
+		if (with_py && !ri->native_frames && f->n.module && !strcmp(f->n.module, interp))
 			break;
 		k++;
+	}
+	for (int i = 0; with_py && i < st->py_depth && i < LT_MAX_PY_DEPTH; i++) {
+		if (!python_frame(py, &st->py[i], &fr[k].p))
+			continue;
+		fr[k++].python = true;
 	}
 	return k;
 }
@@ -52,8 +77,19 @@ static double oldest_age(const struct report_ctx *c, const struct lt_site *s)
 	return age < 0 ? 0 : age;
 }
 
-static void print_frame(FILE *f, const struct lt_frame *fr)
+static void print_frame(FILE *f, const struct out_frame *of)
 {
+	const struct lt_frame *fr = &of->n;
+
+	if (of->python) {
+		const char *file = of->p.file ? strrchr(of->p.file, '/') : NULL;
+
+		fprintf(f, "        %s (python)", of->p.function);
+		if (of->p.file)
+			fprintf(f, " %s:%d", file ? file + 1 : of->p.file, of->p.line);
+		fputc('\n', f);
+		return;
+	}
 	const char *mod = fr->module ? strrchr(fr->module, '/') : NULL;
 
 	mod = mod ? mod + 1 : fr->module;
@@ -74,7 +110,7 @@ static void print_frame(FILE *f, const struct lt_frame *fr)
 void report_text(FILE *f, const struct report_ctx *c, const struct report_info *ri)
 {
 	const struct lt_totals *t = aggregate_totals(c->agg);
-	struct lt_frame fr[MAX_FRAMES];
+	struct out_frame fr[MAX_FRAMES];
 	struct lt_site **sites;
 	size_t n;
 	char b1[32], b2[32];
@@ -87,6 +123,10 @@ void report_text(FILE *f, const struct report_ctx *c, const struct report_info *
 	fprintf(f, "\n[%.1fs] %sleaktrace: pid %d (%s), %s mode%s\n", ri->duration_s,
 		ri->final ? "final report — " : "", ri->pid, ri->comm ? ri->comm : "?", ri->mode,
 		ri->target_exited ? ", target exited" : "");
+	if (ri->python[0])
+		fprintf(f, "python: CPython %s%s\n", ri->python,
+			ri->python_lto ? "; stripped LTO build: most small objects are not seen, "
+					 "launch with --python-malloc=libc to see them" : "");
 	fprintf(f, "outstanding: %s in %" PRId64 " allocation%s", human(t->bytes, b1, sizeof(b1)),
 		t->allocs, t->allocs == 1 ? "" : "s");
 	if (ri->min_age_s > 0)
@@ -128,11 +168,28 @@ void report_text(FILE *f, const struct report_ctx *c, const struct report_info *
 	fflush(f);
 }
 
-static void json_frame(struct json *j, const struct lt_frame *fr)
+static void json_frame(struct json *j, const struct out_frame *of)
 {
+	const struct lt_frame *fr = &of->n;
 	char addr[32];
 
 	json_obj_begin(j);
+	if (of->python) {
+		json_key(j, "kind");
+		json_str(j, "python");
+		json_key(j, "function");
+		json_str(j, of->p.function);
+		if (of->p.file) {
+			json_key(j, "file");
+			json_str(j, of->p.file);
+		}
+		if (of->p.line) {
+			json_key(j, "line");
+			json_int(j, of->p.line);
+		}
+		json_obj_end(j);
+		return;
+	}
 	json_key(j, "kind");
 	json_str(j, "native");
 	if (fr->function) {
@@ -166,7 +223,7 @@ static void json_frame(struct json *j, const struct lt_frame *fr)
 int report_json(FILE *f, const struct report_ctx *c, const struct report_info *ri)
 {
 	const struct lt_totals *t = aggregate_totals(c->agg);
-	struct lt_frame fr[MAX_FRAMES];
+	struct out_frame fr[MAX_FRAMES];
 	struct lt_site **sites;
 	struct json j;
 	size_t n;
@@ -186,6 +243,15 @@ int report_json(FILE *f, const struct report_ctx *c, const struct report_info *r
 	json_double(&j, ri->duration_s, 3);
 	json_key(&j, "target_exited");
 	json_bool(&j, ri->target_exited);
+	if (ri->python[0]) {
+		json_key(&j, "python");
+		json_obj_begin(&j);
+		json_key(&j, "version");
+		json_str(&j, ri->python);
+		json_key(&j, "small_objects_unseen");
+		json_bool(&j, ri->python_lto);
+		json_obj_end(&j);
+	}
 
 	json_key(&j, "totals");
 	json_obj_begin(&j);
@@ -207,7 +273,9 @@ int report_json(FILE *f, const struct report_ctx *c, const struct report_info *r
 
 	json_key(&j, "drops");
 	json_obj_begin(&j);
-	for (int i = LT_CNT_DROP_ALLOCS_FULL; i <= LT_CNT_DROP_INFLIGHT; i++) {
+	for (int i = LT_CNT_DROP_ALLOCS_FULL; i < LT_CNT_MAX; i++) {
+		if (i == LT_CNT_FAILED_ALLOCS)
+			continue;
 		json_key(&j, lt_counter_names[i]);
 		json_uint(&j, t->counters[i]);
 	}

@@ -21,12 +21,16 @@ struct report_info {
 	bool all_frames;	/* keep frames in no known mapping */
 	bool target_exited;
 	int probes, single_stepped;
+	bool native_frames;	/* keep the interpreter's own native frames */
+	char python[16];	/* CPython version found in the target, or "" */
+	bool python_lto;	/* its small-object allocations are partly unseen */
 };
 
 struct report_ctx {
 	struct aggregate *agg;
 	struct symbolizer *sym;
 	struct leaktrace_bpf *skel;
+	struct python **py;	/* CPython in the target, once found */
 	double now_s;		/* seconds since tracing started */
 };
 

@@ -25,7 +25,9 @@ struct lt_frame {
 	const char *build_id;	/* hex, "" if none */
 };
 
-/* Strings in lt_frame are owned by the symbolizer and live until _free(). */
+/* Strings in lt_frame are owned by the symbolizer and live until _free().
+ * _new() reads the maps once: 0, -EINVAL (pid <= 0), -ESRCH (no such
+ * process, or already exited: create it while the target runs). */
 int symbolizer_new(int pid, struct symbolizer **out);
 void symbolizer_free(struct symbolizer *s);
 /* Re-read /proc/PID/maps (keeps the old snapshot if the process is gone).
@@ -34,8 +36,11 @@ int symbolizer_refresh(struct symbolizer *s);
 /* Symbolize one address. `is_return_addr`: the address is a return address,
  * so look up addr-1 for function and line (a call at a function's end must
  * resolve to that function), while offset still reports addr - start.
- * Unknown fields are left NULL/0, never invented. Re-reads maps once when
- * addr is in no known mapping. */
+ * Unknown fields are left NULL/0, never invented; module is NULL for
+ * anything but a file mapping ([vdso], [heap], anonymous/JIT memory).
+ * Re-reads maps once when addr is in no known mapping (rate-limited to a
+ * burst of 4, then 10/s, for garbage addresses). Results are cached per
+ * (addr, is_return_addr), so repeated calls cost a hash lookup. */
 void symbolizer_frame(struct symbolizer *s, uint64_t addr, bool is_return_addr,
 		      struct lt_frame *out);
 

@@ -319,12 +319,18 @@ bool target_poll_exit(struct target *t)
 				set_status(t, status);
 				break;
 			}
-			if (status >> 16 == PTRACE_EVENT_EXIT)
+			if (status >> 16 == PTRACE_EVENT_EXIT) {
 				t->exiting = true; /* resumed by target_resume_exit() */
-			else if (status >> 16 == PTRACE_EVENT_STOP)
+			} else if (status >> 16 == PTRACE_EVENT_STOP) {
 				ptrace(PTRACE_LISTEN, t->pid, 0, 0); /* group stop */
-			else /* signal-delivery stop: pass the signal on */
+			} else if (WSTOPSIG(status) == SIGSTOP && t->mapstops) {
+				/* ours, after an executable mapping: held until
+				 * target_resume_exit(), then suppressed */
+				t->exiting = true;
+				t->mapstop = true;
+			} else { /* signal-delivery stop: pass the signal on */
 				ptrace(PTRACE_CONT, t->pid, 0, WSTOPSIG(status));
+			}
 		}
 		return t->exited;
 	}
@@ -348,6 +354,11 @@ void target_resume_exit(struct target *t)
 	if (!t->exiting)
 		return;
 	t->exiting = false;
+	if (t->mapstop) {
+		t->mapstop = false;
+		ptrace(PTRACE_CONT, t->pid, 0, 0);
+		return;
+	}
 	t->seized = false;
 	ptrace(PTRACE_DETACH, t->pid, 0, 0);
 }

@@ -12,7 +12,9 @@ struct target {
 	bool launched;		/* started by us (-- CMD) */
 	bool exited;
 	bool seized;		/* launch: ptrace-seized to hold it at exit */
-	bool exiting;		/* stopped at exit: mappings still readable */
+	bool exiting;		/* held (at exit, or mapstop): mappings readable */
+	bool mapstop;		/* held after mapping code (launch mode) */
+	bool mapstops;		/* the BPF side stops it on code mappings */
 	int exit_status;	/* launch mode: CMD's status as a shell reports it */
 	int go_fd;		/* launch: write end the child waits on */
 	int exec_fd;		/* launch: CLOEXEC pipe carrying execve's errno */
@@ -31,7 +33,7 @@ int target_release(struct target *t);
  * the target is first held at its exit with t->exiting set: read what is
  * needed from /proc, then call target_resume_exit(). */
 bool target_poll_exit(struct target *t);
-/* Let a target held at exit (t->exiting) finish exiting. */
+/* Let a target held at exit or after a code mapping (t->exiting) go on. */
 void target_resume_exit(struct target *t);
 /* Launch mode at stop: end a child that still runs (SIGTERM, then SIGKILL)
  * and collect its status. */

@@ -1,0 +1,691 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/uio.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <bpf/bpf.h>
+#include "elfsym.h"
+#include "log.h"
+#include "procmaps.h"
+#include "py_offsets.h"
+#include "python.h"
+
+#define MAX_STR 1024		/* longest name or path read from the target */
+#define MAX_LINETABLE (1 << 20)	/* larger line tables are not trusted */
+
+/* glibc 2.x x86-64 pthread-specific data, from __pthread_getspecific: keys
+ * below 32 live in the TCB's specific_1stblock, the rest behind specific[]. */
+#define GLIBC_TSD_FIRST 0x310
+#define GLIBC_TSD_SECOND 0x510
+
+struct py_code {
+	uint64_t addr;
+	uint32_t firstlineno;
+	bool valid;		/* a code object was read at addr */
+	uint32_t flags;
+	char *name;
+	char *file;
+	uint8_t *lines;		/* co_lnotab / co_linetable bytes */
+	size_t nlines;
+};
+
+struct python {
+	int pid;
+	unsigned int major, minor;
+	char version[16];
+	const struct py_offsets *off;
+	char path[PATH_MAX];	/* module as mapped */
+	char root_path[PATH_MAX + 32]; /* through /proc/PID/root */
+	uint64_t runtime;	/* &_PyRuntime */
+	uint64_t code_type;	/* &PyCode_Type, 0 if unknown */
+	bool lto_stripped;
+	bool libc_malloc;
+	struct py_code *codes;	/* open addressing by addr */
+	size_t ncodes, cap;
+	uint64_t *seen;		/* stack ids already prefetched */
+	size_t nseen, seen_cap;
+};
+
+static int rd(const struct python *py, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec local = { buf, len }, remote = { (void *)addr, len };
+
+	if (!addr)
+		return -EFAULT;
+	return process_vm_readv(py->pid, &local, 1, &remote, 1, 0) == (ssize_t)len ? 0 : -EFAULT;
+}
+
+static uint64_t rd64(const struct python *py, uint64_t addr)
+{
+	uint64_t v = 0;
+
+	rd(py, addr, &v, sizeof(v));
+	return v;
+}
+
+static uint32_t rd32(const struct python *py, uint64_t addr)
+{
+	uint32_t v = 0;
+
+	rd(py, addr, &v, sizeof(v));
+	return v;
+}
+
+/* "libpython3.11.so.1.0" / "python3.11" / "python3.11d" -> 3, 11 */
+static bool parse_version(const char *base, unsigned int *major, unsigned int *minor)
+{
+	const char *p = strstr(base, "python");
+
+	return p && sscanf(p + 6, "%u.%u", major, minor) == 2 && *major == 3;
+}
+
+static const char *basename_of(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return b ? b + 1 : path;
+}
+
+/* Load bias of a module: where its file offset 0 is mapped minus the
+ * vaddr of that offset (0 for a non-PIE executable). */
+static int load_bias(const struct lt_maps *maps, const char *path, struct elfsym *es,
+		     uint64_t *bias)
+{
+	uint64_t v0;
+
+	if (!elfsym_is_dyn(es)) {
+		*bias = 0;
+		return 0;
+	}
+	if (elfsym_offset_to_vaddr(es, 0, &v0))
+		v0 = 0;
+	for (size_t i = 0; i < maps->n; i++) {
+		if (maps->v[i].pgoff == 0 && !strcmp(maps->v[i].path, path)) {
+			*bias = maps->v[i].start - v0;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* elfsym names functions only; CPython's anchors are data (_PyRuntime,
+ * PyCode_Type, Py_Version): look them up in .dynsym/.symtab directly. */
+struct data_syms {
+	const char *name;
+	uint64_t vaddr;		/* 0: not found */
+};
+
+static void find_data_syms(const char *path, struct data_syms *want, size_t n)
+{
+	Elf_Scn *scn = NULL;
+	Elf *elf;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	while (elf && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+		size_t cnt;
+
+		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) ||
+		    !sh.sh_entsize)
+			continue;
+		data = elf_getdata(scn, NULL);
+		cnt = sh.sh_size / sh.sh_entsize;
+		for (size_t i = 0; data && i < cnt && i < (1u << 24); i++) {
+			GElf_Sym sym;
+			const char *nm;
+
+			if (!gelf_getsym(data, i, &sym) || !sym.st_value || sym.st_shndx == SHN_UNDEF)
+				continue;
+			nm = elf_strptr(elf, sh.sh_link, sym.st_name);
+			for (size_t k = 0; nm && k < n; k++)
+				if (!want[k].vaddr && !strcmp(nm, want[k].name))
+					want[k].vaddr = sym.st_value;
+		}
+	}
+	elf_end(elf);
+	close(fd);
+}
+
+/* Python version from Py_Version (3.11+ exports PY_VERSION_HEX). */
+static int read_py_version(struct python *py, uint64_t addr)
+{
+	uint32_t hex;
+
+	if (!addr)
+		return -ENOENT;
+	hex = rd32(py, addr);
+	if (hex >> 24 != 3)
+		return -EINVAL;
+	py->major = 3;
+	py->minor = (hex >> 16) & 0xff;
+	return 0;
+}
+
+/* 3.13+ publishes its own offsets (_Py_DebugOffsets at _PyRuntime + 0):
+ * they must agree with the generated table, or the walk would be wrong. */
+static int check_debug_offsets(struct python *py)
+{
+	uint64_t d[44];
+	const struct py_offsets *o = py->off;
+
+	if (o->rt_debug_offsets == PY_OFF_NONE)
+		return 0;
+	if (rd(py, py->runtime + o->rt_debug_offsets, d, sizeof(d)))
+		return -EFAULT;
+	if (memcmp(d, "xdebugpy", 8)) {
+		wlog("Python %s: _Py_DebugOffsets cookie not found\n", py->version);
+		return -EINVAL;
+	}
+	/* indexes of the uint64_t fields in the 3.13 layout */
+	if (d[23] != o->ts_current_frame || d[24] != o->ts_thread_id || d[29] != o->frame_back ||
+	    d[30] != o->frame_code || d[31] != o->frame_instr || d[33] != o->frame_owner ||
+	    d[35] != o->co_filename || d[37] != o->co_qualname || d[38] != o->co_linetable ||
+	    d[39] != o->co_firstlineno || d[43] != o->co_code_adaptive) {
+		wlog("Python %s: the interpreter's _Py_DebugOffsets disagree with leaktrace's "
+		     "table (a different build?): Python frames off\n", py->version);
+		return -EINVAL;
+	}
+	vlog("Python %s: _Py_DebugOffsets agree with the generated offsets\n", py->version);
+	return 0;
+}
+
+static bool env_has_pythonmalloc_malloc(int pid)
+{
+	char path[64], buf[65536];
+	size_t n = 0;
+	ssize_t r;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/environ", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	r = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	if (r <= 0)
+		return false;
+	buf[r] = 0;
+	while (n < (size_t)r) {
+		const char *v = buf + n;
+
+		if (!strncmp(v, "PYTHONMALLOC=", 13))
+			return !strncmp(v + 13, "malloc", 6);
+		n += strlen(v) + 1;
+	}
+	return false;
+}
+
+int python_detect(int pid, struct python **out)
+{
+	struct data_syms syms[] = { { "_PyRuntime" }, { "PyCode_Type" }, { "Py_Version" } };
+	struct lt_maps maps = {};
+	struct elfsym *es = NULL;
+	struct python *py;
+	uint64_t bias;
+	char exe[PATH_MAX], link[64];
+	const char *mod = NULL;
+	ssize_t n;
+	int err;
+
+	py = calloc(1, sizeof(*py));
+	if (!py)
+		return -ENOMEM;
+	py->pid = pid;
+	err = procmaps_read(pid, &maps);
+	if (err)
+		goto cleanup;
+	for (size_t i = 0; i < maps.n && !mod; i++)
+		if (maps.v[i].x && !strncmp(basename_of(maps.v[i].path), "libpython3.", 11))
+			mod = maps.v[i].path;
+	if (!mod) { /* an interpreter with libpython linked in? */
+		snprintf(link, sizeof(link), "/proc/%d/exe", pid);
+		n = readlink(link, exe, sizeof(exe) - 1);
+		if (n <= 0) {
+			err = -ENOENT;
+			goto cleanup;
+		}
+		exe[n] = 0;
+		for (size_t i = 0; i < maps.n && !mod; i++)
+			if (!strcmp(maps.v[i].path, exe))
+				mod = maps.v[i].path;
+	}
+	if (!mod) {
+		err = -ENOENT;
+		goto cleanup;
+	}
+	snprintf(py->path, sizeof(py->path), "%s", mod);
+	snprintf(py->root_path, sizeof(py->root_path), "/proc/%d/root%s", pid, mod);
+	find_data_syms(py->root_path, syms, sizeof(syms) / sizeof(syms[0]));
+	if (!syms[0].vaddr) {
+		err = -ENOENT; /* not a CPython */
+		goto cleanup;
+	}
+	err = elfsym_open(py->root_path, &es);
+	err = err ?: load_bias(&maps, py->path, es, &bias);
+	if (err)
+		goto cleanup;
+	py->runtime = bias + syms[0].vaddr;
+	py->code_type = syms[1].vaddr ? bias + syms[1].vaddr : 0;
+	if (read_py_version(py, syms[2].vaddr ? bias + syms[2].vaddr : 0) &&
+	    !parse_version(basename_of(py->path), &py->major, &py->minor)) {
+		wlog("%s looks like CPython but its version is unknown: Python frames off\n",
+		     py->path);
+		err = -ENOTSUP;
+		goto cleanup;
+	}
+	snprintf(py->version, sizeof(py->version), "%u.%u", py->major, py->minor);
+	py->off = py_offsets_find(py->major, py->minor);
+	if (!py->off) {
+		wlog("Python %s is not supported (3.8 to 3.13 are): native frames only\n",
+		     py->version);
+		err = -ENOTSUP;
+		goto cleanup;
+	}
+	if (check_debug_offsets(py)) {
+		err = -ENOTSUP;
+		goto cleanup;
+	}
+	/* pymalloc's static functions are named only in .symtab; without it
+	 * (stripped, and LTO inlines the fast path) most small objects are
+	 * allocated where no probe can see them. */
+	py->lto_stripped = elfsym_find(es, "_PyObject_Free", &(struct elfsym_sym){}) != 0;
+	py->libc_malloc = env_has_pythonmalloc_malloc(pid);
+	vlog("Python %s in %s, _PyRuntime at 0x%llx%s\n", py->version, py->path,
+	     (unsigned long long)py->runtime, py->lto_stripped ? " (stripped build)" : "");
+	*out = py;
+	py = NULL;
+	err = 0;
+cleanup:
+	elfsym_close(es);
+	procmaps_free(&maps);
+	python_free(py);
+	return err;
+}
+
+void python_free(struct python *py)
+{
+	if (!py)
+		return;
+	for (size_t i = 0; i < py->cap; i++) {
+		free(py->codes[i].name);
+		free(py->codes[i].file);
+		free(py->codes[i].lines);
+	}
+	free(py->codes);
+	free(py->seen);
+	free(py);
+}
+
+const char *python_module(const struct python *py)
+{
+	return py->root_path;
+}
+
+const char *python_module_path(const struct python *py)
+{
+	return py->path;
+}
+
+const char *python_version(const struct python *py)
+{
+	return py->version;
+}
+
+bool python_lto_stripped(const struct python *py)
+{
+	return py->lto_stripped;
+}
+
+bool python_uses_libc_malloc(const struct python *py)
+{
+	return py->libc_malloc;
+}
+
+void python_fill_cfg(const struct python *py, struct lt_py_cfg *c)
+{
+	const struct py_offsets *o = py->off;
+	bool v311 = o->frame_instr != PY_OFF_NONE;
+
+	memset(c, 0, sizeof(*c));
+	c->runtime = py->runtime;
+	c->version = py->major << 8 | py->minor;
+	c->tss_key = o->rt_tss_key;
+	c->tsd_first = GLIBC_TSD_FIRST;
+	c->tsd_second = GLIBC_TSD_SECOND;
+	c->ts_thread_id = o->ts_thread_id;
+	if (o->ts_current_frame != PY_OFF_NONE) { /* 3.13+ */
+		c->ts_frame = o->ts_current_frame;
+		c->cframe_frame = ~0U;
+	} else if (o->ts_cframe != PY_OFF_NONE && v311) { /* 3.11, 3.12 */
+		c->ts_frame = o->ts_cframe;
+		c->cframe_frame = o->cframe_current_frame;
+	} else { /* 3.8 - 3.10: PyFrameObject chain */
+		c->ts_frame = o->ts_frame;
+		c->cframe_frame = ~0U;
+	}
+	c->frame_back = o->frame_back;
+	c->frame_code = o->frame_code;
+	c->frame_pos = v311 ? o->frame_instr : o->frame_lasti;
+	c->pos_is_ptr = v311;
+	c->code_first_instr = v311 ? o->co_code_adaptive : 0;
+	c->code_firstlineno = o->co_firstlineno;
+	c->frame_owner = o->frame_owner != PY_OFF_NONE && o->owner_cstack != PY_OFF_NONE ?
+				 o->frame_owner : ~0U;
+	c->owner_cstack = o->owner_cstack;
+	c->enabled = 1;
+}
+
+/* A str object's text as UTF-8 (compact strings; others give NULL). */
+static char *read_str(const struct python *py, uint64_t obj)
+{
+	const struct py_offsets *o = py->off;
+	uint64_t len = rd64(py, obj + o->unicode_length);
+	uint32_t state = rd32(py, obj + o->unicode_state);
+	unsigned int kind = (state >> 2) & 7, compact = (state >> 5) & 1, ascii = (state >> 6) & 1;
+	uint8_t raw[MAX_STR * 4];
+	char *s, *p;
+
+	if (!obj || !compact || len > MAX_STR || (kind != 1 && kind != 2 && kind != 4))
+		return NULL;
+	if (ascii) {
+		s = calloc(1, len + 1);
+		if (s && rd(py, obj + o->unicode_ascii_data, s, len)) {
+			free(s);
+			return NULL;
+		}
+		return s;
+	}
+	if (rd(py, obj + o->unicode_compact_data, raw, len * kind))
+		return NULL;
+	s = p = calloc(1, len * 4 + 1);
+	if (!s)
+		return NULL;
+	for (uint64_t i = 0; i < len; i++) {
+		uint32_t c = kind == 1 ? raw[i] : kind == 2 ? ((uint16_t *)raw)[i] : ((uint32_t *)raw)[i];
+
+		if (c < 0x80) {
+			*p++ = c;
+		} else if (c < 0x800) {
+			*p++ = 0xc0 | c >> 6;
+			*p++ = 0x80 | (c & 0x3f);
+		} else if (c < 0x10000) {
+			*p++ = 0xe0 | c >> 12;
+			*p++ = 0x80 | ((c >> 6) & 0x3f);
+			*p++ = 0x80 | (c & 0x3f);
+		} else {
+			*p++ = 0xf0 | c >> 18;
+			*p++ = 0x80 | ((c >> 12) & 0x3f);
+			*p++ = 0x80 | ((c >> 6) & 0x3f);
+			*p++ = 0x80 | (c & 0x3f);
+		}
+	}
+	return s;
+}
+
+static uint8_t *read_bytes(const struct python *py, uint64_t obj, size_t *len)
+{
+	uint64_t n = rd64(py, obj + py->off->ob_size);
+	uint8_t *b;
+
+	if (!obj || n > MAX_LINETABLE)
+		return NULL;
+	b = malloc(n ? n : 1);
+	if (b && rd(py, obj + py->off->bytes_sval, b, n)) {
+		free(b);
+		return NULL;
+	}
+	*len = n;
+	return b;
+}
+
+static uint64_t mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+static struct py_code *code_slot(struct python *py, uint64_t addr)
+{
+	size_t j;
+
+	if ((py->ncodes + 1) * 2 > py->cap) {
+		size_t ncap = py->cap ? py->cap * 2 : 256;
+		struct py_code *nv = calloc(ncap, sizeof(*nv));
+
+		if (!nv)
+			return NULL;
+		for (size_t i = 0; i < py->cap; i++) {
+			if (!py->codes[i].addr)
+				continue;
+			j = mix(py->codes[i].addr) & (ncap - 1);
+			while (nv[j].addr)
+				j = (j + 1) & (ncap - 1);
+			nv[j] = py->codes[i];
+		}
+		free(py->codes);
+		py->codes = nv;
+		py->cap = ncap;
+	}
+	for (j = mix(addr) & (py->cap - 1); py->codes[j].addr; j = (j + 1) & (py->cap - 1))
+		if (py->codes[j].addr == addr)
+			return &py->codes[j];
+	py->codes[j].addr = addr;
+	py->ncodes++;
+	return &py->codes[j];
+}
+
+static void code_read(struct python *py, struct py_code *c)
+{
+	const struct py_offsets *o = py->off;
+	uint64_t addr = c->addr;
+	uint32_t lt_off = o->co_linetable != PY_OFF_NONE ? o->co_linetable : o->co_lnotab;
+
+	free(c->name);
+	free(c->file);
+	free(c->lines);
+	c->name = c->file = NULL;
+	c->lines = NULL;
+	c->valid = false;
+	/* 3.13 entry frames hold None, not code */
+	if (py->code_type && rd64(py, addr + o->ob_type) != py->code_type)
+		return;
+	c->firstlineno = rd32(py, addr + o->co_firstlineno);
+	c->flags = rd32(py, addr + o->co_flags);
+	if (o->co_qualname != PY_OFF_NONE)
+		c->name = read_str(py, rd64(py, addr + o->co_qualname));
+	if (!c->name)
+		c->name = read_str(py, rd64(py, addr + o->co_name));
+	c->file = read_str(py, rd64(py, addr + o->co_filename));
+	c->lines = read_bytes(py, rd64(py, addr + lt_off), &c->nlines);
+	c->valid = c->name != NULL;
+}
+
+/* 3.8/3.9 co_lnotab: (byte offset delta, line delta) pairs; lasti in bytes */
+static int line_lnotab(const uint8_t *t, size_t n, int line, uint32_t lasti)
+{
+	uint32_t addr = 0;
+
+	for (size_t i = 0; i + 1 < n; i += 2) {
+		addr += t[i];
+		if (addr > lasti)
+			break;
+		line += (int8_t)t[i + 1];
+	}
+	return line;
+}
+
+/* 3.10 co_linetable (PEP 626): (bytecode delta, line delta) ranges, -128 =
+ * no line; lasti counts code units. */
+static int line_310(const uint8_t *t, size_t n, int line, uint32_t lasti)
+{
+	uint32_t addr = lasti * 2, start, end = 0;
+	int cur = -1;
+
+	for (size_t i = 0; i + 1 < n; i += 2) {
+		int8_t ld = (int8_t)t[i + 1];
+
+		start = end;
+		end += t[i];
+		if (ld == -128) {
+			cur = -1;
+		} else {
+			line += ld;
+			cur = line;
+		}
+		if (start <= addr && addr < end)
+			return cur;
+	}
+	return -1;
+}
+
+static int varint(const uint8_t *t, size_t n, size_t *i)
+{
+	unsigned int v = 0, shift = 0;
+
+	while (*i < n && shift < 32) {
+		uint8_t b = t[(*i)++];
+
+		v |= (unsigned int)(b & 63) << shift;
+		shift += 6;
+		if (!(b & 64))
+			break;
+	}
+	return (int)v;
+}
+
+static int svarint(const uint8_t *t, size_t n, size_t *i)
+{
+	unsigned int v = varint(t, n, i);
+
+	return v & 1 ? -(int)(v >> 1) : (int)(v >> 1);
+}
+
+/* 3.11+ location table (PEP 657); idx counts code units. */
+static int line_311(const uint8_t *t, size_t n, int line, uint32_t idx)
+{
+	uint32_t addr = 0;
+	size_t i = 0;
+
+	while (i < n) {
+		uint8_t b = t[i++];
+		int code = (b >> 3) & 15, len = (b & 7) + 1, cur = line;
+
+		if (code == 15) {
+			cur = -1;
+		} else if (code == 14) {
+			line += svarint(t, n, &i);
+			cur = line;
+			varint(t, n, &i);
+			varint(t, n, &i);
+			varint(t, n, &i);
+		} else if (code == 13) {
+			line += svarint(t, n, &i);
+			cur = line;
+		} else if (code >= 10) {
+			line += code - 10;
+			cur = line;
+			i += 2;
+		} else {
+			i += 1;
+		}
+		if (addr <= idx && idx < addr + (uint32_t)len)
+			return cur;
+		addr += len;
+	}
+	return -1;
+}
+
+#define CO_NO_MONITORING_EVENTS 0x2000000 /* 3.13 _Py_InitCleanup shim */
+
+bool python_frame(struct python *py, const struct lt_py_frame *f, struct py_frame_info *out)
+{
+	struct py_code *c = code_slot(py, f->code);
+	int line;
+
+	memset(out, 0, sizeof(*out));
+	if (!c)
+		return false;
+	/* First sight, or the code object at this address changed since the
+	 * frame was recorded (freed and reused): read it (again). */
+	if (!c->name || c->firstlineno != f->check)
+		code_read(py, c);
+	if (!c->valid)
+		return false;
+	if (c->firstlineno != f->check) {
+		out->function = "<code object freed>";
+		return true;
+	}
+	if (py->minor >= 13 && (c->flags & CO_NO_MONITORING_EVENTS))
+		return false;
+	if (py->minor >= 11)
+		line = line_311(c->lines, c->nlines, c->firstlineno, f->pos);
+	else if (py->minor == 10)
+		line = line_310(c->lines, c->nlines, c->firstlineno, f->pos);
+	else
+		line = line_lnotab(c->lines, c->nlines, c->firstlineno, f->pos);
+	out->function = c->name;
+	out->file = c->file;
+	out->line = line > 0 ? line : 0;
+	return true;
+}
+
+static bool seen_add(struct python *py, uint64_t id)
+{
+	size_t j;
+
+	if ((py->nseen + 1) * 2 > py->seen_cap) {
+		size_t ncap = py->seen_cap ? py->seen_cap * 2 : 1024;
+		uint64_t *nv = calloc(ncap, sizeof(*nv));
+
+		if (!nv)
+			return false;
+		for (size_t i = 0; i < py->seen_cap; i++) {
+			if (!py->seen[i])
+				continue;
+			j = mix(py->seen[i]) & (ncap - 1);
+			while (nv[j])
+				j = (j + 1) & (ncap - 1);
+			nv[j] = py->seen[i];
+		}
+		free(py->seen);
+		py->seen = nv;
+		py->seen_cap = ncap;
+	}
+	for (j = mix(id) & (py->seen_cap - 1); py->seen[j]; j = (j + 1) & (py->seen_cap - 1))
+		if (py->seen[j] == id)
+			return false;
+	py->seen[j] = id;
+	py->nseen++;
+	return true;
+}
+
+void python_prefetch(struct python *py, int fd)
+{
+	struct lt_stack st;
+	struct py_frame_info fi;
+	uint64_t key, next;
+	int err;
+
+	for (err = bpf_map_get_next_key(fd, NULL, &next); !err;
+	     err = bpf_map_get_next_key(fd, &key, &next)) {
+		key = next;
+		if (!seen_add(py, key) || bpf_map_lookup_elem(fd, &key, &st))
+			continue;
+		for (int i = 0; i < st.py_depth && i < LT_MAX_PY_DEPTH; i++)
+			python_frame(py, &st.py[i], &fi);
+	}
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * CPython in the target: which interpreter (libpython3.X.so, or an
+ * executable that embeds it), where its _PyRuntime is, the offsets for its
+ * version, and resolving the (code object, position) pairs that the BPF
+ * walker records into qualname, file and line. The target's memory is
+ * untrusted: every read is bounded and a bad object gives "unknown".
+ */
+#ifndef LT_PYTHON_H
+#define LT_PYTHON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "leaktrace.h"
+
+struct python;
+
+struct py_frame_info {
+	const char *function;	/* qualname (3.11+) or co_name; owned by python */
+	const char *file;
+	int line;		/* 0 if unknown */
+};
+
+/* Look for CPython in process pid. 0 with *out set; -ENOENT: not Python;
+ * -ENOTSUP: a Python leaktrace cannot walk (message printed, native-only). */
+int python_detect(int pid, struct python **out);
+void python_free(struct python *py);
+
+/* Module to probe (through /proc/PID/root) and the version, e.g. "3.11". */
+const char *python_module(const struct python *py);
+const char *python_module_path(const struct python *py); /* as in maps */
+const char *python_version(const struct python *py);
+/* True when pymalloc's internals have no symbols (stripped LTO build such
+ * as Debian's /usr/bin/python3.11): allocator probes see only part. */
+bool python_lto_stripped(const struct python *py);
+/* True if the interpreter allocates through libc (PYTHONMALLOC=malloc). */
+bool python_uses_libc_malloc(const struct python *py);
+
+/* The walker's configuration for the BPF side (enabled set). */
+void python_fill_cfg(const struct python *py, struct lt_py_cfg *cfg);
+
+/* Resolve one recorded frame; false if it is no code object (skip it). */
+bool python_frame(struct python *py, const struct lt_py_frame *f, struct py_frame_info *out);
+/* Resolve the code objects of stacks not seen before while the target is
+ * alive, so they stay resolvable after it exits. */
+void python_prefetch(struct python *py, int stacks_map_fd);
+
+#endif

@@ -1,0 +1,431 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Process address -> frame:
+ *
+ *   addr --maps--> (mapping, file offset) --PT_LOAD--> ELF vaddr
+ *        --elfsym--> function + offset, file:line
+ *
+ * Modules are opened through /proc/PID/root/<path> while the target lives
+ * (its mount namespace may differ from ours), through
+ * /proc/PID/map_files/<range> for deleted files, and through <path> itself
+ * after it exited, if the inode there is still the mapped one. Opened files
+ * are shared by build id, and kept until symbolizer_free(), so addresses
+ * are still symbolized after the target exited.
+ *
+ * Reports symbolize the same addresses every interval, so results are
+ * cached per (address, is_return_addr). Addresses in no mapping cause a
+ * maps re-read (dlopen), rate-limited because broken frame-pointer chains
+ * produce many garbage addresses.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "elfsym.h"
+#include "log.h"
+#include "procmaps.h"
+#include "symbolize.h"
+
+#define SYM_CACHE_MIN (1u << 10)
+#define SYM_CACHE_MAX (1u << 18)	/* slots; cleared when half full at max */
+#define REFRESH_BURST 4.0		/* miss-triggered maps re-reads ... */
+#define REFRESH_PER_SEC 10.0		/* ... and their sustained rate */
+
+struct sym_mod {
+	uint64_t ino;
+	uint32_t dev_major, dev_minor;
+	char *path;		/* as the target maps it, reported as lt_frame.module */
+	struct elfsym *es;	/* NULL if the file could not be opened */
+	bool owner;		/* es is closed with this module (not a build-id alias) */
+};
+
+struct sym_cache_ent {
+	uint64_t addr;
+	bool used, ret;
+	bool miss;		/* addr was in no mapping */
+	bool miss_final;	/* ... even after a re-read of the maps */
+	uint64_t gen;		/* maps generation the miss was seen in */
+	struct lt_frame f;
+};
+
+struct symbolizer {
+	int pid;
+	int procfd;		/* /proc/PID: reads through it fail once the pid is gone,
+				 * even if the number is reused */
+	bool gone;
+	struct lt_maps maps;
+	uint64_t gen;		/* bumped when a re-read finds changed maps */
+	double tokens;
+	struct timespec last_fill;
+
+	struct sym_mod **mods;
+	size_t nmods, cmods;
+
+	struct sym_cache_ent *tab;
+	size_t tcap, tcount;
+};
+
+static void mod_free(struct sym_mod *m)
+{
+	if (!m)
+		return;
+	if (m->owner)
+		elfsym_close(m->es);
+	free(m->path);
+	free(m);
+}
+
+static bool maps_equal(const struct lt_maps *a, const struct lt_maps *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return false;
+	for (i = 0; i < a->n; i++) {
+		const struct lt_map *x = &a->v[i], *y = &b->v[i];
+
+		if (x->start != y->start || x->end != y->end || x->pgoff != y->pgoff ||
+		    x->inode != y->inode || x->dev_major != y->dev_major ||
+		    x->dev_minor != y->dev_minor || x->x != y->x || strcmp(x->path, y->path))
+			return false;
+	}
+	return true;
+}
+
+static void cache_clear(struct symbolizer *s)
+{
+	if (s->tab)
+		memset(s->tab, 0, s->tcap * sizeof(*s->tab));
+	s->tcount = 0;
+}
+
+int symbolizer_refresh(struct symbolizer *s)
+{
+	struct lt_maps m;
+	int fd, err;
+
+	if (s->gone)
+		return -ESRCH;
+	fd = openat(s->procfd, "maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		if (err == -ESRCH || err == -ENOENT) {
+			s->gone = true;
+			return -ESRCH;
+		}
+		return err;
+	}
+	err = procmaps_read_fd(fd, &m);
+	close(fd);
+	if (err == -ESRCH || (!err && !m.n)) {
+		/* A dead process (or zombie) reads as no mappings. */
+		procmaps_free(&m);
+		s->gone = true;
+		return -ESRCH;
+	}
+	if (err)
+		return err;
+	if (maps_equal(&m, &s->maps)) {
+		procmaps_free(&m);
+		return 0;
+	}
+	/* Cached frames may name what used to be mapped there. */
+	s->gen++;
+	cache_clear(s);
+	procmaps_free(&s->maps);
+	s->maps = m;
+	return 0;
+}
+
+int symbolizer_new(int pid, struct symbolizer **out)
+{
+	struct symbolizer *s;
+	char path[64];
+	int err;
+
+	*out = NULL;
+	if (pid <= 0)
+		return -EINVAL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->pid = pid;
+	s->tokens = REFRESH_BURST;
+	clock_gettime(CLOCK_MONOTONIC, &s->last_fill);
+	snprintf(path, sizeof(path), "/proc/%d", pid);
+	s->procfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->procfd < 0) {
+		err = errno == ENOENT ? -ESRCH : -errno;
+		goto cleanup;
+	}
+	err = symbolizer_refresh(s);
+	if (err)
+		goto cleanup;
+	*out = s;
+	return 0;
+cleanup:
+	symbolizer_free(s);
+	return err;
+}
+
+void symbolizer_free(struct symbolizer *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->nmods; i++)
+		mod_free(s->mods[i]);
+	free(s->mods);
+	free(s->tab);
+	procmaps_free(&s->maps);
+	if (s->procfd >= 0)
+		close(s->procfd);
+	free(s);
+}
+
+/* Token bucket for miss-triggered re-reads. */
+static bool refresh_allowed(struct symbolizer *s)
+{
+	struct timespec now;
+	double dt;
+
+	if (s->gone)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	dt = (now.tv_sec - s->last_fill.tv_sec) + (now.tv_nsec - s->last_fill.tv_nsec) / 1e9;
+	s->last_fill = now;
+	s->tokens += dt * REFRESH_PER_SEC;
+	if (s->tokens > REFRESH_BURST)
+		s->tokens = REFRESH_BURST;
+	if (s->tokens < 1.0)
+		return false;
+	s->tokens -= 1.0;
+	return true;
+}
+
+static struct elfsym *open_module(struct symbolizer *s, const struct lt_map *m)
+{
+	struct elfsym *es = NULL;
+	char path[4096 + 64];
+	struct stat st;
+
+	if (!s->gone) {
+		int n = snprintf(path, sizeof(path), "/proc/%d/root%s", s->pid, m->path);
+
+		if (!m->deleted && n > 0 && n < (int)sizeof(path) && !elfsym_open(path, &es))
+			return es;
+		/* Deleted or unreachable: the mapping itself still holds the file. */
+		snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", s->pid,
+			 (unsigned long long)m->start, (unsigned long long)m->end);
+		if (!elfsym_open(path, &es))
+			return es;
+	}
+	/* After exit only a file that is still the mapped inode will do. */
+	if (m->deleted || stat(m->path, &st) || st.st_ino != m->inode)
+		return NULL;
+	if (!elfsym_open(m->path, &es))
+		return es;
+	return NULL;
+}
+
+static struct sym_mod *get_module(struct symbolizer *s, const struct lt_map *m)
+{
+	struct sym_mod *mod;
+	const char *bid;
+	size_t i;
+
+	for (i = 0; i < s->nmods; i++) {
+		mod = s->mods[i];
+		if (mod->ino == m->inode && mod->dev_major == m->dev_major &&
+		    mod->dev_minor == m->dev_minor && !strcmp(mod->path, m->path))
+			return mod;
+	}
+	if (s->nmods == s->cmods) {
+		size_t cap = s->cmods ? s->cmods * 2 : 16;
+		void *p = reallocarray(s->mods, cap, sizeof(*s->mods));
+
+		if (!p)
+			return NULL;
+		s->mods = p;
+		s->cmods = cap;
+	}
+	mod = calloc(1, sizeof(*mod));
+	if (!mod)
+		return NULL;
+	mod->path = strdup(m->path);
+	if (!mod->path) {
+		free(mod);
+		return NULL;
+	}
+	mod->ino = m->inode;
+	mod->dev_major = m->dev_major;
+	mod->dev_minor = m->dev_minor;
+	mod->es = open_module(s, m);
+	mod->owner = true;
+	if (!mod->es)
+		dlog("symbolize: cannot open %s; its frames stay unsymbolized\n", m->path);
+	bid = mod->es ? elfsym_build_id(mod->es) : "";
+	/* The same file seen through another path or mount: share it. */
+	for (i = 0; bid[0] && i < s->nmods; i++) {
+		struct sym_mod *o = s->mods[i];
+
+		if (o->es && !strcmp(elfsym_build_id(o->es), bid)) {
+			elfsym_close(mod->es);
+			mod->es = o->es;
+			mod->owner = false;
+			break;
+		}
+	}
+	s->mods[s->nmods++] = mod;
+	return mod;
+}
+
+static uint64_t hash_addr(uint64_t addr, bool ret)
+{
+	uint64_t h = addr * 2 + ret;
+
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return h;
+}
+
+static struct sym_cache_ent *cache_slot(const struct symbolizer *s, uint64_t addr, bool ret)
+{
+	size_t i = hash_addr(addr, ret) & (s->tcap - 1);
+
+	while (s->tab[i].used && (s->tab[i].addr != addr || s->tab[i].ret != ret))
+		i = (i + 1) & (s->tcap - 1);
+	return &s->tab[i];
+}
+
+static struct sym_cache_ent *cache_get(const struct symbolizer *s, uint64_t addr, bool ret)
+{
+	struct sym_cache_ent *e;
+
+	if (!s->tcap)
+		return NULL;
+	e = cache_slot(s, addr, ret);
+	return e->used ? e : NULL;
+}
+
+static int cache_grow(struct symbolizer *s)
+{
+	struct sym_cache_ent *old = s->tab, *tab;
+	size_t i, oldcap = s->tcap, cap = oldcap ? oldcap * 2 : SYM_CACHE_MIN;
+
+	if (cap > SYM_CACHE_MAX) {
+		cache_clear(s);
+		return 0;
+	}
+	tab = calloc(cap, sizeof(*tab));
+	if (!tab)
+		return -ENOMEM;
+	s->tab = tab;
+	s->tcap = cap;
+	for (i = 0; i < oldcap; i++) {
+		if (old[i].used)
+			*cache_slot(s, old[i].addr, old[i].ret) = old[i];
+	}
+	free(old);
+	return 0;
+}
+
+static void cache_put(struct symbolizer *s, const struct sym_cache_ent *e)
+{
+	struct sym_cache_ent *slot;
+
+	if ((s->tcount + 1) * 2 > s->tcap && cache_grow(s))
+		return; /* no memory: just do not cache */
+	slot = cache_slot(s, e->addr, e->ret);
+	if (!slot->used)
+		s->tcount++;
+	*slot = *e;
+	slot->used = true;
+}
+
+static void resolve(struct symbolizer *s, const struct lt_map *m, uint64_t addr, bool ret,
+		    struct lt_frame *f)
+{
+	/* A return address may be one past the end of its call's function. */
+	uint64_t look = ret ? addr - 1 : addr, off, vaddr;
+	struct elfsym_line line;
+	struct elfsym_sym sym;
+	struct sym_mod *mod;
+
+	if (m->path[0] != '/')
+		return; /* anonymous, JIT, [heap], [vdso]... */
+	off = look - m->start + m->pgoff;
+	f->module = m->path;
+	f->module_offset = off + (addr - look);
+	mod = get_module(s, m);
+	if (!mod)
+		return;
+	f->module = mod->path; /* m->path dies with the snapshot */
+	if (!mod->es)
+		return;
+	f->build_id = elfsym_build_id(mod->es);
+	if (elfsym_offset_to_vaddr(mod->es, off, &vaddr))
+		return;
+	if (!elfsym_lookup(mod->es, vaddr, &sym)) {
+		f->function = sym.name;
+		f->offset = vaddr + (addr - look) - sym.addr;
+	}
+	if (!elfsym_line(mod->es, vaddr, &line)) {
+		f->file = line.file;
+		f->line = line.line;
+	}
+}
+
+void symbolizer_frame(struct symbolizer *s, uint64_t addr, bool is_return_addr,
+		      struct lt_frame *out)
+{
+	bool ret = is_return_addr && addr > 0;
+	uint64_t look = ret ? addr - 1 : addr;
+	struct sym_cache_ent *c, e = {};
+	const struct lt_map *m;
+	bool may_refresh;
+
+	memset(out, 0, sizeof(*out));
+	out->addr = addr;
+	out->build_id = "";
+	c = cache_get(s, addr, ret);
+	/* A miss is final once the maps were re-read for it, until they change. */
+	if (c && (!c->miss || (c->miss_final && c->gen == s->gen))) {
+		*out = c->f;
+		return;
+	}
+	/* Maps changed since a final miss: they are newer than it, look only. */
+	may_refresh = !(c && c->miss_final);
+	e.addr = addr;
+	e.ret = ret;
+	m = procmaps_find(&s->maps, look);
+	if (!m) {
+		if (!may_refresh) {
+			e.miss_final = true;
+		} else if (refresh_allowed(s)) {
+			symbolizer_refresh(s);
+			m = procmaps_find(&s->maps, look);
+			e.miss_final = true;
+		} else if (s->gone) {
+			e.miss_final = true;
+		}
+	}
+	if (m) {
+		out->build_id = "";
+		resolve(s, m, addr, ret, out);
+		/* Without a module the mapping path pointed into the snapshot. */
+		if (out->module && out->module == m->path)
+			out->module = NULL;
+	} else {
+		e.miss = true;
+		e.gen = s->gen;
+	}
+	e.f = *out;
+	cache_put(s, &e);
+}
