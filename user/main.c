@@ -160,6 +160,8 @@ int main(int argc, char **argv)
 			goto cleanup;
 	}
 
+	if (env.python_libc) /* inherited by CMD; leaktrace itself is no Python */
+		setenv("PYTHONMALLOC", "malloc", 1);
 	err = env.cmd ? target_launch(&tgt, env.cmd) : target_attach(&tgt, env.pid);
 	if (err)
 		goto cleanup;
@@ -192,8 +194,6 @@ int main(int argc, char **argv)
 	sigaction(SIGCHLD, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (env.python_libc)
-		setenv("PYTHONMALLOC", "malloc", 1); /* inherited by CMD only */
 	if (tgt.launched && tgt.seized) {
 		tgt.mapstops = true;
 		loader_skel(ld)->bss->stop_on_exec_map = 1;
