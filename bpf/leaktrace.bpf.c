@@ -48,6 +48,10 @@ struct lt_inflight {
 	__u32 kind;
 	__u16 depth;	/* allocator calls in progress on this thread (nesting) */
 	__u16 armed;	/* reallocarray seen; its realloc comes next at this %rsp */
+	/* --objects: a GC object allocation in progress (nested apart) */
+	__u64 gc_type;
+	__u64 gc_sp;
+	__u32 gc_depth;
 };
 
 struct {
@@ -84,6 +88,21 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } lt_counters SEC(".maps");
+
+/* --objects: each live GC object -> its aggregate key */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);	/* sized by the loader when --objects is on */
+	__type(key, __u64);
+	__type(value, struct lt_obj_key);
+} lt_objs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, struct lt_obj_key);
+	__type(value, struct lt_obj_val);
+} lt_objagg SEC(".maps");
 
 /* Scratch for the stack being captured (too large for the BPF stack). */
 struct {
@@ -165,6 +184,7 @@ struct py_walk {
 	const struct lt_py_cfg *c;
 	__u64 frame;
 	__u32 n;
+	__u32 max;
 };
 
 /* One frame per call: (code object, position) only; names and lines are
@@ -178,8 +198,8 @@ static long py_walk_one(__u32 i, void *arg)
 
 	if (!w->frame)
 		return 1;
-	if (n >= LT_MAX_PY_DEPTH) {
-		w->st->py_truncated = 1;
+	if (n >= LT_MAX_PY_DEPTH || n >= w->max) {
+		w->st->py_truncated = n >= LT_MAX_PY_DEPTH;
 		return 1;
 	}
 	code = read_u64(w->frame + c->frame_code);
@@ -208,10 +228,10 @@ static long py_walk_one(__u32 i, void *arg)
 	return 0;
 }
 
-static __always_inline void py_walk(struct lt_stack *st)
+static __always_inline void py_walk(struct lt_stack *st, __u32 max)
 {
 	const struct lt_py_cfg *c = &py_cfg;
-	struct py_walk w = { .st = st, .c = c };
+	struct py_walk w = { .st = st, .c = c, .max = max };
 	__u64 ts;
 
 	st->py_depth = 0;
@@ -253,7 +273,7 @@ static __always_inline __u64 store_stack(void *ctx)
 		h = (h ^ st->ips[i]) * 0x100000001b3ULL;
 		h ^= h >> 29;
 	}
-	py_walk(st);
+	py_walk(st, LT_MAX_PY_DEPTH);
 	for (int i = 0; i < LT_MAX_PY_DEPTH; i++) {
 		if (i >= st->py_depth)
 			break;
@@ -574,5 +594,96 @@ int lt_munmap(struct trace_event_raw_sys_enter *ctx)
 		if (bpf_map_update_elem(&lt_allocs, &rest, &a, BPF_ANY))
 			count(LT_CNT_DROP_ALLOCS_FULL);
 	}
+	return 0;
+}
+
+/*
+ * --objects. GC objects are allocated through _PyObject_GC_New(tp),
+ * _PyObject_GC_NewVar(tp, n) and PyType_GenericAlloc(tp, n) (type first,
+ * object returned) and released through PyObject_GC_Del(op). The tracking
+ * macros are inlined in the interpreter, so PyObject_GC_Track would miss
+ * most objects.
+ */
+SEC("uprobe")
+int BPF_KPROBE(lt_gc_new, __u64 type)
+{
+	__u64 sp = PT_REGS_SP(ctx);
+	struct lt_inflight *f;
+
+	if (!is_target())
+		return 0;
+	f = inflight();
+	if (!f)
+		return 0;
+	if (f->gc_depth > 0 && sp <= f->gc_sp) { /* GenericAlloc -> GC_New... */
+		f->gc_depth++;
+		return 0;
+	}
+	f->gc_type = type;
+	f->gc_sp = sp;
+	f->gc_depth = 1;
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(lt_gc_ret, __u64 obj)
+{
+	struct lt_obj_key k = {};
+	struct lt_obj_val zero = {}, *v;
+	struct lt_inflight *f;
+	struct lt_stack *st;
+	__u32 idx = 0;
+
+	if (!is_target())
+		return 0;
+	f = inflight();
+	if (!f || f->gc_depth == 0 || --f->gc_depth > 0 || !obj)
+		return 0;
+	k.type = f->gc_type;
+	/* PyType_GenericAlloc also serves types outside the GC, whose objects
+	 * are never released through PyObject_GC_Del: leave them out. */
+	if (!(read_u64(k.type + py_cfg.type_flags) & (1ULL << 14) /* Py_TPFLAGS_HAVE_GC */))
+		return 0;
+	/* the innermost Python frame names the allocating line */
+	st = bpf_map_lookup_elem(&lt_scratch, &idx);
+	if (st) {
+		py_walk(st, 1);
+		if (st->py_depth)
+			k.line = st->py[0];
+	}
+	if (bpf_map_update_elem(&lt_objs, &obj, &k, BPF_NOEXIST))
+		return 0; /* already counted (or map full) */
+	v = bpf_map_lookup_elem(&lt_objagg, &k);
+	if (!v) {
+		bpf_map_update_elem(&lt_objagg, &k, &zero, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&lt_objagg, &k);
+		if (!v) {
+			bpf_map_delete_elem(&lt_objs, &obj);
+			count(LT_CNT_DROP_AGG_FULL);
+			return 0;
+		}
+	}
+	__sync_fetch_and_add(&v->live, 1);
+	__sync_fetch_and_add(&v->created, 1);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(lt_gc_del, __u64 obj)
+{
+	struct lt_obj_key *p, k;
+	struct lt_obj_val *v;
+
+	if (!obj || !is_target())
+		return 0;
+	p = bpf_map_lookup_elem(&lt_objs, &obj);
+	if (!p)
+		return 0;
+	k = *p;
+	if (bpf_map_delete_elem(&lt_objs, &obj))
+		return 0;
+	v = bpf_map_lookup_elem(&lt_objagg, &k);
+	if (v)
+		__sync_fetch_and_add(&v->live, -1);
 	return 0;
 }

@@ -82,6 +82,17 @@ struct lt_stack {
 	struct lt_py_frame py[LT_MAX_PY_DEPTH];
 };
 
+/* --objects: live GC objects per (type, allocating Python line). */
+struct lt_obj_key {
+	__u64 type;		/* PyTypeObject * */
+	struct lt_py_frame line; /* innermost Python frame; zero if none */
+};
+
+struct lt_obj_val {
+	__s64 live;		/* created since tracing began, not yet deleted */
+	__u64 created;
+};
+
 /*
  * What the walker needs to find the current thread's Python frames: set by
  * the loader from the offsets of the target's CPython version.
@@ -104,6 +115,8 @@ struct lt_py_cfg {
 	__u32 code_firstlineno;
 	__u32 frame_owner;	/* ~0 before 3.12 */
 	__u32 owner_cstack;	/* skip frames with this owner (3.12+) */
+	__u32 type_flags;	/* PyTypeObject.tp_flags */
+	__u32 objects;		/* --objects: count GC objects */
 };
 
 struct lt_agg_val {

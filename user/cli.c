@@ -28,6 +28,7 @@ static const char usage[] =
 	"      --max-agg N        (stack, age bucket) aggregates (default 65536)\n"
 	"      --all-frames       keep frames that are in no known mapping\n"
 	"      --native-frames    show the Python interpreter's own native frames\n"
+	"      --objects          Python: live GC objects per type, by growth\n"
 	"      --python-malloc=libc  launch CMD with PYTHONMALLOC=malloc, so every Python\n"
 	"                         allocation goes through libc (for LTO interpreters)\n"
 	"  -v, --verbose          more detail on stderr (-vv: debug)\n"
@@ -46,6 +47,7 @@ enum {
 	OPT_MAX_AGG,
 	OPT_ALL_FRAMES,
 	OPT_NATIVE_FRAMES,
+	OPT_OBJECTS,
 	OPT_PYTHON_MALLOC,
 };
 
@@ -61,6 +63,7 @@ static const struct option opts[] = {
 	{ "max-agg", required_argument, NULL, OPT_MAX_AGG },
 	{ "all-frames", no_argument, NULL, OPT_ALL_FRAMES },
 	{ "native-frames", no_argument, NULL, OPT_NATIVE_FRAMES },
+	{ "objects", no_argument, NULL, OPT_OBJECTS },
 	{ "python-malloc", required_argument, NULL, OPT_PYTHON_MALLOC },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -157,6 +160,9 @@ int cli_parse(int argc, char **argv, struct lt_env *env)
 			break;
 		case OPT_NATIVE_FRAMES:
 			env->native_frames = true;
+			break;
+		case OPT_OBJECTS:
+			env->objects = true;
 			break;
 		case OPT_PYTHON_MALLOC:
 			if (strcmp(optarg, "libc")) {

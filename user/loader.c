@@ -36,6 +36,7 @@ struct probe_spec {
 	unsigned int regs;	/* argument registers the entry program reads */
 	bool ret;		/* also a uretprobe at the same site */
 	bool optional;		/* old libcs lack it */
+	const char *ret_prog;	/* return program; NULL: lt_ret */
 };
 
 static const struct probe_spec probes[] = {
@@ -88,6 +89,10 @@ int loader_open(const struct lt_env *env, int tgid, struct loader **out)
 	bpf_map__set_max_entries(l->skel->maps.lt_allocs, env->max_allocs);
 	bpf_map__set_max_entries(l->skel->maps.lt_stacks, env->max_stacks);
 	bpf_map__set_max_entries(l->skel->maps.lt_agg, env->max_agg);
+	if (env->objects) {
+		bpf_map__set_max_entries(l->skel->maps.lt_objs, env->max_allocs);
+		bpf_map__set_max_entries(l->skel->maps.lt_objagg, env->max_agg);
+	}
 
 	err = leaktrace_bpf__load(l->skel);
 	if (err) {
@@ -219,8 +224,9 @@ static int attach_table(struct loader *l, const char *path, const struct probe_s
 		 * points at the return address there (need_ret_slot). */
 		uo.bpf_cookie = 0;
 		uo.retprobe = true;
-		link = bpf_program__attach_uprobe_opts(l->skel->progs.lt_ret, l->tgid, path,
-						       off + res.offset, &uo);
+		prog = p->ret_prog ? bpf_object__find_program_by_name(l->skel->obj, p->ret_prog)
+				   : l->skel->progs.lt_ret;
+		link = bpf_program__attach_uprobe_opts(prog, l->tgid, path, off + res.offset, &uo);
 		snprintf(what, sizeof(what), "uretprobe %s", p->sym);
 		err = attach_link(l, link, what);
 		if (err)
@@ -274,11 +280,22 @@ static const struct probe_spec py_free_wrappers[] = {
 	{ "PyMem_Free", "lt_free", 0, PP_RDI, false },
 };
 
-int loader_attach_python(struct loader *l, const char *path, bool stripped)
+/* --objects: GC object allocation (type in, object out) and release. */
+static const struct probe_spec py_gc_probes[] = {
+	{ "_PyObject_GC_New", "lt_gc_new", 0, PP_RDI, true, false, "lt_gc_ret" },
+	{ "_PyObject_GC_NewVar", "lt_gc_new", 0, PP_RDI, true, false, "lt_gc_ret" },
+	{ "PyType_GenericAlloc", "lt_gc_new", 0, PP_RDI, true, false, "lt_gc_ret" },
+	{ "PyObject_GC_Del", "lt_gc_del", 0, PP_RDI, false },
+};
+
+int loader_attach_python(struct loader *l, const char *path, bool stripped, bool objects)
 {
 	int err;
 
 	err = attach_table(l, path, py_probes, sizeof(py_probes) / sizeof(py_probes[0]));
+	if (!err && objects)
+		err = attach_table(l, path, py_gc_probes,
+				   sizeof(py_gc_probes) / sizeof(py_gc_probes[0]));
 	if (err)
 		return err;
 	if (!stripped)

@@ -16,8 +16,9 @@ int loader_open(const struct lt_env *env, int tgid, struct loader **out);
  * the target maps it) and the mmap/munmap tracepoints. 0 or -errno. */
 int loader_attach(struct loader *l, const char *libc_path);
 /* Attach CPython's allocator probes on its module (libpython or the
- * executable); `stripped`: pymalloc's internals have no symbols. */
-int loader_attach_python(struct loader *l, const char *path, bool stripped);
+ * executable); `stripped`: pymalloc's internals have no symbols;
+ * `objects`: also the GC object hooks (--objects). */
+int loader_attach_python(struct loader *l, const char *path, bool stripped, bool objects);
 /* Detach every probe (maps stay readable). */
 void loader_detach(struct loader *l);
 void loader_destroy(struct loader *l);

@@ -17,6 +17,7 @@
 #include "env.h"
 #include "loader.h"
 #include "log.h"
+#include "objects.h"
 #include "output.h"
 #include "python.h"
 #include "report.h"
@@ -67,7 +68,7 @@ static bool is_runtime_caller(void *sym, uint64_t caller)
  * on the BPF frame walker. Not Python, or an unsupported one: native only.
  */
 static void setup_python(struct loader *ld, struct target *t, struct python **pyp,
-			 struct report_info *ri, bool *tried)
+			 struct report_info *ri, bool *tried, bool objects)
 {
 	struct leaktrace_bpf *skel = loader_skel(ld);
 	struct lt_py_cfg cfg;
@@ -82,13 +83,14 @@ static void setup_python(struct loader *ld, struct target *t, struct python **py
 		return;
 	}
 	*tried = true;
-	err = loader_attach_python(ld, python_module(py), python_lto_stripped(py));
+	err = loader_attach_python(ld, python_module(py), python_lto_stripped(py), objects);
 	if (err) {
 		wlog("cannot attach CPython's allocator probes: Python allocations not seen\n");
 		python_free(py);
 		return;
 	}
 	python_fill_cfg(py, &cfg);
+	cfg.objects = objects;
 	cfg.enabled = 0;
 	skel->bss->py_cfg = cfg;
 	__sync_synchronize();
@@ -112,6 +114,11 @@ static int report(struct report_ctx *rc, struct report_info *ri, const struct lt
 	int err;
 
 	rc->now_s = now_s() - t0;
+	if (rc->objs && rc->py && *rc->py) {
+		err = objects_collect(rc->objs, bpf_map__fd(skel->maps.lt_objagg));
+		if (err)
+			return err;
+	}
 	err = aggregate_collect(rc->agg, skel, (uint64_t)(rc->now_s * 1000),
 				(uint64_t)(env->min_age * 1000), skel->data->bucket_ms);
 	if (err) {
@@ -123,6 +130,8 @@ static int report(struct report_ctx *rc, struct report_info *ri, const struct lt
 	ri->target_exited = t->exited;
 	report_text(text, rc, ri);
 	aggregate_mark_reported(rc->agg);
+	if (rc->objs && !ri->final)
+		objects_mark_reported(rc->objs);
 	return 0;
 }
 
@@ -137,6 +146,7 @@ int main(int argc, char **argv)
 	struct report_ctx rc = {};
 	struct report_info ri = { .mode = "exact" };
 	struct python *py = NULL;
+	struct objects *objs = NULL;
 	bool py_tried = false;
 	struct sigaction sa = { .sa_handler = on_signal };
 	char libc[4096];
@@ -181,6 +191,8 @@ int main(int argc, char **argv)
 	err = err ?: loader_attach(ld, libc);
 	err = err ?: symbolizer_new(tgt.pid, &sym);
 	err = err ?: aggregate_new(&agg);
+	if (!err && env.objects)
+		err = objects_new(&objs);
 	if (err)
 		goto cleanup;
 	aggregate_set_runtime_fn(agg, is_runtime_caller, sym);
@@ -198,7 +210,7 @@ int main(int argc, char **argv)
 		tgt.mapstops = true;
 		loader_skel(ld)->bss->stop_on_exec_map = 1;
 	} else {
-		setup_python(ld, &tgt, &py, &ri, &py_tried);
+		setup_python(ld, &tgt, &py, &ri, &py_tried, env.objects);
 	}
 	start = last_report = loader_start_clock(ld);
 	err = target_release(&tgt);
@@ -214,6 +226,7 @@ int main(int argc, char **argv)
 	rc.agg = agg;
 	rc.sym = sym;
 	rc.py = &py;
+	rc.objs = objs;
 	rc.skel = loader_skel(ld);
 	ri.pid = tgt.pid;
 	ri.top = env.top;
@@ -228,7 +241,7 @@ int main(int argc, char **argv)
 		if (rc.skel->bss->exec_maps_gen != maps_gen || tgt.exiting) { /* dlopen, exit */
 			maps_gen = rc.skel->bss->exec_maps_gen;
 			symbolizer_refresh(sym);
-			setup_python(ld, &tgt, &py, &ri, &py_tried);
+			setup_python(ld, &tgt, &py, &ri, &py_tried, env.objects);
 			if (py && tgt.exiting && !tgt.mapstop)
 				python_prefetch(py, bpf_map__fd(rc.skel->maps.lt_stacks));
 			target_resume_exit(&tgt);
@@ -274,6 +287,7 @@ int main(int argc, char **argv)
 cleanup:
 	output_abort(json_out);
 	python_free(py);
+	objects_free(objs);
 	aggregate_free(agg);
 	symbolizer_free(sym);
 	loader_destroy(ld);

@@ -35,8 +35,14 @@ struct py_code {
 	size_t nlines;
 };
 
+struct py_type {
+	uint64_t addr;
+	char *name;
+};
+
 struct python {
 	int pid;
+	struct py_type types[1024];	/* tp_name cache, open addressing */
 	unsigned int major, minor;
 	char version[16];
 	const struct py_offsets *off;
@@ -51,6 +57,8 @@ struct python {
 	uint64_t *seen;		/* stack ids already prefetched */
 	size_t nseen, seen_cap;
 };
+
+static uint64_t mix(uint64_t h);
 
 static int rd(const struct python *py, uint64_t addr, void *buf, size_t len)
 {
@@ -325,7 +333,32 @@ void python_free(struct python *py)
 	}
 	free(py->codes);
 	free(py->seen);
+	for (size_t i = 0; i < sizeof(py->types) / sizeof(py->types[0]); i++)
+		free(py->types[i].name);
 	free(py);
+}
+
+const char *python_type_name(struct python *py, uint64_t type)
+{
+	size_t cap = sizeof(py->types) / sizeof(py->types[0]), j = mix(type) & (cap - 1);
+	uint64_t p;
+	char buf[128] = "";
+
+	for (size_t n = 0; n < cap && py->types[j].addr; n++, j = (j + 1) & (cap - 1))
+		if (py->types[j].addr == type)
+			return py->types[j].name;
+	p = rd64(py, type + py->off->tp_name);
+	/* tp_name is a C string; it may end near the end of a mapping */
+	for (size_t n = sizeof(buf) - 1; p && n >= 8 && rd(py, p, buf, n); n /= 2)
+		memset(buf, 0, sizeof(buf));
+	buf[sizeof(buf) - 1] = 0;
+	if (!buf[0])
+		return "?";
+	if (py->types[j].addr) /* full: no caching */
+		return "?";
+	py->types[j].addr = type;
+	py->types[j].name = strdup(buf);
+	return py->types[j].name ? py->types[j].name : "?";
 }
 
 const char *python_module(const struct python *py)
@@ -384,6 +417,7 @@ void python_fill_cfg(const struct python *py, struct lt_py_cfg *c)
 	c->frame_owner = o->frame_owner != PY_OFF_NONE && o->owner_cstack != PY_OFF_NONE ?
 				 o->frame_owner : ~0U;
 	c->owner_cstack = o->owner_cstack;
+	c->type_flags = o->tp_flags;
 	c->enabled = 1;
 }
 

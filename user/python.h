@@ -39,6 +39,8 @@ bool python_uses_libc_malloc(const struct python *py);
 /* The walker's configuration for the BPF side (enabled set). */
 void python_fill_cfg(const struct python *py, struct lt_py_cfg *cfg);
 
+/* A type's tp_name (cached by type address); "?" if unreadable. */
+const char *python_type_name(struct python *py, uint64_t type);
 /* Resolve one recorded frame; false if it is no code object (skip it). */
 bool python_frame(struct python *py, const struct lt_py_frame *f, struct py_frame_info *out);
 /* Resolve the code objects of stacks not seen before while the target is

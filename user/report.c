@@ -5,6 +5,7 @@
 #include "aggregate.h"
 #include "json.h"
 #include "report.h"
+#include "objects.h"
 #include "python.h"
 #include "symbolize.h"
 
@@ -107,6 +108,33 @@ static void print_frame(FILE *f, const struct out_frame *of)
 	fputc('\n', f);
 }
 
+/* --objects section: GC object types by growth, with their top line. */
+static void text_objects(FILE *f, const struct report_ctx *c, const struct report_info *ri)
+{
+	struct python *py = c->py ? *c->py : NULL;
+	const struct obj_type *t;
+	size_t n;
+
+	if (!c->objs || !py)
+		return;
+	t = objects_types(c->objs, &n);
+	fprintf(f, "Python objects created since tracing began, still alive, by growth:\n");
+	for (size_t i = 0; i < n && i < (size_t)ri->top; i++) {
+		struct py_frame_info fi;
+
+		if (!t[i].live && !t[i].growth)
+			continue;
+		fprintf(f, "    %-24s live %8lld  growth %+8lld", python_type_name(py, t[i].type),
+			(long long)t[i].live, (long long)t[i].growth);
+		if (t[i].top.code && python_frame(py, &t[i].top, &fi) && fi.file) {
+			const char *b = strrchr(fi.file, '/');
+
+			fprintf(f, "  most from %s (%s:%d)", fi.function, b ? b + 1 : fi.file, fi.line);
+		}
+		fputc('\n', f);
+	}
+}
+
 void report_text(FILE *f, const struct report_ctx *c, const struct report_info *ri)
 {
 	const struct lt_totals *t = aggregate_totals(c->agg);
@@ -145,6 +173,7 @@ void report_text(FILE *f, const struct report_ctx *c, const struct report_info *
 			t->counters[LT_CNT_DROP_ALLOCS_FULL], t->counters[LT_CNT_DROP_AGG_FULL],
 			t->counters[LT_CNT_DROP_STACK], t->counters[LT_CNT_DROP_INFLIGHT]);
 	fputc('\n', f);
+	text_objects(f, c, ri);
 	if (!n) {
 		fprintf(f, "no outstanding allocations%s\n", ri->min_age_s > 0 ? " that old" : "");
 		return;
@@ -280,6 +309,50 @@ int report_json(FILE *f, const struct report_ctx *c, const struct report_info *r
 		json_uint(&j, t->counters[i]);
 	}
 	json_obj_end(&j);
+
+	if (c->objs && c->py && *c->py) {
+		struct python *py = *c->py;
+		const struct obj_type *t;
+		size_t nt;
+
+		t = objects_types(c->objs, &nt);
+		json_key(&j, "objects");
+		json_arr_begin(&j);
+		for (size_t i = 0; i < nt; i++) {
+			struct py_frame_info fi;
+
+			json_obj_begin(&j);
+			json_key(&j, "type");
+			json_str(&j, python_type_name(py, t[i].type));
+			json_key(&j, "live");
+			json_int(&j, t[i].live);
+			json_key(&j, "growth");
+			json_int(&j, t[i].growth);
+			json_key(&j, "created");
+			json_uint(&j, t[i].created);
+			if (t[i].top.code && python_frame(py, &t[i].top, &fi)) {
+				json_key(&j, "top_line");
+				json_obj_begin(&j);
+				json_key(&j, "kind");
+				json_str(&j, "python");
+				json_key(&j, "function");
+				json_str(&j, fi.function);
+				if (fi.file) {
+					json_key(&j, "file");
+					json_str(&j, fi.file);
+				}
+				if (fi.line) {
+					json_key(&j, "line");
+					json_int(&j, fi.line);
+				}
+				json_key(&j, "live");
+				json_int(&j, t[i].top_live);
+				json_obj_end(&j);
+			}
+			json_obj_end(&j);
+		}
+		json_arr_end(&j);
+	}
 
 	/* Every stack, not just --top: tools filter for themselves. */
 	json_key(&j, "stacks");

@@ -31,6 +31,7 @@ struct report_ctx {
 	struct symbolizer *sym;
 	struct leaktrace_bpf *skel;
 	struct python **py;	/* CPython in the target, once found */
+	struct objects *objs;	/* --objects, or NULL */
 	double now_s;		/* seconds since tracing started */
 };
 
