@@ -401,42 +401,52 @@ void aggregate_mark_reported(struct aggregate *a)
 			a->cur.v[i].s.prev_bytes = a->cur.v[i].s.bytes;
 }
 
+/* The slot for id: its entry, or the empty slot where it belongs. */
+static struct stack_slot *stack_slot(struct aggregate *a, uint64_t id)
+{
+	size_t j = mix(id) & (a->stacks_cap - 1);
+
+	for (; a->stacks[j].id; j = (j + 1) & (a->stacks_cap - 1))
+		if (a->stacks[j].id == id)
+			break;
+	return &a->stacks[j];
+}
+
+/* Returned pointers stay valid until the cache grows, i.e. until the next
+ * call for a stack not yet cached. */
 const struct lt_stack *aggregate_stack(struct aggregate *a, struct leaktrace_bpf *skel,
 				       uint64_t id)
 {
-	size_t j;
+	struct stack_slot *sl;
 
 	if (!id)
 		return NULL;
+	if (a->stacks_cap && (sl = stack_slot(a, id))->id)
+		return &sl->st;
 	if ((a->stacks_n + 1) * 2 > a->stacks_cap) {
 		size_t ncap = a->stacks_cap ? a->stacks_cap * 2 : 64;
-		struct stack_slot *nv = calloc(ncap, sizeof(*nv));
+		struct stack_slot *old = a->stacks, *nv = calloc(ncap, sizeof(*nv));
+		size_t ocap = a->stacks_cap;
 
 		if (!nv)
 			return NULL;
-		for (size_t i = 0; i < a->stacks_cap; i++) {
-			if (!a->stacks[i].id)
-				continue;
-			j = mix(a->stacks[i].id) & (ncap - 1);
-			while (nv[j].id)
-				j = (j + 1) & (ncap - 1);
-			nv[j] = a->stacks[i];
-		}
-		free(a->stacks);
 		a->stacks = nv;
 		a->stacks_cap = ncap;
+		for (size_t i = 0; i < ocap; i++)
+			if (old[i].id)
+				*stack_slot(a, old[i].id) = old[i];
+		free(old);
 	}
-	j = mix(id) & (a->stacks_cap - 1);
-	for (; a->stacks[j].id; j = (j + 1) & (a->stacks_cap - 1))
-		if (a->stacks[j].id == id)
-			return &a->stacks[j].st;
-	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.lt_stacks), &id, &a->stacks[j].st))
+	sl = stack_slot(a, id);
+	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.lt_stacks), &id, &sl->st))
 		return NULL;
-	if (a->stacks[j].st.depth > LT_MAX_STACK_DEPTH)
-		a->stacks[j].st.depth = LT_MAX_STACK_DEPTH;
-	a->stacks[j].id = id;
+	if (sl->st.depth > LT_MAX_STACK_DEPTH)
+		sl->st.depth = LT_MAX_STACK_DEPTH;
+	if (sl->st.py_depth > LT_MAX_PY_DEPTH)
+		sl->st.py_depth = LT_MAX_PY_DEPTH;
+	sl->id = id;
 	a->stacks_n++;
-	return &a->stacks[j].st;
+	return &sl->st;
 }
 
 int aggregate_frames(struct aggregate *a, struct leaktrace_bpf *skel, const struct lt_site *s,

@@ -673,7 +673,9 @@ bool python_frame(struct python *py, const struct lt_py_frame *f, struct py_fram
 		line = line_lnotab(c->lines, c->nlines, c->firstlineno, f->pos);
 	out->function = c->name;
 	out->file = c->file;
-	out->line = line > 0 ? line : 0;
+	/* Instructions without a location (a function's prologue: MAKE_CELL,
+	 * COPY_FREE_VARS, RESUME) belong to its def line. */
+	out->line = line > 0 ? line : (int)c->firstlineno;
 	return true;
 }
 

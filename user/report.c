@@ -28,11 +28,12 @@ static int site_frames(const struct report_ctx *c, const struct report_info *ri,
 		       const struct lt_site *s, struct out_frame *fr)
 {
 	struct python *py = c->py ? *c->py : NULL;
+	uint64_t ips[LT_MAX_STACK_DEPTH + 1];
+	int n = aggregate_frames(c->agg, c->skel, s, ips, LT_MAX_STACK_DEPTH + 1), k = 0;
+	/* after aggregate_frames(): the stack is cached, the pointer stable */
 	const struct lt_stack *st = py ? aggregate_stack(c->agg, c->skel, s->stack_id) : NULL;
 	const char *interp = py ? python_module_path(py) : NULL;
 	bool with_py = st && st->py_depth > 0;
-	uint64_t ips[LT_MAX_STACK_DEPTH + 1];
-	int n = aggregate_frames(c->agg, c->skel, s, ips, LT_MAX_STACK_DEPTH + 1), k = 0;
 
 	for (int i = 0; i < n; i++) {
 		struct out_frame *f = &fr[k];
