@@ -300,6 +300,20 @@ fail:
 	return 0;
 }
 
+/* An aggregate entry, created at zero if new; NULL (counted) when full. */
+static __always_inline void *lookup_or_init(void *map, const void *key, const void *zero)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+
+	if (v)
+		return v;
+	bpf_map_update_elem(map, key, zero, BPF_NOEXIST); /* EEXIST: another CPU won */
+	v = bpf_map_lookup_elem(map, key);
+	if (!v)
+		count(LT_CNT_DROP_AGG_FULL);
+	return v;
+}
+
 static __always_inline void agg_sub(const struct lt_alloc *a)
 {
 	struct lt_agg_val *v = bpf_map_lookup_elem(&lt_agg, &a->key);
@@ -345,15 +359,9 @@ static __always_inline void record_alloc(void *ctx, __u64 addr, __u64 size, __u3
 	a.key.bucket_ms = ms / width * width;
 	a.key.kind = kind;
 
-	v = bpf_map_lookup_elem(&lt_agg, &a.key);
-	if (!v) {
-		bpf_map_update_elem(&lt_agg, &a.key, &zero, BPF_NOEXIST);
-		v = bpf_map_lookup_elem(&lt_agg, &a.key);
-		if (!v) {
-			count(LT_CNT_DROP_AGG_FULL);
-			return;
-		}
-	}
+	v = lookup_or_init(&lt_agg, &a.key, &zero);
+	if (!v)
+		return;
 	if (bpf_map_update_elem(&lt_allocs, &addr, &a, BPF_ANY)) {
 		count(LT_CNT_DROP_ALLOCS_FULL);
 		return;
@@ -653,15 +661,10 @@ int BPF_KRETPROBE(lt_gc_ret, __u64 obj)
 	}
 	if (bpf_map_update_elem(&lt_objs, &obj, &k, BPF_NOEXIST))
 		return 0; /* already counted (or map full) */
-	v = bpf_map_lookup_elem(&lt_objagg, &k);
+	v = lookup_or_init(&lt_objagg, &k, &zero);
 	if (!v) {
-		bpf_map_update_elem(&lt_objagg, &k, &zero, BPF_NOEXIST);
-		v = bpf_map_lookup_elem(&lt_objagg, &k);
-		if (!v) {
-			bpf_map_delete_elem(&lt_objs, &obj);
-			count(LT_CNT_DROP_AGG_FULL);
-			return 0;
-		}
+		bpf_map_delete_elem(&lt_objs, &obj);
+		return 0;
 	}
 	__sync_fetch_and_add(&v->live, 1);
 	__sync_fetch_and_add(&v->created, 1);
