@@ -6,53 +6,9 @@
 #include "json.h"
 #include "report.h"
 #include "objects.h"
+#include "profile.h"
 #include "python.h"
 #include "symbolize.h"
-
-#define MAX_FRAMES (LT_MAX_STACK_DEPTH + LT_MAX_PY_DEPTH + 1)
-
-struct out_frame {
-	bool python;
-	struct lt_frame n;	/* native */
-	struct py_frame_info p;	/* python */
-};
-
-/*
- * A site's frames, leaf first. Native frames past the first address that
- * lies in no mapping are unwinder garbage (frame pointers through code that
- * keeps none) and are cut unless --all-frames. In a Python target the
- * interpreter's own native frames give way to the Python frames it runs
- * (kept with --native-frames): a C extension's frames, then Python's.
- */
-static int site_frames(const struct report_ctx *c, const struct report_info *ri,
-		       const struct lt_site *s, struct out_frame *fr)
-{
-	struct python *py = c->py ? *c->py : NULL;
-	uint64_t ips[LT_MAX_STACK_DEPTH + 1];
-	int n = aggregate_frames(c->agg, c->skel, s, ips, LT_MAX_STACK_DEPTH + 1), k = 0;
-	/* after aggregate_frames(): the stack is cached, the pointer stable */
-	const struct lt_stack *st = py ? aggregate_stack(c->agg, c->skel, s->stack_id) : NULL;
-	const char *interp = py ? python_module_path(py) : NULL;
-	bool with_py = st && st->py_depth > 0;
-
-	for (int i = 0; i < n; i++) {
-		struct out_frame *f = &fr[k];
-
-		f->python = false;
-		symbolizer_frame(c->sym, ips[i], true, &f->n);
-		if (!f->n.module && !ri->all_frames && k > 0)
-			break;
-		if (with_py && !ri->native_frames && f->n.module && !strcmp(f->n.module, interp))
-			break;
-		k++;
-	}
-	for (int i = 0; with_py && i < st->py_depth && i < LT_MAX_PY_DEPTH; i++) {
-		if (!python_frame(py, &st->py[i], &fr[k].p))
-			continue;
-		fr[k++].python = true;
-	}
-	return k;
-}
 
 static const char *human(double b, char *buf, size_t len)
 {
@@ -79,7 +35,7 @@ static double oldest_age(const struct report_ctx *c, const struct lt_site *s)
 	return age < 0 ? 0 : age;
 }
 
-static void print_frame(FILE *f, const struct out_frame *of)
+static void print_frame(FILE *f, const struct lt_out_frame *of)
 {
 	const struct lt_frame *fr = &of->n;
 
@@ -139,7 +95,7 @@ static void text_objects(FILE *f, const struct report_ctx *c, const struct repor
 void report_text(FILE *f, const struct report_ctx *c, const struct report_info *ri)
 {
 	const struct lt_totals *t = aggregate_totals(c->agg);
-	struct out_frame fr[MAX_FRAMES];
+	struct lt_out_frame fr[LT_MAX_FRAMES];
 	struct lt_site **sites;
 	size_t n;
 	char b1[32], b2[32];
@@ -184,7 +140,7 @@ void report_text(FILE *f, const struct report_ctx *c, const struct report_info *
 	for (size_t i = 0; i < n && i < (size_t)ri->top; i++) {
 		const struct lt_site *s = sites[i];
 		int64_t g = s->bytes - s->prev_bytes;
-		int k = site_frames(c, ri, s, fr);
+		int k = profile_site_frames(c, ri, s, fr);
 
 		fprintf(f, "#%zu  %s outstanding in %" PRId64 " allocation%s (%s), oldest %.1fs, %s%s\n",
 			i + 1, human(s->bytes, b1, sizeof(b1)), s->allocs, s->allocs == 1 ? "" : "s",
@@ -198,7 +154,7 @@ void report_text(FILE *f, const struct report_ctx *c, const struct report_info *
 	fflush(f);
 }
 
-static void json_frame(struct json *j, const struct out_frame *of)
+static void json_frame(struct json *j, const struct lt_out_frame *of)
 {
 	const struct lt_frame *fr = &of->n;
 	char addr[32];
@@ -253,7 +209,7 @@ static void json_frame(struct json *j, const struct out_frame *of)
 int report_json(FILE *f, const struct report_ctx *c, const struct report_info *ri)
 {
 	const struct lt_totals *t = aggregate_totals(c->agg);
-	struct out_frame fr[MAX_FRAMES];
+	struct lt_out_frame fr[LT_MAX_FRAMES];
 	struct lt_site **sites;
 	struct json j;
 	size_t n;
@@ -360,7 +316,7 @@ int report_json(FILE *f, const struct report_ctx *c, const struct report_info *r
 	json_arr_begin(&j);
 	for (size_t i = 0; i < n; i++) {
 		const struct lt_site *s = sites[i];
-		int k = site_frames(c, ri, s, fr);
+		int k = profile_site_frames(c, ri, s, fr);
 
 		json_obj_begin(&j);
 		json_key(&j, "bytes");

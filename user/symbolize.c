@@ -362,6 +362,9 @@ static void resolve(struct symbolizer *s, const struct lt_map *m, uint64_t addr,
 		return; /* anonymous, JIT, [heap], [vdso]... */
 	off = look - m->start + m->pgoff;
 	f->module = m->path;
+	f->map_start = m->start;
+	f->map_end = m->end;
+	f->map_pgoff = m->pgoff;
 	f->module_offset = off + (addr - look);
 	mod = get_module(s, m);
 	if (!mod)

@@ -23,6 +23,7 @@ struct lt_frame {
 	const char *file;	/* DWARF source file; NULL if unknown */
 	int line;		/* 0 if unknown */
 	const char *build_id;	/* hex, "" if none */
+	uint64_t map_start, map_end, map_pgoff; /* its mapping (valid when module) */
 };
 
 /* Strings in lt_frame are owned by the symbolizer and live until _free().
