@@ -138,7 +138,7 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory leaktrace
 	$(Q)$(MAKE) --no-print-directory -C tests/demo
 	sudo=; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
-	$$sudo ./leaktrace -d 6 -i 2 -- tests/demo/leaky
+	$$sudo ./leaktrace -d 6 -i 1 -- tests/demo/leaky
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory leaktrace tests/unit/unit_tests fuzz testprogs

@@ -64,6 +64,8 @@ struct aggregate {
 	struct site_table cur, old;
 	struct lt_site **sorted;
 	size_t nsorted;
+	struct lt_site **suspects;
+	size_t nsuspects;
 	struct lt_totals totals;
 	struct stack_slot *stacks;
 	size_t stacks_cap, stacks_n;
@@ -174,6 +176,7 @@ void aggregate_free(struct aggregate *a)
 	free(a->cur.v);
 	free(a->old.v);
 	free(a->sorted);
+	free(a->suspects);
 	free(a->stacks);
 	free(a->keys);
 	free(a->vals);
@@ -294,6 +297,57 @@ static int cmp_sites(const void *pa, const void *pb)
 	return x->stack_id < y->stack_id ? -1 : x->stack_id > y->stack_id;
 }
 
+static int cmp_growth(const void *pa, const void *pb)
+{
+	const struct lt_site *x = *(struct lt_site *const *)pa, *y = *(struct lt_site *const *)pb;
+
+	if (x->growth_rate != y->growth_rate)
+		return x->growth_rate > y->growth_rate ? -1 : 1;
+	return cmp_sites(pa, pb);
+}
+
+/*
+ * Append this report's bytes to the site's history and judge it. A leak
+ * grows in most intervals and is still growing; a cache that filled up and
+ * stopped, or data allocated once and kept (configuration, imports), does
+ * not grow any more and is never a suspect, however large.
+ */
+static void judge_growth(struct lt_site *s, double now_s)
+{
+	unsigned int n, grew = 0, iv;
+	double st = 0, sb = 0, stt = 0, stb = 0;
+	const int64_t *b = s->hist_bytes;
+
+	if (s->nhist == LT_HISTORY) {
+		memmove(s->hist_s, s->hist_s + 1, (LT_HISTORY - 1) * sizeof(s->hist_s[0]));
+		memmove(s->hist_bytes, s->hist_bytes + 1, (LT_HISTORY - 1) * sizeof(b[0]));
+		s->nhist--;
+	}
+	s->hist_s[s->nhist] = now_s;
+	s->hist_bytes[s->nhist] = s->all_bytes;
+	n = ++s->nhist;
+	s->growth_rate = s->confidence = 0;
+	s->suspect = false;
+	if (n < 3)
+		return; /* two intervals at least */
+	iv = n - 1;
+	for (unsigned int i = 1; i < n; i++)
+		grew += b[i] > b[i - 1];
+	for (unsigned int i = 0; i < n; i++) {
+		double t = s->hist_s[i] - s->hist_s[0];
+
+		st += t;
+		sb += b[i];
+		stt += t * t;
+		stb += t * b[i];
+	}
+	if (n * stt - st * st > 1e-9)
+		s->growth_rate = (n * stb - st * sb) / (n * stt - st * st);
+	s->confidence = (double)grew / iv * (iv >= 4 ? 1.0 : iv / 4.0);
+	s->suspect = s->growth_rate > 0 && grew * 10 >= iv * 6 &&
+		     (b[n - 1] > b[n - 2] || b[n - 2] > b[n - 3]);
+}
+
 static void read_counters(struct aggregate *a, int fd)
 {
 	int ncpu = libbpf_num_possible_cpus();
@@ -365,7 +419,11 @@ int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t 
 		if (o) {
 			sl->s.prev_bytes = o->s.prev_bytes;
 			sl->retired += o->retired;
+			sl->s.nhist = o->s.nhist;
+			memcpy(sl->s.hist_s, o->s.hist_s, sizeof(sl->s.hist_s));
+			memcpy(sl->s.hist_bytes, o->s.hist_bytes, sizeof(sl->s.hist_bytes));
 		}
+		judge_growth(&sl->s, now_ms / 1000.0);
 		sl->s.total_allocs += sl->retired;
 		if (sl->s.kind == LT_MMAP && sl->s.all_allocs > 0 && a->is_runtime &&
 		    a->is_runtime(a->runtime_arg, sl->s.caller)) {
@@ -380,7 +438,23 @@ int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t 
 	}
 	a->nsorted = k;
 	qsort(a->sorted, k, sizeof(*a->sorted), cmp_sites);
+
+	free(a->suspects);
+	a->suspects = calloc(k ? k : 1, sizeof(*a->suspects));
+	if (!a->suspects)
+		return -ENOMEM;
+	a->nsuspects = 0;
+	for (size_t i = 0; i < k; i++)
+		if (a->sorted[i]->suspect)
+			a->suspects[a->nsuspects++] = a->sorted[i];
+	qsort(a->suspects, a->nsuspects, sizeof(*a->suspects), cmp_growth);
 	return 0;
+}
+
+struct lt_site **aggregate_suspects(struct aggregate *a, size_t *n)
+{
+	*n = a->nsuspects;
+	return a->suspects;
 }
 
 struct lt_site **aggregate_sites(struct aggregate *a, size_t *n)

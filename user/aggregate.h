@@ -14,6 +14,8 @@
 
 struct leaktrace_bpf;
 
+#define LT_HISTORY 8 /* reports a site's growth is judged over */
+
 /* One allocation site: a distinct (stack, direct caller, allocator). */
 struct lt_site {
 	uint64_t stack_id;
@@ -26,6 +28,13 @@ struct lt_site {
 	uint64_t oldest_ms;	/* birth bucket of the oldest outstanding one */
 	int64_t all_bytes;	/* outstanding whatever their age */
 	int64_t all_allocs;
+	/* Outstanding bytes at the last LT_HISTORY reports, oldest first. */
+	unsigned int nhist;
+	double hist_s[LT_HISTORY];
+	int64_t hist_bytes[LT_HISTORY];
+	double growth_rate;	/* bytes/s over the history (least squares) */
+	double confidence;	/* 0..1: share of intervals that grew, damped when few */
+	bool suspect;		/* grew in most recent intervals, and still grows */
 };
 
 struct lt_totals {
@@ -53,6 +62,9 @@ void aggregate_free(struct aggregate *a);
  * now_ms - min_age_ms count in totals only. 0 or -errno. */
 int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t now_ms,
 		      uint64_t min_age_ms, uint32_t bucket_width_ms);
+/* Sites judged leak suspects, by growth rate (descending); valid until the
+ * next collect. */
+struct lt_site **aggregate_suspects(struct aggregate *a, size_t *n);
 /* Sites with outstanding bytes, sorted by bytes (descending); valid until
  * the next collect. */
 struct lt_site **aggregate_sites(struct aggregate *a, size_t *n);

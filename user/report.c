@@ -92,10 +92,49 @@ static void text_objects(FILE *f, const struct report_ctx *c, const struct repor
 	}
 }
 
+static void print_site(FILE *f, const struct report_ctx *c, const struct report_info *ri,
+		       const struct lt_site *s, size_t rank)
+{
+	struct lt_out_frame fr[LT_MAX_FRAMES];
+	int64_t g = s->bytes - s->prev_bytes;
+	int k = profile_site_frames(c, ri, s, fr);
+	char b1[32], b2[32];
+
+	fprintf(f, "#%zu  %s outstanding in %" PRId64 " allocation%s (%s), oldest %.1fs, %s%s", rank,
+		human(s->bytes, b1, sizeof(b1)), s->allocs, s->allocs == 1 ? "" : "s",
+		lt_kind_names[s->kind < LT_KIND_MAX ? s->kind : 0], oldest_age(c, s),
+		g >= 0 ? "+" : "", human(g, b2, sizeof(b2)));
+	if (s->suspect)
+		fprintf(f, ", growing %s/s (confidence %.0f%%)", human(s->growth_rate, b1, sizeof(b1)),
+			s->confidence * 100);
+	fputc('\n', f);
+	if (!s->stack_id)
+		fprintf(f, "        (stack lost: only the direct caller is known)\n");
+	for (int j = 0; j < k; j++)
+		print_frame(f, &fr[j]);
+}
+
+/* What grows and never comes back, by growth rate. */
+static void print_suspects(FILE *f, const struct report_ctx *c, const struct report_info *ri)
+{
+	struct lt_site **sus;
+	size_t n;
+
+	sus = aggregate_suspects(c->agg, &n);
+	if (!n) {
+		fprintf(f, "Leak suspects: none (a suspect grows in most of the last %d reports)\n",
+			LT_HISTORY - 1);
+		return;
+	}
+	fprintf(f, "Leak suspects: %zu stack%s growing in most reports, by growth rate:\n", n,
+		n == 1 ? "" : "s");
+	for (size_t i = 0; i < n && i < (size_t)ri->top; i++)
+		print_site(f, c, ri, sus[i], i + 1);
+}
+
 void report_text(FILE *f, const struct report_ctx *c, const struct report_info *ri)
 {
 	const struct lt_totals *t = aggregate_totals(c->agg);
-	struct lt_out_frame fr[LT_MAX_FRAMES];
 	struct lt_site **sites;
 	size_t n;
 	char b1[32], b2[32];
@@ -135,22 +174,11 @@ void report_text(FILE *f, const struct report_ctx *c, const struct report_info *
 		fprintf(f, "no outstanding allocations%s\n", ri->min_age_s > 0 ? " that old" : "");
 		return;
 	}
-	fprintf(f, "top %zu of %zu stacks by outstanding bytes:\n", n < (size_t)ri->top ? n :
-		(size_t)ri->top, n);
-	for (size_t i = 0; i < n && i < (size_t)ri->top; i++) {
-		const struct lt_site *s = sites[i];
-		int64_t g = s->bytes - s->prev_bytes;
-		int k = profile_site_frames(c, ri, s, fr);
-
-		fprintf(f, "#%zu  %s outstanding in %" PRId64 " allocation%s (%s), oldest %.1fs, %s%s\n",
-			i + 1, human(s->bytes, b1, sizeof(b1)), s->allocs, s->allocs == 1 ? "" : "s",
-			lt_kind_names[s->kind < LT_KIND_MAX ? s->kind : 0], oldest_age(c, s),
-			g >= 0 ? "+" : "", human(g, b2, sizeof(b2)));
-		if (!s->stack_id)
-			fprintf(f, "        (stack lost: only the direct caller is known)\n");
-		for (int j = 0; j < k; j++)
-			print_frame(f, &fr[j]);
-	}
+	print_suspects(f, c, ri);
+	fprintf(f, "Largest outstanding: top %zu of %zu stacks by bytes:\n",
+		n < (size_t)ri->top ? n : (size_t)ri->top, n);
+	for (size_t i = 0; i < n && i < (size_t)ri->top; i++)
+		print_site(f, c, ri, sites[i], i + 1);
 	fflush(f);
 }
 
@@ -329,6 +357,12 @@ int report_json(FILE *f, const struct report_ctx *c, const struct report_info *r
 		json_int(&j, s->bytes - s->prev_bytes);
 		json_key(&j, "total_allocs");
 		json_uint(&j, s->total_allocs);
+		json_key(&j, "growth_bytes_per_s");
+		json_double(&j, s->growth_rate, 1);
+		json_key(&j, "suspect");
+		json_bool(&j, s->suspect);
+		json_key(&j, "confidence");
+		json_double(&j, s->confidence, 2);
 		json_key(&j, "allocator");
 		json_str(&j, lt_kind_names[s->kind < LT_KIND_MAX ? s->kind : 0]);
 		if (!s->stack_id) {
