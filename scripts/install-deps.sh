@@ -8,6 +8,7 @@ pkgs=(
 	libbpf-dev bpftool                    # libbpf 1.1 + skeleton generator
 	libelf-dev libdw-dev zlib1g-dev       # ELF symbols, DWARF lines
 	libcapstone-dev                       # probe placement (instruction decoding)
+	libncurses-dev                        # --live view
 	libclang-rt-14-dev                    # libFuzzer + ASan for the fuzz targets
 	python3                               # integration test runner
 	bpftrace                              # benchmark baseline (bench/)

@@ -457,6 +457,12 @@ struct lt_site **aggregate_suspects(struct aggregate *a, size_t *n)
 	return a->suspects;
 }
 
+const struct lt_totals *aggregate_counters(struct aggregate *a, struct leaktrace_bpf *skel)
+{
+	read_counters(a, bpf_map__fd(skel->maps.lt_counters));
+	return &a->totals;
+}
+
 struct lt_site **aggregate_sites(struct aggregate *a, size_t *n)
 {
 	*n = a->nsorted;

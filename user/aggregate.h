@@ -69,6 +69,8 @@ struct lt_site **aggregate_suspects(struct aggregate *a, size_t *n);
  * the next collect. */
 struct lt_site **aggregate_sites(struct aggregate *a, size_t *n);
 const struct lt_totals *aggregate_totals(const struct aggregate *a);
+/* Re-read only the event and drop counters (cheap, for a status line). */
+const struct lt_totals *aggregate_counters(struct aggregate *a, struct leaktrace_bpf *skel);
 /* Remember current bytes as the baseline for the next report's growth. */
 void aggregate_mark_reported(struct aggregate *a);
 /* Frames of a site, leaf first, starting at the allocator's caller.

@@ -29,6 +29,7 @@ static const char usage[] =
 	"      --all-frames       keep frames that are in no known mapping\n"
 	"      --native-frames    show the Python interpreter's own native frames\n"
 	"      --objects          Python: live GC objects per type, by growth\n"
+	"      --live             full-screen view (keys: g/b sort, Enter expand, q quit)\n"
 	"      --python-malloc=libc  launch CMD with PYTHONMALLOC=malloc, so every Python\n"
 	"                         allocation goes through libc (for LTO interpreters)\n"
 	"  -v, --verbose          more detail on stderr (-vv: debug)\n"
@@ -48,6 +49,7 @@ enum {
 	OPT_ALL_FRAMES,
 	OPT_NATIVE_FRAMES,
 	OPT_OBJECTS,
+	OPT_LIVE,
 	OPT_PYTHON_MALLOC,
 };
 
@@ -64,6 +66,7 @@ static const struct option opts[] = {
 	{ "all-frames", no_argument, NULL, OPT_ALL_FRAMES },
 	{ "native-frames", no_argument, NULL, OPT_NATIVE_FRAMES },
 	{ "objects", no_argument, NULL, OPT_OBJECTS },
+	{ "live", no_argument, NULL, OPT_LIVE },
 	{ "python-malloc", required_argument, NULL, OPT_PYTHON_MALLOC },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -163,6 +166,9 @@ int cli_parse(int argc, char **argv, struct lt_env *env)
 			break;
 		case OPT_OBJECTS:
 			env->objects = true;
+			break;
+		case OPT_LIVE:
+			env->live = true;
 			break;
 		case OPT_PYTHON_MALLOC:
 			if (strcmp(optarg, "libc")) {

@@ -19,6 +19,7 @@ struct lt_env {
 	uint32_t max_agg;	/* lt_agg entries */
 	bool native_all;	/* --all-frames: keep frames in no known mapping */
 	bool native_frames;	/* --native-frames: show the interpreter's own frames */
+	bool live;		/* --live: full-screen view */
 	bool objects;		/* --objects: live GC objects per type */
 	bool python_libc;	/* --python-malloc=libc: launch with PYTHONMALLOC=malloc */
 };

@@ -4,6 +4,7 @@
  * programs -> report every interval -> final report on stop.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "leaktrace.skel.h"
 #include "aggregate.h"
 #include "env.h"
+#include "live.h"
 #include "loader.h"
 #include "log.h"
 #include "objects.h"
@@ -106,9 +108,23 @@ static void setup_python(struct loader *ld, struct target *t, struct python **py
 	*pyp = py;
 }
 
+static void status_line(struct report_ctx *rc, double elapsed)
+{
+	static uint64_t last_events;
+	static double last_t;
+	const struct lt_totals *t = aggregate_counters(rc->agg, rc->skel);
+	uint64_t events = t->counters[LT_CNT_ALLOCS] + t->counters[LT_CNT_FREES];
+	double rate = elapsed > last_t ? (events - last_events) / (elapsed - last_t) : 0;
+
+	fprintf(stderr, "\r\033[K[%.0fs] %.0f events/s, %" PRIu64 " dropped", elapsed, rate,
+		t->dropped);
+	last_events = events;
+	last_t = elapsed;
+}
+
 /* elapsed: seconds since tracing started at t0. */
 static int report(struct report_ctx *rc, struct report_info *ri, const struct lt_env *env,
-		  struct target *t, double elapsed, double t0, FILE *text)
+		  struct target *t, double elapsed, double t0, FILE *text, struct live *live)
 {
 	struct leaktrace_bpf *skel = rc->skel;
 	int err;
@@ -128,7 +144,10 @@ static int report(struct report_ctx *rc, struct report_info *ri, const struct lt
 	ri->comm = target_comm(t);
 	ri->duration_s = elapsed;
 	ri->target_exited = t->exited;
-	report_text(text, rc, ri);
+	if (live && !ri->final)
+		live_draw(live, rc, ri);
+	else
+		report_text(text, rc, ri);
 	aggregate_mark_reported(rc->agg);
 	if (rc->objs && !ri->final)
 		objects_mark_reported(rc->objs);
@@ -147,6 +166,8 @@ int main(int argc, char **argv)
 	struct report_info ri = { .mode = "exact" };
 	struct python *py = NULL;
 	struct objects *objs = NULL;
+	struct live *live = NULL;
+	double last_status = 0;
 	bool py_tried = false;
 	struct sigaction sa = { .sa_handler = on_signal };
 	char libc[4096];
@@ -223,6 +244,9 @@ int main(int argc, char **argv)
 			ri.single_stepped ? " (some single-stepped)" : "",
 			env.duration ? "stops after -d" : "Ctrl-C to stop");
 
+	/* --live needs a terminal; elsewhere plain reports serve better. */
+	if (env.live && isatty(STDOUT_FILENO) && text == stdout && live_open(&live))
+		live = NULL;
 	rc.agg = agg;
 	rc.sym = sym;
 	rc.py = &py;
@@ -254,15 +278,31 @@ int main(int argc, char **argv)
 		if (stop_signal || target_poll_exit(&tgt) ||
 		    (env.duration && elapsed >= env.duration))
 			break;
+		if (live) {
+			int k = live_keys(live);
+
+			if (k < 0)
+				break;
+			if (k > 0)
+				live_draw(live, &rc, &ri);
+		} else if (lt_verbosity >= 0 && isatty(STDERR_FILENO) && now_s() - last_status >= 1) {
+			/* one-line status between reports on a terminal */
+			last_status = now_s();
+			status_line(&rc, elapsed);
+		}
 		if (now_s() - last_report >= env.interval) {
 			last_report = now_s();
-			if (report(&rc, &ri, &env, &tgt, elapsed, start, text))
+			if (report(&rc, &ri, &env, &tgt, elapsed, start, text, live))
 				goto cleanup;
 		}
 	}
 
 	/* Final report, then detach (which is slow, see loader_detach()). */
 	elapsed = now_s() - start;
+	live_close(live);
+	live = NULL;
+	if (lt_verbosity >= 0 && isatty(STDERR_FILENO))
+		fputs("\r\033[K", stderr); /* clear the status line */
 	loader_skel(ld)->bss->stop_on_exec_map = 0;
 	if (!tgt.exited) {
 		symbolizer_refresh(sym);
@@ -270,7 +310,7 @@ int main(int argc, char **argv)
 			python_prefetch(py, bpf_map__fd(rc.skel->maps.lt_stacks));
 	}
 	ri.final = true;
-	if (report(&rc, &ri, &env, &tgt, elapsed, start, text))
+	if (report(&rc, &ri, &env, &tgt, elapsed, start, text, live))
 		goto cleanup;
 	if (json_out) {
 		err = report_json(output_file(json_out), &rc, &ri);
@@ -285,6 +325,7 @@ int main(int argc, char **argv)
 	target_finish(&tgt);
 	exit_code = tgt.launched ? tgt.exit_status : 0;
 cleanup:
+	live_close(live);
 	output_abort(json_out);
 	python_free(py);
 	objects_free(objs);
