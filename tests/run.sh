@@ -8,14 +8,18 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 run() { # name, command...
-	local name=$1 rc
+	local name=$1 rc out
 	shift
 	echo "== $name"
-	"$@" 2>&1 | tee -a "$log"
+	out=$(mktemp)
+	"$@" 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
-	if [ "$rc" -ne 0 ] && ! grep -q "^FAIL" "$log"; then
+	cat "$out" >>"$log"
+	# a suite that failed without saying which test did still counts
+	if [ "$rc" -ne 0 ] && ! grep -q "^FAIL" "$out"; then
 		echo "FAIL $name: exited $rc" | tee -a "$log"
 	fi
+	rm -f "$out"
 }
 
 run unit tests/unit/unit_tests
