@@ -68,9 +68,12 @@ struct {
 	__type(value, struct lt_agg_val);
 } lt_agg SEC(".maps");
 
+/* Stacks are inserted rarely (once each) but are 2 KiB: allocate on demand
+ * rather than preallocating --max-stacks of them. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);	/* --max-stacks */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 131072);	/* --max-stacks */
 	__type(key, __u64);
 	__type(value, struct lt_stack);
 } lt_stacks SEC(".maps");

@@ -12,6 +12,7 @@ pkgs=(
 	libclang-rt-14-dev                    # libFuzzer + ASan for the fuzz targets
 	python3                               # integration test runner
 	bpftrace                              # benchmark baseline (bench/)
+	golang-go                             # `go tool pprof` reads back the pprof export (unit tests)
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -433,7 +433,7 @@ int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t 
 			a->totals.runtime_allocs += sl->s.all_allocs;
 			continue;
 		}
-		if (sl->s.bytes > 0)
+		if (sl->s.allocs > 0) /* malloc(0) holds no bytes but is outstanding */
 			a->sorted[k++] = &sl->s;
 	}
 	a->nsorted = k;

@@ -23,8 +23,13 @@ static const char usage[] =
 	"  -t, --top N            stacks per report (default 10)\n"
 	"      --min-age SEC      leave out allocations younger than SEC seconds\n"
 	"      --json FILE        write the final report as JSON to FILE ('-': stdout)\n"
+	"      --folded FILE      flamegraph.pl input (root first; outstanding bytes)\n"
+	"      --flamegraph FILE  self-contained interactive flame graph (.svg or .html)\n"
+	"      --speedscope FILE  speedscope file (https://www.speedscope.app)\n"
+	"      --pprof FILE       gzipped pprof heap profile (go tool pprof, Pyroscope, Parca)\n"
+	"      --export-every     rewrite the exports at every report, not only at the end\n"
 	"      --max-allocs N     outstanding allocations tracked (default 524288)\n"
-	"      --max-stacks N     distinct stacks stored (default 16384)\n"
+	"      --max-stacks N     distinct stacks stored (default 131072)\n"
 	"      --max-agg N        (stack, age bucket) aggregates (default 65536)\n"
 	"      --all-frames       keep frames that are in no known mapping\n"
 	"      --native-frames    show the Python interpreter's own native frames\n"
@@ -50,6 +55,11 @@ enum {
 	OPT_NATIVE_FRAMES,
 	OPT_OBJECTS,
 	OPT_LIVE,
+	OPT_FOLDED,
+	OPT_FLAME,
+	OPT_SPEEDSCOPE,
+	OPT_PPROF,
+	OPT_EXPORT_EVERY,
 	OPT_PYTHON_MALLOC,
 };
 
@@ -67,6 +77,11 @@ static const struct option opts[] = {
 	{ "native-frames", no_argument, NULL, OPT_NATIVE_FRAMES },
 	{ "objects", no_argument, NULL, OPT_OBJECTS },
 	{ "live", no_argument, NULL, OPT_LIVE },
+	{ "folded", required_argument, NULL, OPT_FOLDED },
+	{ "flamegraph", required_argument, NULL, OPT_FLAME },
+	{ "speedscope", required_argument, NULL, OPT_SPEEDSCOPE },
+	{ "pprof", required_argument, NULL, OPT_PPROF },
+	{ "export-every", no_argument, NULL, OPT_EXPORT_EVERY },
 	{ "python-malloc", required_argument, NULL, OPT_PYTHON_MALLOC },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -107,6 +122,14 @@ static int parse_uint(const char *opt, const char *s, long min, long max, long *
 	return 0;
 }
 
+static const char *opts_name(int val)
+{
+	for (const struct option *o = opts; o->name; o++)
+		if (o->val == val)
+			return o->name;
+	return "?";
+}
+
 int cli_parse(int argc, char **argv, struct lt_env *env)
 {
 	long v;
@@ -116,7 +139,7 @@ int cli_parse(int argc, char **argv, struct lt_env *env)
 	env->interval = 5;
 	env->top = 10;
 	env->max_allocs = 524288;
-	env->max_stacks = 16384;
+	env->max_stacks = 131072;
 	env->max_agg = 65536;
 
 	/* '+': stop at the first non-option so CMD's own options stay its own. */
@@ -169,6 +192,20 @@ int cli_parse(int argc, char **argv, struct lt_env *env)
 			break;
 		case OPT_LIVE:
 			env->live = true;
+			break;
+		case OPT_FOLDED:
+		case OPT_FLAME:
+		case OPT_SPEEDSCOPE:
+		case OPT_PPROF:
+			if (!*optarg || !strcmp(optarg, "-")) {
+				elog("invalid %s file '%s': give a file name\n", opts_name(c), optarg);
+				err = -EINVAL;
+			}
+			*(c == OPT_FOLDED ? &env->folded_path : c == OPT_FLAME ? &env->flame_path :
+			  c == OPT_SPEEDSCOPE ? &env->speedscope_path : &env->pprof_path) = optarg;
+			break;
+		case OPT_EXPORT_EVERY:
+			env->export_every = true;
 			break;
 		case OPT_PYTHON_MALLOC:
 			if (strcmp(optarg, "libc")) {

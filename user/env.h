@@ -14,6 +14,11 @@ struct lt_env {
 	double min_age;		/* --min-age seconds */
 	int top;		/* -t stacks per report */
 	const char *json_path;	/* --json FILE or "-" */
+	const char *folded_path;	/* --folded FILE */
+	const char *flame_path;		/* --flamegraph FILE.svg / .html */
+	const char *speedscope_path;	/* --speedscope FILE */
+	const char *pprof_path;		/* --pprof FILE (gzipped) */
+	bool export_every;		/* rewrite exports at every report */
 	uint32_t max_allocs;	/* lt_allocs entries */
 	uint32_t max_stacks;	/* lt_stacks entries */
 	uint32_t max_agg;	/* lt_agg entries */

@@ -16,6 +16,7 @@
 #include "leaktrace.skel.h"
 #include "aggregate.h"
 #include "env.h"
+#include "exports.h"
 #include "live.h"
 #include "loader.h"
 #include "log.h"
@@ -148,6 +149,11 @@ static int report(struct report_ctx *rc, struct report_info *ri, const struct lt
 		live_draw(live, rc, ri);
 	else
 		report_text(text, rc, ri);
+	if (ri->final || env->export_every) {
+		err = exports_write(env, rc, ri);
+		if (err)
+			return err;
+	}
 	aggregate_mark_reported(rc->agg);
 	if (rc->objs && !ri->final)
 		objects_mark_reported(rc->objs);
@@ -190,6 +196,9 @@ int main(int argc, char **argv)
 		if (err)
 			goto cleanup;
 	}
+	err = exports_check(&env);
+	if (err)
+		goto cleanup;
 
 	if (env.python_libc) /* inherited by CMD; leaktrace itself is no Python */
 		setenv("PYTHONMALLOC", "malloc", 1);

@@ -24,10 +24,16 @@
 #define GLIBC_TSD_FIRST 0x310
 #define GLIBC_TSD_SECOND 0x510
 
+/* Keyed by (address, co_firstlineno as the walker saw it): a code object
+ * freed and another allocated at its address are two entries, so a late
+ * read never overwrites a good one. */
 struct py_code {
 	uint64_t addr;
+	uint32_t check;		/* co_firstlineno recorded with the frame */
+	bool read;		/* looked at (once) */
+	bool valid;		/* the code object recorded with the frame was read */
+	bool freed;		/* a code object is there, but another one */
 	uint32_t firstlineno;
-	bool valid;		/* a code object was read at addr */
 	uint32_t flags;
 	char *name;
 	char *file;
@@ -492,7 +498,12 @@ static uint64_t mix(uint64_t h)
 	return h;
 }
 
-static struct py_code *code_slot(struct python *py, uint64_t addr)
+static uint64_t code_hash(uint64_t addr, uint32_t check)
+{
+	return mix(addr ^ ((uint64_t)check << 48));
+}
+
+static struct py_code *code_slot(struct python *py, uint64_t addr, uint32_t check)
 {
 	size_t j;
 
@@ -505,7 +516,7 @@ static struct py_code *code_slot(struct python *py, uint64_t addr)
 		for (size_t i = 0; i < py->cap; i++) {
 			if (!py->codes[i].addr)
 				continue;
-			j = mix(py->codes[i].addr) & (ncap - 1);
+			j = code_hash(py->codes[i].addr, py->codes[i].check) & (ncap - 1);
 			while (nv[j].addr)
 				j = (j + 1) & (ncap - 1);
 			nv[j] = py->codes[i];
@@ -514,30 +525,33 @@ static struct py_code *code_slot(struct python *py, uint64_t addr)
 		py->codes = nv;
 		py->cap = ncap;
 	}
-	for (j = mix(addr) & (py->cap - 1); py->codes[j].addr; j = (j + 1) & (py->cap - 1))
-		if (py->codes[j].addr == addr)
+	for (j = code_hash(addr, check) & (py->cap - 1); py->codes[j].addr;
+	     j = (j + 1) & (py->cap - 1))
+		if (py->codes[j].addr == addr && py->codes[j].check == check)
 			return &py->codes[j];
 	py->codes[j].addr = addr;
+	py->codes[j].check = check;
 	py->ncodes++;
 	return &py->codes[j];
 }
 
+/* Read the code object once, while the target is alive (see
+ * python_prefetch()); a failed read stays failed. */
 static void code_read(struct python *py, struct py_code *c)
 {
 	const struct py_offsets *o = py->off;
 	uint64_t addr = c->addr;
 	uint32_t lt_off = o->co_linetable != PY_OFF_NONE ? o->co_linetable : o->co_lnotab;
 
-	free(c->name);
-	free(c->file);
-	free(c->lines);
-	c->name = c->file = NULL;
-	c->lines = NULL;
-	c->valid = false;
+	c->read = true;
 	/* 3.13 entry frames hold None, not code */
 	if (py->code_type && rd64(py, addr + o->ob_type) != py->code_type)
 		return;
 	c->firstlineno = rd32(py, addr + o->co_firstlineno);
+	if (c->firstlineno != c->check) {
+		c->freed = true; /* freed since, another code object took its place */
+		return;
+	}
 	c->flags = rd32(py, addr + o->co_flags);
 	if (o->co_qualname != PY_OFF_NONE)
 		c->name = read_str(py, rd64(py, addr + o->co_qualname));
@@ -647,22 +661,20 @@ static int line_311(const uint8_t *t, size_t n, int line, uint32_t idx)
 
 bool python_frame(struct python *py, const struct lt_py_frame *f, struct py_frame_info *out)
 {
-	struct py_code *c = code_slot(py, f->code);
+	struct py_code *c = code_slot(py, f->code, f->check);
 	int line;
 
 	memset(out, 0, sizeof(*out));
 	if (!c)
 		return false;
-	/* First sight, or the code object at this address changed since the
-	 * frame was recorded (freed and reused): read it (again). */
-	if (!c->name || c->firstlineno != f->check)
+	if (!c->read)
 		code_read(py, c);
-	if (!c->valid)
-		return false;
-	if (c->firstlineno != f->check) {
+	if (c->freed) {
 		out->function = "<code object freed>";
 		return true;
 	}
+	if (!c->valid)
+		return false; /* not a code object (3.13 entry frames), or unreadable */
 	if (py->minor >= 13 && (c->flags & CO_NO_MONITORING_EVENTS))
 		return false;
 	if (py->minor >= 11)

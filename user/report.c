@@ -92,6 +92,13 @@ static void text_objects(FILE *f, const struct report_ctx *c, const struct repor
 	}
 }
 
+static bool py_truncated(const struct report_ctx *c, const struct lt_site *s)
+{
+	const struct lt_stack *st = aggregate_stack(c->agg, c->skel, s->stack_id);
+
+	return st && st->py_truncated;
+}
+
 static void print_site(FILE *f, const struct report_ctx *c, const struct report_info *ri,
 		       const struct lt_site *s, size_t rank)
 {
@@ -112,6 +119,8 @@ static void print_site(FILE *f, const struct report_ctx *c, const struct report_
 		fprintf(f, "        (stack lost: only the direct caller is known)\n");
 	for (int j = 0; j < k; j++)
 		print_frame(f, &fr[j]);
+	if (py_truncated(c, s))
+		fprintf(f, "        ... (Python stack deeper than %d frames)\n", LT_MAX_PY_DEPTH);
 }
 
 /* What grows and never comes back, by growth rate. */
@@ -367,6 +376,10 @@ int report_json(FILE *f, const struct report_ctx *c, const struct report_info *r
 		json_str(&j, lt_kind_names[s->kind < LT_KIND_MAX ? s->kind : 0]);
 		if (!s->stack_id) {
 			json_key(&j, "stack_lost");
+			json_bool(&j, 1);
+		}
+		if (py_truncated(c, s)) {
+			json_key(&j, "python_truncated");
 			json_bool(&j, 1);
 		}
 		json_key(&j, "frames");

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Integration tests: ./leaktrace against the real programs in progs/.
+"""Integration tests: ./leaktrace against the real programs in progs/ (C) and
+python/ (CPython, one leak pattern per program; see python/README.md).
 
 Needs root. Builds progs/ first, then prints one line per test:
     PASS integration/<name>
@@ -8,7 +9,7 @@ Needs root. Builds progs/ first, then prints one line per test:
     SKIP integration/<name>: <why>
 and exits 1 if any test failed. Expected lines come from the markers in the
 program sources: /* LEAK:name */ marks a site that must be outstanding at stop,
-/* FREED:name */ one that must not be.
+/* FREED:name */ one that must not be; in the Python programs, # LEAK:name.
 
     python3 tests/integration/run.py [-v] [--keep] [--list] [NAME...]
 
@@ -34,10 +35,12 @@ import time
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PROGS = os.path.join(ROOT, "tests", "integration", "progs")
 BUILD = os.path.join(PROGS, "build")
+PYDIR = os.path.join(ROOT, "tests", "integration", "python")
 LEAKTRACE = "./leaktrace"  # relative to ROOT, like a user would run it
 
 ALLOCATORS = {"malloc", "calloc", "realloc", "reallocarray", "posix_memalign",
               "aligned_alloc", "memalign", "valloc", "pvalloc", "mmap"}
+PY_ALLOCATOR = re.compile(r"Py(Mem_Raw|Mem|Object)_[A-Za-z]+")  # PyObject_Malloc, ...
 READY_TIMEOUT = 20  # s for leaktrace to print "leaktrace: tracing"
 ATTACH_DURATION = 3  # s of -d in attach mode: the programs leak within ms of the go signal
 VERBOSE = False
@@ -184,12 +187,15 @@ _markers = {}
 
 
 def markers(src):
-    """{name: line} of the /* LEAK:name */ and /* FREED:name */ in progs/src."""
+    """{name: line} of the /* LEAK:name */ and /* FREED:name */ in progs/src,
+    or of the # LEAK:name in python/src."""
     if src not in _markers:
         found = {}
-        with open(os.path.join(PROGS, src)) as f:
+        py = src.endswith(".py")
+        regex = r"#\s*LEAK:(\w+)\s*$" if py else r"/\* (?:LEAK|FREED):(\w+) \*/"
+        with open(os.path.join(PYDIR if py else PROGS, src)) as f:
             for n, line in enumerate(f, 1):
-                for m in re.finditer(r"/\* (?:LEAK|FREED):(\w+) \*/", line):
+                for m in re.finditer(regex, line):
                     if m.group(1) in found:
                         raise Fail(f"marker {m.group(1)} twice in {src}")
                     found[m.group(1)] = n
@@ -198,7 +204,7 @@ def markers(src):
 
 
 def marker(src, name):
-    """(basename, line) of marker `name` in progs/src."""
+    """(basename, line) of marker `name` in progs/src or python/src."""
     if name not in markers(src):
         raise Fail(f"no marker {name} in {src}")
     return os.path.basename(src), markers(src)[name]
@@ -227,8 +233,9 @@ def leaf(st):
     return frames[0]
 
 
-def validate(rep, comm=None, pid=None, sums=True):
-    """The shape every report must have; dropped_events must be 0 here."""
+def validate(rep, comm=None, pid=None, sums=True, python=False):
+    """The shape every report must have; dropped_events must be 0 here. With
+    python, frames may also be Python ones and allocators CPython's."""
     problems = []
     if rep.get("version") != 1:
         problems.append(f"version={rep.get('version')!r}")
@@ -255,14 +262,22 @@ def validate(rep, comm=None, pid=None, sums=True):
         if not isinstance(st.get("bytes"), int) or not isinstance(st.get("allocs"), int) \
                 or st["allocs"] <= 0:
             problems.append(f"stack sizes: {stack_str(st)}")
-        if st.get("allocator") not in ALLOCATORS:
+        if st.get("allocator") not in ALLOCATORS and not (
+                python and PY_ALLOCATOR.fullmatch(str(st.get("allocator")))):
             problems.append(f"allocator={st.get('allocator')!r}")
         if not isinstance(st.get("oldest_age_s"), (int, float)) or st["oldest_age_s"] < 0:
             problems.append(f"oldest_age_s={st.get('oldest_age_s')!r}")
-        if not st.get("frames"):
+        if not st.get("frames") and not python:  # CPython's own frames are hidden
             problems.append(f"no frames: {stack_str(st)}")
         for fr in st.get("frames", []):
-            if fr.get("kind") != "native":
+            if python and fr.get("kind") == "python":
+                # No line is allowed: one frame may not have started its first
+                # instruction (its cells being made, say).
+                if not fr.get("function") or not isinstance(fr.get("file"), str) or \
+                        not isinstance(fr.get("line", 0), int):
+                    problems.append(f"python frame {json.dumps(fr, sort_keys=True)}")
+                    break
+            elif fr.get("kind") != "native":
                 problems.append(f"frame kind={fr.get('kind')!r}")
                 break
     sizes = [st.get("bytes", 0) for st in stacks]
@@ -762,6 +777,293 @@ def t_not_root(c):
                       preexec_fn=drop).returncode:
         raise Skip("uid 65534 cannot execute ./leaktrace here")
     c.expect_error(["-d", "1", "--", "/bin/true"], preexec_fn=drop)
+
+
+# --- Python ----------------------------------------------------------------
+#
+# python/ holds one program per leak pattern, each leaking on a line marked
+# "# LEAK:<pattern>" (python/README.md). Three kinds of tests:
+#
+#   python_<pattern>_<3.X>   attach mode: the program under the newest pyenv
+#                            CPython 3.X, leaktrace -p for PY_ATTACH_DURATION s
+#   python_debian_<pattern>  launch mode: leaktrace --python-malloc=libc --
+#                            /usr/bin/python3 (Debian's static, LTO build)
+#   python_oracle_<3.X|debian>  no leaktrace: tracemalloc, as the oracle, must
+#                            blame each marked line too, by a clear margin
+#
+# The top suspect is the stack with the most bytes whose innermost Python frame
+# is in the program itself: stacks whose innermost Python frame is in the
+# standard library or in the harness (python/prog.py), or that have none, are
+# the interpreter's own. Its innermost Python frame must sit at the marker, its
+# Python frames must be the expected functions (co_qualname on 3.11+, co_name
+# before) up to the harness's run() and <module>, and it must hold at least
+# half as many allocations as the program says it leaked there. For the C
+# extension a native frame of leakext_hoard in leakext*.so must come before
+# the Python frames. Where the oracle test of an interpreter passes and a
+# leaktrace test fails, the fault is leaktrace's: the program does leak at its
+# marker, as CPython itself sees it.
+
+PY_MINORS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13")
+DEBIAN_PYTHON = "/usr/bin/python3"
+PY_ATTACH_DURATION = 2  # s; the programs leak within ~50 ms of the go signal
+PY_ORACLE_MARGIN = 4  # the marker must hold this many times the next line's bytes
+# pattern (= program and marker name): the Python frames of its leak, innermost
+# first, as (3.11+ qualname, co_name) where they differ; then come PY_OUTER's.
+PY_PATTERNS = {
+    "dict_cache": [("Renderer.render", "render"), "leak"],
+    "event_log": ["log_event", "leak"],
+    "closure": [("install_handlers.<locals>.make_handler", "make_handler"), "install_handlers",
+                "leak"],
+    "lambdas": [("EventBus.subscribe", "subscribe"), "leak"],
+    "cycles": [("Session.__init__", "__init__"), "open_session", "leak"],
+    "cext": ["fill_buffers", "leak"],
+}
+PY_OUTER = ["run", "<module>"]  # prog.run(leak), called at the program's top level
+CEXT_FUNCTION = "leakext_hoard"
+_py_info = {}
+
+
+def pyenv_versions():
+    """pyenv's versions/ directory, or None."""
+    for d in (os.environ.get("PYENV_ROOT"), os.path.expanduser("~/.pyenv"), "/root/.pyenv"):
+        if d and os.path.isdir(os.path.join(d, "versions")):
+            return os.path.join(d, "versions")
+    return None
+
+
+def pyenv_python(minor):
+    """The newest pyenv CPython `minor`.N interpreter (not a 3.13t), or Skip."""
+    vdir = pyenv_versions()
+    best = None
+    for name in os.listdir(vdir) if vdir else []:
+        m = re.fullmatch(re.escape(minor) + r"\.(\d+)", name)
+        exe = os.path.join(vdir, name, "bin", "python" + minor)
+        if m and os.access(exe, os.X_OK) and (not best or int(m.group(1)) > best[0]):
+            best = (int(m.group(1)), exe)
+    if not best:
+        raise Skip(f"no pyenv CPython {minor}.N in {vdir or '$PYENV_ROOT or ~/.pyenv'}")
+    return best[1]
+
+
+def py_info(python):
+    """{version, include, ext_suffix} of an interpreter."""
+    if python not in _py_info:
+        code = ("import json, sys, sysconfig; print(json.dumps({'version': sys.version_info[:3], "
+                "'include': sysconfig.get_paths()['include'], "
+                "'ext_suffix': sysconfig.get_config_var('EXT_SUFFIX')}))")
+        p = subprocess.run([python, "-I", "-c", code], capture_output=True, text=True, timeout=30)
+        if p.returncode:
+            raise Fail(f"{python} does not run: {tail(p.stderr)}")
+        info = json.loads(p.stdout)
+        info["version"] = tuple(info["version"])
+        _py_info[python] = info
+    return _py_info[python]
+
+
+def py_env(**extra):
+    """The environment for a Python program: none of the PYTHON* variables
+    run.py was started with (PYTHONMALLOC above all), and no .pyc files
+    written into the source tree."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env.update(extra)
+    return env
+
+
+def build_leakext(c, python):
+    """leakext.c built for this interpreter into the test's temp dir: that dir."""
+    info = py_info(python)
+    if not os.path.exists(os.path.join(info["include"], "Python.h")):
+        raise Skip(f"no Python.h in {info['include']} for {python} (python3-dev?)")
+    out = os.path.join(c.tmp, "ext")
+    os.makedirs(out, exist_ok=True)
+    cmd = ["gcc", "-shared", "-fPIC", "-g", "-O0", "-fno-omit-frame-pointer",
+           "-I" + info["include"], os.path.join(PYDIR, "leakext.c"),
+           "-o", os.path.join(out, "leakext" + (info["ext_suffix"] or ".so"))]
+    if VERBOSE:
+        vprint("$ " + " ".join(cmd))
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode:
+        raise Fail(f"building leakext.c for {python}: {tail(p.stdout + p.stderr)}")
+    return out
+
+
+def py_prog_env(c, python, pattern, **extra):
+    if pattern == "cext":
+        extra["PYTHONPATH"] = build_leakext(c, python)
+    return py_env(**extra)
+
+
+def leaked_count(out, who):
+    """N of the program's "done N" line."""
+    m = re.search(r"(?m)^done (\d+)$", out)
+    if not m:
+        raise Fail(f"{who} printed no 'done N' line: {tail(out)}")
+    return int(m.group(1))
+
+
+def same_file(path, want):
+    """path (a frame's file) is want; a relative one is taken from ROOT, the
+    programs' working directory."""
+    return isinstance(path, str) and \
+        os.path.realpath(os.path.join(ROOT, path)) == os.path.realpath(want)
+
+
+def py_frames(st):
+    """(index, frame) of the Python frames of a stack, innermost first."""
+    return [(i, fr) for i, fr in enumerate(st.get("frames", [])) if fr.get("kind") == "python"]
+
+
+def top_suspect(rep, prog):
+    """The stack with the most bytes whose innermost Python frame is in prog:
+    (stack, index of that frame), or (None, None)."""
+    best, at = None, None
+    for st in rep["stacks"]:
+        pf = py_frames(st)
+        if pf and same_file(pf[0][1].get("file"), prog) and \
+                (best is None or st.get("bytes", 0) > best.get("bytes", 0)):
+            best, at = st, pf[0][0]
+    return best, at
+
+
+def need_python_frames(rep, python):
+    """Checked first: without any, nothing else about the report matters."""
+    if not any(py_frames(st) for st in rep.get("stacks") or []):
+        vs = ".".join(map(str, py_info(python)["version"]))
+        raise Fail(f"no kind=python frames in the whole report: leaktrace did not walk "
+                   f"CPython {vs}'s frames | " + summary(rep))
+
+
+def check_python_report(rep, python, pattern, nleaked):
+    """The top suspect; checked before validate(), as the point of the test."""
+    version = py_info(python)["version"]
+    vs = ".".join(map(str, version))
+    src = pattern + ".py"
+    prog = os.path.join(PYDIR, src)
+    fname, line = marker(src, pattern)
+    want = [fn if isinstance(fn, str) else fn[0] if version >= (3, 11) else fn[1]
+            for fn in PY_PATTERNS[pattern] + PY_OUTER]
+    st, at = top_suspect(rep, prog)
+    if st is None:
+        raise Fail(f"no stack has its innermost Python frame in {src} | " + summary(rep))
+    fr = st["frames"][at]
+    wrong = []
+    if base(fr.get("file")) != fname or fr.get("line") != line:
+        wrong.append(f"innermost Python frame at {base(fr.get('file'))}:{fr.get('line')}, "
+                     f"want the marker {fname}:{line}")
+    if fr.get("function") != want[0]:
+        wrong.append(f"function {fr.get('function')!r}, want {want[0]!r} on CPython {vs}")
+    callers = [f.get("function") for _, f in py_frames(st)][1:]
+    if callers != want[1:]:
+        wrong.append(f"Python callers {callers}, want {want[1:]}")
+    if not os.path.isabs(fr.get("file", "")):
+        wrong.append(f"file {fr.get('file')!r} is not absolute (the program was started as "
+                     f"{prog})")
+    if st.get("allocs", 0) < nleaked // 2:
+        wrong.append(f"{st.get('allocs')} allocs, but the program leaked {nleaked} objects "
+                     f"at the marker")
+    if pattern == "cext":
+        natives = [f for f in st["frames"][:at] if f.get("kind") == "native"
+                   and f.get("function") == CEXT_FUNCTION
+                   and re.fullmatch(r"leakext.*\.so", base(f.get("module")) or "")]
+        if not natives:
+            got = [frame_str(f) for f in st["frames"][:at]]
+            wrong.append(f"no native {CEXT_FUNCTION}(leakext*.so) frame before the Python "
+                         f"frame: {got or 'nothing'}")
+    if wrong:
+        raise Fail("top suspect: " + "; ".join(wrong) + " | " + stack_str(st, at + len(want)))
+
+
+def check_python_attach(c, pattern, minor):
+    """python3.X prog.py -w, then leaktrace -p, like start_target() and attach()."""
+    python = pyenv_python(minor)
+    env = py_prog_env(c, python, pattern)
+    t = c.spawn([python, os.path.join(PYDIR, pattern + ".py"), "-w"], env=env)
+    if not t.out.wait_for(r"^ready", 20):
+        raise Fail(f"{pattern}.py under {python} never got ready: {tail(t.err.text)}")
+    rep = c.attach(t, duration=PY_ATTACH_DURATION)
+    need_python_frames(rep, python)
+    check_python_report(rep, python, pattern, leaked_count(t.out.text, f"{pattern}.py"))
+    validate(rep, comm=os.path.basename(python), pid=t.pid, python=True)
+
+
+def check_python_launch(c, pattern):
+    """leaktrace --python-malloc=libc -- /usr/bin/python3 prog.py: the program
+    leaks at once and leaves with os._exit(0), skipping finalization."""
+    python = DEBIAN_PYTHON
+    if not os.access(python, os.X_OK):
+        raise Skip(f"no {python}")
+    env = py_prog_env(c, python, pattern)
+    path = os.path.join(c.tmp, "report.json")
+    rc, out, err = c.leaktrace(["--python-malloc=libc", "-t", "1000", "--json", path, "--",
+                                python, os.path.join(PYDIR, pattern + ".py")], 40, env=env)
+    if rc != 0:
+        hint = " (no --python-malloc option yet?)" if "python-malloc" in err else ""
+        raise Fail(f"leaktrace exited {rc}, want 0{hint}; stderr: {tail(err)}")
+    if not re.search(r"(?m)^start \S+ PYTHONMALLOC=malloc$", out):
+        got = re.search(r"(?m)^start .*$", out)
+        raise Fail("--python-malloc=libc did not run the program with PYTHONMALLOC=malloc: "
+                   + (got.group(0) if got else f"no 'start' line: {tail(out)}"))
+    rep = c.report(path, rc, err)
+    need_python_frames(rep, python)
+    check_python_report(rep, python, pattern, leaked_count(out, f"{pattern}.py"))
+    validate(rep, comm=os.path.basename(python), python=True)
+
+
+ORACLE_LINE = re.compile(r"(?m)^oracle top=(\S+):(\d+) bytes=(\d+) blocks=\d+"
+                         r"(?: next=(\S+):(\d+) next_bytes=(\d+))?$")
+
+
+def check_oracle(c, python, **extra):
+    """Every program under tracemalloc (PYTHON_LEAK_ORACLE=1): the line holding
+    the most bytes must be its marker, with PY_ORACLE_MARGIN times the next."""
+    wrong = []
+    for pattern in PY_PATTERNS:
+        env = py_prog_env(c, python, pattern, PYTHON_LEAK_ORACLE="1", **extra)
+        src = pattern + ".py"
+        argv = [python, os.path.join(PYDIR, src)]
+        if VERBOSE:
+            vprint("$ PYTHON_LEAK_ORACLE=1 " + " ".join(argv))
+        p = subprocess.run(argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=30)
+        m = ORACLE_LINE.search(p.stdout)
+        if p.returncode or not m:
+            wrong.append(f"{src}: exit {p.returncode}, no oracle line: {tail(p.stdout + p.stderr)}")
+            continue
+        if VERBOSE:
+            vprint(m.group(0))
+        fname, line = marker(src, pattern)
+        top, nbytes = f"{m.group(1)}:{m.group(2)}", int(m.group(3))
+        if top != f"{fname}:{line}":
+            wrong.append(f"tracemalloc blames {top} ({nbytes} B), the marker is {fname}:{line}")
+        elif m.group(4) and nbytes < PY_ORACLE_MARGIN * int(m.group(6)):
+            wrong.append(f"{top} holds {nbytes} B, {m.group(4)}:{m.group(5)} {m.group(6)} B: "
+                         f"under {PY_ORACLE_MARGIN}x")
+    if wrong:
+        vs = ".".join(map(str, py_info(python)["version"]))
+        raise Fail(f"CPython {vs}: " + "; ".join(wrong))
+
+
+def add_test(name, fn, timeout=30):
+    TESTS.append((name, fn, timeout))
+
+
+for _minor in PY_MINORS:
+    add_test(f"python_oracle_{_minor}", lambda c, m=_minor: check_oracle(c, pyenv_python(m)), 90)
+    for _pattern in PY_PATTERNS:
+        add_test(f"python_{_pattern}_{_minor}",
+                 lambda c, p=_pattern, m=_minor: check_python_attach(c, p, m))
+
+
+def check_oracle_debian(c):
+    if not os.access(DEBIAN_PYTHON, os.X_OK):
+        raise Skip(f"no {DEBIAN_PYTHON}")
+    check_oracle(c, DEBIAN_PYTHON, PYTHONMALLOC="malloc")  # as in launch mode
+
+
+add_test("python_oracle_debian", check_oracle_debian, 90)
+for _pattern in PY_PATTERNS:
+    add_test(f"python_debian_{_pattern}", lambda c, p=_pattern: check_python_launch(c, p), 60)
 
 
 # --- runner ----------------------------------------------------------------
