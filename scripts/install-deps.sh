@@ -9,6 +9,7 @@ pkgs=(
 	libelf-dev libdw-dev zlib1g-dev       # ELF symbols, DWARF lines
 	libcapstone-dev                       # probe placement (instruction decoding)
 	libncurses-dev                        # --live view
+	tmux                                  # live view test (drives the terminal)
 	libclang-rt-14-dev                    # libFuzzer + ASan for the fuzz targets
 	python3                               # integration test runner
 	bpftrace                              # benchmark baseline (bench/)
