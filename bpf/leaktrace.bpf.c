@@ -92,6 +92,13 @@ struct {
 	__type(value, __u64);
 } lt_counters SEC(".maps");
 
+/* New stack keys, so the loader reads a Python stack's code objects while
+ * they exist (module code run once at import is freed soon after). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} lt_newstacks SEC(".maps");
+
 /* --objects: each live GC object -> its aggregate key */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -295,8 +302,13 @@ static __always_inline __u64 store_stack(void *ctx)
 	for (int i = 0; i < LT_MAX_PY_DEPTH; i++)
 		if (i >= st->py_depth)
 			st->py[i] = (struct lt_py_frame){};
-	if (bpf_map_update_elem(&lt_stacks, &h, st, BPF_NOEXIST) && !bpf_map_lookup_elem(&lt_stacks, &h))
-		goto fail;
+	if (bpf_map_update_elem(&lt_stacks, &h, st, BPF_NOEXIST)) {
+		if (!bpf_map_lookup_elem(&lt_stacks, &h))
+			goto fail;
+		return h;
+	}
+	if (st->py_depth) /* full ring: the loader's periodic scan catches up */
+		bpf_ringbuf_output(&lt_newstacks, &h, sizeof(h), 0);
 	return h;
 fail:
 	count(LT_CNT_DROP_STACK);

@@ -109,6 +109,25 @@ static void setup_python(struct loader *ld, struct target *t, struct python **py
 	*pyp = py;
 }
 
+struct newstack_ctx {
+	struct python **py;
+	int fd;
+};
+
+/* A new stack with Python frames: read its code objects now, while they
+ * exist. Stacks seen before CPython was found are caught by the scan. */
+static int on_new_stack(void *arg, void *data, size_t len)
+{
+	struct newstack_ctx *c = arg;
+	uint64_t key;
+
+	if (len < sizeof(key) || !*c->py)
+		return 0;
+	memcpy(&key, data, sizeof(key));
+	python_prefetch_one(*c->py, c->fd, key);
+	return 0;
+}
+
 static void status_line(struct report_ctx *rc, double elapsed)
 {
 	static uint64_t last_events;
@@ -173,6 +192,8 @@ int main(int argc, char **argv)
 	struct python *py = NULL;
 	struct objects *objs = NULL;
 	struct live *live = NULL;
+	struct ring_buffer *newstacks = NULL;
+	struct newstack_ctx nsctx = {};
 	double last_status = 0;
 	bool py_tried = false;
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -267,8 +288,14 @@ int main(int argc, char **argv)
 	ri.all_frames = env.native_all;
 	ri.native_frames = env.native_frames;
 
+	newstacks = ring_buffer__new(bpf_map__fd(rc.skel->maps.lt_newstacks), on_new_stack, &nsctx,
+				     NULL);
+	nsctx.py = &py;
+	nsctx.fd = bpf_map__fd(rc.skel->maps.lt_stacks);
 	for (;;) {
-		usleep(TICK_US);
+		/* the tick: wait for new Python stacks to resolve, or time out */
+		if (!newstacks || ring_buffer__poll(newstacks, TICK_US / 1000) < 0)
+			usleep(TICK_US);
 		elapsed = now_s() - start;
 		target_poll_exit(&tgt);
 		if (rc.skel->bss->exec_maps_gen != maps_gen || tgt.exiting) { /* dlopen, exit */
@@ -334,6 +361,7 @@ int main(int argc, char **argv)
 	target_finish(&tgt);
 	exit_code = tgt.launched ? tgt.exit_status : 0;
 cleanup:
+	ring_buffer__free(newstacks);
 	live_close(live);
 	output_abort(json_out);
 	python_free(py);

@@ -721,6 +721,17 @@ static bool seen_add(struct python *py, uint64_t id)
 	return true;
 }
 
+void python_prefetch_one(struct python *py, int fd, uint64_t key)
+{
+	struct lt_stack st;
+	struct py_frame_info fi;
+
+	if (!seen_add(py, key) || bpf_map_lookup_elem(fd, &key, &st))
+		return;
+	for (int i = 0; i < st.py_depth && i < LT_MAX_PY_DEPTH; i++)
+		python_frame(py, &st.py[i], &fi);
+}
+
 void python_prefetch(struct python *py, int fd)
 {
 	struct lt_stack st;

@@ -46,5 +46,7 @@ bool python_frame(struct python *py, const struct lt_py_frame *f, struct py_fram
 /* Resolve the code objects of stacks not seen before while the target is
  * alive, so they stay resolvable after it exits. */
 void python_prefetch(struct python *py, int stacks_map_fd);
+/* The same for one new stack, as the BPF side announces it. */
+void python_prefetch_one(struct python *py, int stacks_map_fd, uint64_t key);
 
 #endif
