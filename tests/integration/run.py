@@ -1105,6 +1105,78 @@ def run_one(name, fn, timeout, keep):
     return result + (f" [kept {c.tmp}]" if kept else "")
 
 
+# --- Python: GC objects, versions and builds --------------------------------
+
+
+def attach_python(c, python, pattern, opts=()):
+    env = py_prog_env(c, python, pattern)
+    t = c.spawn([python, os.path.join(PYDIR, pattern + ".py"), "-w"], env=env)
+    if not t.out.wait_for(r"^ready", 20):
+        raise Fail(f"{pattern}.py under {python} never got ready: {tail(t.err.text)}")
+    return t, c.attach(t, duration=PY_ATTACH_DURATION, opts=opts)
+
+
+def check_objects(c, minor):
+    """--objects on the reference cycles: Session and Handler objects, one
+    per leaked pair, each type with the Python line that made it."""
+    python = pyenv_python(f"3.{minor}")
+    t, rep = attach_python(c, python, "cycles", opts=("--objects",))
+    n = leaked_count(t.out.text, "cycles.py")
+    objs = {o["type"]: o for o in rep.get("objects", [])}
+    for typ, line_of in (("Session", "open_session"), ("Handler", "Session.__init__")):
+        o = objs.get(typ)
+        if not o:
+            raise Fail(f"no {typ} in objects: {sorted(objs)[:12]}")
+        if not n <= o["live"] <= n + 5 or o["growth"] != o["live"]:
+            raise Fail(f"{typ}: live {o['live']}, growth {o['growth']}, want {n}")
+        top = o.get("top_line") or {}
+        fn = top.get("function", "")
+        want = line_of if minor >= 11 else line_of.split(".")[-1]
+        if fn != want or base(top.get("file")) != "cycles.py":
+            raise Fail(f"{typ}: top line {top}, want {want} in cycles.py")
+
+
+for _minor in (8, 11, 13):
+    add_test(f"python_objects_3.{_minor}", lambda c, m=_minor: check_objects(c, m), 60)
+
+
+@test(60)
+def t_python_unsupported_version(c):
+    """CPython 3.7: a clear message, native frames only, never wrong ones."""
+    python = pyenv_python("3.7")
+    t, rep = attach_python(c, python, "dict_cache")
+    err = c.last.err.text
+    if not re.search(r"Python 3\.7 is not supported", err):
+        raise Fail(f"no 'not supported' message: {tail(err)}")
+    if any(fr.get("kind") == "python" for st in rep["stacks"] for fr in st["frames"]):
+        raise Fail("Python frames on an unsupported version")
+    if "python" in rep:
+        raise Fail(f"report claims Python support: {rep['python']}")
+
+
+@test(60)
+def t_python_313_debug_offsets(c):
+    """3.13 publishes _Py_DebugOffsets: they must agree with the generated table."""
+    python = pyenv_python("3.13")
+    t, rep = attach_python(c, python, "dict_cache", opts=("-v",))
+    if "_Py_DebugOffsets agree with the generated offsets" not in c.last.err.text:
+        raise Fail(f"no agreement line: {tail(c.last.err.text)}")
+    need_python_frames(rep, python)
+
+
+@test(60)
+def t_python_debian_lto_detected(c):
+    """Attached to Debian's LTO python3 without --python-malloc=libc: it says
+    small objects are unseen, with the remedy."""
+    if not os.access(DEBIAN_PYTHON, os.X_OK):
+        raise Skip(f"no {DEBIAN_PYTHON}")
+    t, rep = attach_python(c, DEBIAN_PYTHON, "dict_cache")
+    if not (rep.get("python") or {}).get("small_objects_unseen"):
+        raise Fail(f"report python={rep.get('python')!r}, want small_objects_unseen")
+    if "--python-malloc=libc" not in c.last.err.text:
+        raise Fail(f"no remedy on stderr: {tail(c.last.err.text)}")
+
+
 # --- ranking, exports and the live view (issue 4) --------------------------
 
 
