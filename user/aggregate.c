@@ -8,6 +8,7 @@
 #include "leaktrace.skel.h"
 #include "aggregate.h"
 #include "log.h"
+#include "util.h"
 
 const char *const lt_kind_names[LT_KIND_MAX] = {
 	[LT_MALLOC] = "malloc",
@@ -78,17 +79,9 @@ struct aggregate {
 	void *runtime_arg;
 };
 
-static uint64_t mix(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	return h;
-}
-
 static uint64_t site_hash(uint64_t stack_id, uint64_t caller, uint16_t kind)
 {
-	return mix(stack_id ^ mix(caller ^ ((uint64_t)kind << 56)));
+	return lt_mix64(stack_id ^ lt_mix64(caller ^ ((uint64_t)kind << 56)));
 }
 
 static int table_grow(struct site_table *t)
@@ -484,7 +477,7 @@ void aggregate_mark_reported(struct aggregate *a)
 /* The slot for id: its entry, or the empty slot where it belongs. */
 static struct stack_slot *stack_slot(struct aggregate *a, uint64_t id)
 {
-	size_t j = mix(id) & (a->stacks_cap - 1);
+	size_t j = lt_mix64(id) & (a->stacks_cap - 1);
 
 	for (; a->stacks[j].id; j = (j + 1) & (a->stacks_cap - 1))
 		if (a->stacks[j].id == id)

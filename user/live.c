@@ -13,6 +13,7 @@
 #include "aggregate.h"
 #include "live.h"
 #include "profile.h"
+#include "util.h"
 
 struct live {
 	bool by_growth;		/* sort key: growth rate (default) or bytes */
@@ -51,19 +52,6 @@ void live_close(struct live *l)
 	endwin();
 	free(l->rows);
 	free(l);
-}
-
-static const char *human(double b, char *buf, size_t len)
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	int u = 0;
-
-	while ((b >= 1024 || b <= -1024) && u < 4) {
-		b /= 1024;
-		u++;
-	}
-	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", b, units[u]);
-	return buf;
 }
 
 static int cmp_growth(const void *pa, const void *pb)
@@ -133,7 +121,7 @@ void live_draw(struct live *l, const struct report_ctx *c, const struct report_i
 	mvaddnstr(y++, 0, line, cols);
 	attroff(A_BOLD);
 	snprintf(line, sizeof(line), "outstanding %s in %" PRId64 " allocations; %zu stacks, %zu leak "
-		 "suspect%s", human(t->bytes, b1, sizeof(b1)), t->allocs, n, nsus,
+		 "suspect%s", lt_human_bytes(t->bytes, b1, sizeof(b1)), t->allocs, n, nsus,
 		 nsus == 1 ? "" : "s");
 	mvaddnstr(y++, 0, line, cols);
 	y++;
@@ -156,8 +144,8 @@ void live_draw(struct live *l, const struct report_ctx *c, const struct report_i
 		if (k)
 			frame_text(&fr[0], fbuf, sizeof(fbuf));
 		snprintf(line, sizeof(line), "%-2s %12s %9" PRId64 " %10s/s  %s", s->suspect ? "*" : "",
-			 human(s->bytes, b1, sizeof(b1)), s->allocs,
-			 human(s->growth_rate, b2, sizeof(b2)), fbuf);
+			 lt_human_bytes(s->bytes, b1, sizeof(b1)), s->allocs,
+			 lt_human_bytes(s->growth_rate, b2, sizeof(b2)), fbuf);
 		if (i == l->sel)
 			attron(A_REVERSE);
 		mvaddnstr(y++, 0, line, cols);

@@ -15,6 +15,7 @@
 #include "procmaps.h"
 #include "py_offsets.h"
 #include "python.h"
+#include "util.h"
 
 #define MAX_STR 1024		/* longest name or path read from the target */
 #define MAX_LINETABLE (1 << 20)	/* larger line tables are not trusted */
@@ -63,8 +64,6 @@ struct python {
 	uint64_t *seen;		/* stack ids already prefetched */
 	size_t nseen, seen_cap;
 };
-
-static uint64_t mix(uint64_t h);
 
 static int rd(const struct python *py, uint64_t addr, void *buf, size_t len)
 {
@@ -346,7 +345,7 @@ void python_free(struct python *py)
 
 const char *python_type_name(struct python *py, uint64_t type)
 {
-	size_t cap = sizeof(py->types) / sizeof(py->types[0]), j = mix(type) & (cap - 1);
+	size_t cap = sizeof(py->types) / sizeof(py->types[0]), j = lt_mix64(type) & (cap - 1);
 	uint64_t p;
 	char buf[128] = "";
 
@@ -490,17 +489,9 @@ static uint8_t *read_bytes(const struct python *py, uint64_t obj, size_t *len)
 	return b;
 }
 
-static uint64_t mix(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	return h;
-}
-
 static uint64_t code_hash(uint64_t addr, uint32_t check)
 {
-	return mix(addr ^ ((uint64_t)check << 48));
+	return lt_mix64(addr ^ ((uint64_t)check << 48));
 }
 
 static struct py_code *code_slot(struct python *py, uint64_t addr, uint32_t check)
@@ -704,7 +695,7 @@ static bool seen_add(struct python *py, uint64_t id)
 		for (size_t i = 0; i < py->seen_cap; i++) {
 			if (!py->seen[i])
 				continue;
-			j = mix(py->seen[i]) & (ncap - 1);
+			j = lt_mix64(py->seen[i]) & (ncap - 1);
 			while (nv[j])
 				j = (j + 1) & (ncap - 1);
 			nv[j] = py->seen[i];
@@ -713,7 +704,7 @@ static bool seen_add(struct python *py, uint64_t id)
 		py->seen = nv;
 		py->seen_cap = ncap;
 	}
-	for (j = mix(id) & (py->seen_cap - 1); py->seen[j]; j = (j + 1) & (py->seen_cap - 1))
+	for (j = lt_mix64(id) & (py->seen_cap - 1); py->seen[j]; j = (j + 1) & (py->seen_cap - 1))
 		if (py->seen[j] == id)
 			return false;
 	py->seen[j] = id;

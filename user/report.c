@@ -9,24 +9,7 @@
 #include "profile.h"
 #include "python.h"
 #include "symbolize.h"
-
-static const char *human(double b, char *buf, size_t len)
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	int u = 0;
-	double a = b < 0 ? -b : b;
-
-	while (a >= 1024 && u < 4) {
-		a /= 1024;
-		b /= 1024;
-		u++;
-	}
-	if (u == 0)
-		snprintf(buf, len, "%.0f %s", b, units[u]);
-	else
-		snprintf(buf, len, "%.1f %s", b, units[u]);
-	return buf;
-}
+#include "util.h"
 
 static double oldest_age(const struct report_ctx *c, const struct lt_site *s)
 {
@@ -108,11 +91,11 @@ static void print_site(FILE *f, const struct report_ctx *c, const struct report_
 	char b1[32], b2[32];
 
 	fprintf(f, "#%zu  %s outstanding in %" PRId64 " allocation%s (%s), oldest %.1fs, %s%s", rank,
-		human(s->bytes, b1, sizeof(b1)), s->allocs, s->allocs == 1 ? "" : "s",
+		lt_human_bytes(s->bytes, b1, sizeof(b1)), s->allocs, s->allocs == 1 ? "" : "s",
 		lt_kind_names[s->kind < LT_KIND_MAX ? s->kind : 0], oldest_age(c, s),
-		g >= 0 ? "+" : "", human(g, b2, sizeof(b2)));
+		g >= 0 ? "+" : "", lt_human_bytes(g, b2, sizeof(b2)));
 	if (s->suspect)
-		fprintf(f, ", growing %s/s (confidence %.0f%%)", human(s->growth_rate, b1, sizeof(b1)),
+		fprintf(f, ", growing %s/s (confidence %.0f%%)", lt_human_bytes(s->growth_rate, b1, sizeof(b1)),
 			s->confidence * 100);
 	fputc('\n', f);
 	if (!s->stack_id)
@@ -160,15 +143,15 @@ void report_text(FILE *f, const struct report_ctx *c, const struct report_info *
 		fprintf(f, "python: CPython %s%s\n", ri->python,
 			ri->python_lto ? "; stripped LTO build: most small objects are not seen, "
 					 "launch with --python-malloc=libc to see them" : "");
-	fprintf(f, "outstanding: %s in %" PRId64 " allocation%s", human(t->bytes, b1, sizeof(b1)),
+	fprintf(f, "outstanding: %s in %" PRId64 " allocation%s", lt_human_bytes(t->bytes, b1, sizeof(b1)),
 		t->allocs, t->allocs == 1 ? "" : "s");
 	if (ri->min_age_s > 0)
 		fprintf(f, " (stacks below: at least %.1fs old)", ri->min_age_s);
 	fprintf(f, "; reported stacks grew %s%s since the last report\n", growth >= 0 ? "+" : "",
-		human(growth, b2, sizeof(b2)));
+		lt_human_bytes(growth, b2, sizeof(b2)));
 	if (t->runtime_allocs)
 		fprintf(f, "C runtime's own mappings (loader, thread stacks; not listed): %s in %" PRId64
-			   " mapping%s\n", human(t->runtime_bytes, b1, sizeof(b1)), t->runtime_allocs,
+			   " mapping%s\n", lt_human_bytes(t->runtime_bytes, b1, sizeof(b1)), t->runtime_allocs,
 			t->runtime_allocs == 1 ? "" : "s");
 	fprintf(f, "events: %" PRIu64 " allocations, %" PRIu64 " frees; dropped %" PRIu64,
 		t->counters[LT_CNT_ALLOCS], t->counters[LT_CNT_FREES], t->dropped);

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/* Small helpers shared across user/. */
+#ifndef LT_UTIL_H
+#define LT_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* 64-bit finalizer (MurmurHash3's) for open-addressing tables. */
+static inline uint64_t lt_mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
+
+/* Bytes for people: "812 B", "4.0 KiB", "-1.5 MiB". */
+static inline const char *lt_human_bytes(double b, char *buf, size_t len)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double a = b < 0 ? -b : b;
+	int u = 0;
+
+	while (a >= 1024 && u < 4) {
+		a /= 1024;
+		b /= 1024;
+		u++;
+	}
+	snprintf(buf, len, u ? "%.1f %s" : "%.0f %s", b, units[u]);
+	return buf;
+}
+
+#endif
