@@ -10,6 +10,8 @@ pkgs=(
 	libcapstone-dev                       # probe placement (instruction decoding)
 	libncurses-dev                        # --live view
 	tmux                                  # live view test (drives the terminal)
+	chromium                              # exports test: speedscope and the flame graph, headless
+	nodejs                                # exports test: npm installs speedscope (the image has npm)
 	libclang-rt-14-dev                    # libFuzzer + ASan for the fuzz targets
 	python3                               # integration test runner
 	bpftrace                              # benchmark baseline (bench/)

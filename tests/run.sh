@@ -25,6 +25,8 @@ run() { # name, command...
 run unit tests/unit/unit_tests
 run py_offsets scripts/gen-py-offsets.sh --check
 run fuzz tests/fuzz/run.sh "${LT_FUZZ_SECONDS:-20}"
+# the exports read by real clients: speedscope (npm) in headless Chromium
+run exports tests/exports/check.sh
 if [ "$(id -u)" -eq 0 ]; then
 	run integration python3 tests/integration/run.py
 else

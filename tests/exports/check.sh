@@ -33,7 +33,8 @@ chrome() { # url, extra args...
 
 gcc -g -O2 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -std=gnu11 \
 	-D_GNU_SOURCE -Iuser -Ibpf tests/exports/gen_sample.c user/export_folded.c \
-	user/export_flame.c user/export_speedscope.c user/json.c -o "$out/gen_sample" ||
+	user/export_flame.c user/export_speedscope.c user/export_pprof.c user/pb.c user/json.c \
+	-lz -o "$out/gen_sample" ||
 	{ fail build; exit 1; }
 "$out/gen_sample" "$out" || { fail generate; exit 1; }
 
@@ -101,7 +102,8 @@ if res=$(NODE_PATH=$node_dir/node_modules node "$here/validate.js" "$out/sample.
 else
 	fail speedscope_schema "$res"
 fi
-for f in sample.speedscope.json:"speedscope json file" sample.folded:"collapsed stack format"; do
+for f in sample.speedscope.json:"speedscope json file" sample.folded:"collapsed stack format" \
+	sample.pb.gz:"protobuf encoded pprof file"; do
 	file=${f%%:*}
 	node -e 'const fs = require("fs"), [, src, dst, name] = process.argv;
 		fs.writeFileSync(dst, "speedscope.loadFileFromBase64(" + JSON.stringify(name) + "," +
@@ -124,7 +126,7 @@ t1=$(date +%s.%N)
 sizes=$(cd "$out/big" && stat -c '%n=%s' sample.folded sample.svg sample.speedscope.json | tr '\n' ' ')
 if $py -c 'import sys, json, xml.etree.ElementTree as E; E.parse(sys.argv[1]); json.load(open(sys.argv[2]))' \
 	"$out/big/sample.svg" "$out/big/sample.speedscope.json"; then
-	pass big_profile "$(echo "$t1 - $t0" | bc) s for all four files; $sizes"
+	pass big_profile "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s for all four files; $sizes"
 else
 	fail big_profile
 fi

@@ -13,6 +13,7 @@
 #include <string.h>
 #include "export_flame.h"
 #include "export_folded.h"
+#include "export_pprof.h"
 #include "export_speedscope.h"
 
 static const char *const spec[] = {
@@ -101,7 +102,8 @@ static int write_one(const char *dir, const char *name, const struct lt_profile 
 	err = kind == 0   ? export_folded(f, p)
 	      : kind == 1 ? export_flamegraph(f, p, false)
 	      : kind == 2 ? export_flamegraph(f, p, true)
-			  : export_speedscope(f, p);
+	      : kind == 3 ? export_speedscope(f, p)
+			  : export_pprof(f, p);
 	fclose(f);
 	return err;
 }
@@ -171,6 +173,7 @@ int main(int argc, char **argv)
 	err = err ?: write_one(argv[1], "sample.svg", &p, 1);
 	err = err ?: write_one(argv[1], "sample.html", &p, 2);
 	err = err ?: write_one(argv[1], "sample.speedscope.json", &p, 3);
+	err = err ?: write_one(argv[1], "sample.pb.gz", &p, 4);
 	if (err)
 		fprintf(stderr, "export failed: %s\n", strerror(-err));
 	return err ? 1 : 0;
