@@ -9,6 +9,8 @@
 
 #define LT_MAX_STACK_DEPTH 127
 #define LT_MAX_PY_DEPTH 64
+/* --fds: a descriptor is tracked like an allocation at this pseudo address */
+#define LT_FD_TAG (1ULL << 63)
 
 /* Which allocator served an allocation; indexes lt_kind_names[] in user/. */
 enum lt_kind {
@@ -31,6 +33,7 @@ enum lt_kind {
 	LT_PYOBJECT_MALLOC,
 	LT_PYOBJECT_CALLOC,
 	LT_PYOBJECT_REALLOC,
+	LT_FD,			/* --fds: an open file descriptor (size 1) */
 	LT_KIND_MAX,
 };
 

@@ -30,6 +30,7 @@ const char *const lt_kind_names[LT_KIND_MAX] = {
 	[LT_PYOBJECT_MALLOC] = "PyObject_Malloc",
 	[LT_PYOBJECT_CALLOC] = "PyObject_Calloc",
 	[LT_PYOBJECT_REALLOC] = "PyObject_Realloc",
+	[LT_FD] = "fd",
 };
 
 const char *const lt_counter_names[LT_CNT_MAX] = {
@@ -67,6 +68,8 @@ struct aggregate {
 	size_t nsorted;
 	struct lt_site **suspects;
 	size_t nsuspects;
+	struct lt_site **fds;
+	size_t nfds;
 	struct lt_totals totals;
 	struct stack_slot *stacks;
 	size_t stacks_cap, stacks_n;
@@ -170,6 +173,7 @@ void aggregate_free(struct aggregate *a)
 	free(a->old.v);
 	free(a->sorted);
 	free(a->suspects);
+	free(a->fds);
 	free(a->stacks);
 	free(a->keys);
 	free(a->vals);
@@ -183,8 +187,12 @@ static int add_entry(struct aggregate *a, const struct lt_agg_key *k, const stru
 {
 	struct site_slot *sl;
 
-	a->totals.bytes += v->bytes;
-	a->totals.allocs += v->allocs;
+	if (k->kind == LT_FD) {
+		a->totals.fds_open += v->allocs;
+	} else {
+		a->totals.bytes += v->bytes;
+		a->totals.allocs += v->allocs;
+	}
 	/* An empty bucket well before the current one gets no more
 	 * allocations (it is not the bucket any new one lands in, even after
 	 * the width doubles), nor frees: delete it to bound the map. */
@@ -381,6 +389,7 @@ int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t 
 	table_clear(&a->cur);
 	a->totals.bytes = a->totals.allocs = 0;
 	a->totals.runtime_bytes = a->totals.runtime_allocs = 0;
+	a->totals.fds_open = 0;
 	a->ngc = 0;
 
 	err = read_entries(a, fd, bpf_map__max_entries(map), now_ms, min_age_ms, width);
@@ -400,9 +409,12 @@ int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t 
 	read_counters(a, bpf_map__fd(skel->maps.lt_counters));
 
 	free(a->sorted);
+	free(a->fds);
 	a->sorted = calloc(a->cur.n ? a->cur.n : 1, sizeof(*a->sorted));
-	if (!a->sorted)
+	a->fds = calloc(a->cur.n ? a->cur.n : 1, sizeof(*a->fds));
+	if (!a->sorted || !a->fds)
 		return -ENOMEM;
+	a->nfds = 0;
 	for (size_t i = 0; i < a->cur.cap; i++) {
 		struct site_slot *sl = &a->cur.v[i], *o;
 
@@ -426,11 +438,17 @@ int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t 
 			a->totals.runtime_allocs += sl->s.all_allocs;
 			continue;
 		}
+		if (sl->s.kind == LT_FD) {
+			if (sl->s.allocs > 0)
+				a->fds[a->nfds++] = &sl->s;
+			continue;
+		}
 		if (sl->s.allocs > 0) /* malloc(0) holds no bytes but is outstanding */
 			a->sorted[k++] = &sl->s;
 	}
 	a->nsorted = k;
 	qsort(a->sorted, k, sizeof(*a->sorted), cmp_sites);
+	qsort(a->fds, a->nfds, sizeof(*a->fds), cmp_sites); /* bytes == open count */
 
 	free(a->suspects);
 	a->suspects = calloc(k ? k : 1, sizeof(*a->suspects));
@@ -442,6 +460,12 @@ int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t 
 			a->suspects[a->nsuspects++] = a->sorted[i];
 	qsort(a->suspects, a->nsuspects, sizeof(*a->suspects), cmp_growth);
 	return 0;
+}
+
+struct lt_site **aggregate_fd_sites(struct aggregate *a, size_t *n)
+{
+	*n = a->nfds;
+	return a->fds;
 }
 
 struct lt_site **aggregate_suspects(struct aggregate *a, size_t *n)

@@ -39,6 +39,7 @@ struct lt_site {
 
 struct lt_totals {
 	int64_t bytes, allocs;	/* all outstanding, whatever their age, but runtime's */
+	int64_t fds_open;	/* --fds: open descriptors (not in bytes/allocs) */
 	int64_t runtime_bytes;	/* mmaps made by the C runtime itself (see below) */
 	int64_t runtime_allocs;
 	uint64_t counters[LT_CNT_MAX];
@@ -62,6 +63,8 @@ void aggregate_free(struct aggregate *a);
  * now_ms - min_age_ms count in totals only. 0 or -errno. */
 int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t now_ms,
 		      uint64_t min_age_ms, uint32_t bucket_width_ms);
+/* --fds: sites holding open descriptors, most first (allocs = open). */
+struct lt_site **aggregate_fd_sites(struct aggregate *a, size_t *n);
 /* Sites judged leak suspects, by growth rate (descending); valid until the
  * next collect. */
 struct lt_site **aggregate_suspects(struct aggregate *a, size_t *n);

@@ -34,6 +34,7 @@ static const char usage[] =
 	"      --all-frames       keep frames that are in no known mapping\n"
 	"      --native-frames    show the Python interpreter's own native frames\n"
 	"      --objects          Python: live GC objects per type, by growth\n"
+	"      --fds              also track open file descriptors per stack (unclosed files)\n"
 	"      --live             full-screen view (keys: g/b sort, Enter expand, q quit)\n"
 	"      --python-malloc=libc  launch CMD with PYTHONMALLOC=malloc, so every Python\n"
 	"                         allocation goes through libc (for LTO interpreters)\n"
@@ -55,6 +56,7 @@ enum {
 	OPT_NATIVE_FRAMES,
 	OPT_OBJECTS,
 	OPT_LIVE,
+	OPT_FDS,
 	OPT_FOLDED,
 	OPT_FLAME,
 	OPT_SPEEDSCOPE,
@@ -77,6 +79,7 @@ static const struct option opts[] = {
 	{ "native-frames", no_argument, NULL, OPT_NATIVE_FRAMES },
 	{ "objects", no_argument, NULL, OPT_OBJECTS },
 	{ "live", no_argument, NULL, OPT_LIVE },
+	{ "fds", no_argument, NULL, OPT_FDS },
 	{ "folded", required_argument, NULL, OPT_FOLDED },
 	{ "flamegraph", required_argument, NULL, OPT_FLAME },
 	{ "speedscope", required_argument, NULL, OPT_SPEEDSCOPE },
@@ -192,6 +195,9 @@ int cli_parse(int argc, char **argv, struct lt_env *env)
 			break;
 		case OPT_LIVE:
 			env->live = true;
+			break;
+		case OPT_FDS:
+			env->fds = true;
 			break;
 		case OPT_FOLDED:
 		case OPT_FLAME:

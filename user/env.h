@@ -25,6 +25,7 @@ struct lt_env {
 	bool native_all;	/* --all-frames: keep frames in no known mapping */
 	bool native_frames;	/* --native-frames: show the interpreter's own frames */
 	bool live;		/* --live: full-screen view */
+	bool fds;		/* --fds: open file descriptors per stack */
 	bool objects;		/* --objects: live GC objects per type */
 	bool python_libc;	/* --python-malloc=libc: launch with PYTHONMALLOC=malloc */
 };

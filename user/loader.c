@@ -18,7 +18,7 @@
 #include "probe_place.h"
 #include "procmaps.h"
 
-#define MAX_LINKS 64
+#define MAX_LINKS 96
 
 struct loader {
 	struct leaktrace_bpf *skel;
@@ -72,6 +72,7 @@ static int attach_link(struct loader *l, struct bpf_link *link, const char *what
 
 int loader_open(const struct lt_env *env, int tgid, struct loader **out)
 {
+	struct bpf_program *prog;
 	struct loader *l;
 	int err;
 
@@ -94,6 +95,15 @@ int loader_open(const struct lt_env *env, int tgid, struct loader **out)
 		bpf_map__set_max_entries(l->skel->maps.lt_objagg, env->max_agg);
 	}
 
+	/* Leave out what this run does not use: each program costs verifier
+	 * time at start (the descriptor ones inline the whole record path). */
+	bpf_object__for_each_program(prog, l->skel->obj) {
+		const char *name = bpf_program__name(prog);
+
+		if ((!env->fds && !strncmp(name, "lt_fd_", 6)) ||
+		    (!env->objects && !strncmp(name, "lt_gc_", 6)))
+			bpf_program__set_autoload(prog, false);
+	}
 	err = leaktrace_bpf__load(l->skel);
 	if (err) {
 		elog("cannot load BPF programs: %s%s\n", strerror(-err),
@@ -248,6 +258,19 @@ int loader_attach(struct loader *l, const char *libc_path)
 	err = err ?: attach_link(l, bpf_program__attach(l->skel->progs.lt_mmap_enter), "sys_enter_mmap");
 	err = err ?: attach_link(l, bpf_program__attach(l->skel->progs.lt_mmap_exit), "sys_exit_mmap");
 	err = err ?: attach_link(l, bpf_program__attach(l->skel->progs.lt_munmap), "sys_enter_munmap");
+	return err;
+}
+
+int loader_attach_fds(struct loader *l)
+{
+	struct bpf_program *prog;
+	int err = ensure_tracefs();
+
+	bpf_object__for_each_program(prog, l->skel->obj) {
+		if (err || strncmp(bpf_program__name(prog), "lt_fd_", 6))
+			continue;
+		err = attach_link(l, bpf_program__attach(prog), bpf_program__name(prog));
+	}
 	return err;
 }
 

@@ -240,6 +240,8 @@ int main(int argc, char **argv)
 
 	err = loader_open(&env, tgt.pid, &ld);
 	err = err ?: loader_attach(ld, libc);
+	if (!err && env.fds)
+		err = loader_attach_fds(ld);
 	err = err ?: symbolizer_new(tgt.pid, &sym);
 	err = err ?: aggregate_new(&agg);
 	if (!err && env.objects)
@@ -287,6 +289,7 @@ int main(int argc, char **argv)
 	ri.min_age_s = env.min_age;
 	ri.all_frames = env.native_all;
 	ri.native_frames = env.native_frames;
+	ri.fds = env.fds;
 
 	newstacks = ring_buffer__new(bpf_map__fd(rc.skel->maps.lt_newstacks), on_new_stack, &nsctx,
 				     NULL);

@@ -106,6 +106,31 @@ static void print_site(FILE *f, const struct report_ctx *c, const struct report_
 		fprintf(f, "        ... (Python stack deeper than %d frames)\n", LT_MAX_PY_DEPTH);
 }
 
+/* --fds: who holds open descriptors. */
+static void print_fds(FILE *f, const struct report_ctx *c, const struct report_info *ri)
+{
+	const struct lt_totals *t = aggregate_totals(c->agg);
+	struct lt_out_frame fr[LT_MAX_FRAMES];
+	struct lt_site **s;
+	size_t n;
+
+	if (!ri->fds)
+		return;
+	s = aggregate_fd_sites(c->agg, &n);
+	fprintf(f, "Open file descriptors: %" PRId64 " opened since tracing began and not closed%s\n",
+		t->fds_open, n ? ", by stack:" : "");
+	for (size_t i = 0; i < n && i < (size_t)ri->top; i++) {
+		int k = profile_site_frames(c, ri, s[i], fr);
+		int64_t g = s[i]->allocs - s[i]->prev_bytes; /* fds: bytes == count */
+
+		fprintf(f, "#%zu  %" PRId64 " open, oldest %.1fs, %s%" PRId64 "%s\n", i + 1, s[i]->allocs,
+			oldest_age(c, s[i]), g >= 0 ? "+" : "", g,
+			s[i]->suspect ? ", growing (suspect)" : "");
+		for (int j = 0; j < k; j++)
+			print_frame(f, &fr[j]);
+	}
+}
+
 /* What grows and never comes back, by growth rate. */
 static void print_suspects(FILE *f, const struct report_ctx *c, const struct report_info *ri)
 {
@@ -163,9 +188,11 @@ void report_text(FILE *f, const struct report_ctx *c, const struct report_info *
 	fputc('\n', f);
 	text_objects(f, c, ri);
 	if (!n) {
+		print_fds(f, c, ri);
 		fprintf(f, "no outstanding allocations%s\n", ri->min_age_s > 0 ? " that old" : "");
 		return;
 	}
+	print_fds(f, c, ri);
 	print_suspects(f, c, ri);
 	fprintf(f, "Largest outstanding: top %zu of %zu stacks by bytes:\n",
 		n < (size_t)ri->top ? n : (size_t)ri->top, n);
@@ -329,6 +356,40 @@ int report_json(FILE *f, const struct report_ctx *c, const struct report_info *r
 			json_obj_end(&j);
 		}
 		json_arr_end(&j);
+	}
+
+	if (ri->fds) {
+		struct lt_site **fs;
+		size_t nf;
+
+		fs = aggregate_fd_sites(c->agg, &nf);
+		json_key(&j, "fds");
+		json_obj_begin(&j);
+		json_key(&j, "open");
+		json_int(&j, t->fds_open);
+		json_key(&j, "stacks");
+		json_arr_begin(&j);
+		for (size_t i = 0; i < nf; i++) {
+			int k = profile_site_frames(c, ri, fs[i], fr);
+
+			json_obj_begin(&j);
+			json_key(&j, "open");
+			json_int(&j, fs[i]->allocs);
+			json_key(&j, "growth");
+			json_int(&j, fs[i]->bytes - fs[i]->prev_bytes);
+			json_key(&j, "oldest_age_s");
+			json_double(&j, oldest_age(c, fs[i]), 1);
+			json_key(&j, "suspect");
+			json_bool(&j, fs[i]->suspect);
+			json_key(&j, "frames");
+			json_arr_begin(&j);
+			for (int m = 0; m < k; m++)
+				json_frame(&j, &fr[m]);
+			json_arr_end(&j);
+			json_obj_end(&j);
+		}
+		json_arr_end(&j);
+		json_obj_end(&j);
 	}
 
 	/* Every stack, not just --top: tools filter for themselves. */

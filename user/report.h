@@ -22,6 +22,7 @@ struct report_info {
 	bool target_exited;
 	int probes, single_stepped;
 	bool native_frames;	/* keep the interpreter's own native frames */
+	bool fds;		/* --fds: report open descriptors */
 	char python[16];	/* CPython version found in the target, or "" */
 	bool python_lto;	/* its small-object allocations are partly unseen */
 };

@@ -1177,6 +1177,46 @@ def t_python_debian_lto_detected(c):
         raise Fail(f"no remedy on stderr: {tail(c.last.err.text)}")
 
 
+# --- unclosed files and sockets (--fds) ------------------------------------
+
+
+def fd_stacks_at(rep, src):
+    """--fds stacks by the innermost Python frame in src (below it there may
+    be the stdlib's, e.g. socket.__init__): {line: open}."""
+    got = {}
+    for st in (rep.get("fds") or {}).get("stacks", []):
+        py = [fr for fr in st["frames"]
+              if fr.get("kind") == "python" and base(fr.get("file")) == src]
+        if py:
+            got[py[0].get("line")] = got.get(py[0].get("line"), 0) + st["open"]
+    return got
+
+
+def check_fds(c, pattern, minor):
+    python = pyenv_python(f"3.{minor}")
+    t, rep = attach_python(c, python, pattern, opts=("--fds",))
+    if "fds" not in rep:
+        raise Fail("no 'fds' section in the report")
+    src = pattern + ".py"
+    got = fd_stacks_at(rep, src)
+    if pattern == "fds_closed":
+        if got:
+            raise Fail(f"descriptors reported open at {got}, want none")
+        return
+    n = leaked_count(t.out.text, src)
+    _, line = marker(src, pattern)
+    if got.get(line) != n or len(got) != 1:
+        raise Fail(f"open descriptors by line {got}, want {{{line}: {n}}}")
+    if rep["fds"]["open"] < n:
+        raise Fail(f"fds.open {rep['fds']['open']} < {n}")
+
+
+for _pattern in ("fds_files", "fds_sockets", "fds_closed"):
+    for _minor in (8, 13):
+        add_test(f"python_{_pattern}_3.{_minor}",
+                 lambda c, p=_pattern, m=_minor: check_fds(c, p, m), 60)
+
+
 # --- ranking, exports and the live view (issue 4) --------------------------
 
 
