@@ -773,47 +773,23 @@ static __always_inline void fd_pair_exit(void *ctx, long ret)
 	f->fd_pair = 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_pipe")
-int lt_fd_pipe_in(struct trace_event_raw_sys_enter *ctx)
-{
-	fd_pair_enter(ctx->args[0]);
-	return 0;
-}
+#define LT_FD_PAIR(prog, call, arg)                                       \
+	SEC("tracepoint/syscalls/sys_enter_" #call)                       \
+	int prog##_in(struct trace_event_raw_sys_enter *ctx)              \
+	{                                                                 \
+		fd_pair_enter(ctx->args[arg]);                            \
+		return 0;                                                 \
+	}                                                                 \
+	SEC("tracepoint/syscalls/sys_exit_" #call)                        \
+	int prog(struct trace_event_raw_sys_exit *ctx)                    \
+	{                                                                 \
+		fd_pair_exit(ctx, ctx->ret);                              \
+		return 0;                                                 \
+	}
 
-SEC("tracepoint/syscalls/sys_exit_pipe")
-int lt_fd_pipe(struct trace_event_raw_sys_exit *ctx)
-{
-	fd_pair_exit(ctx, ctx->ret);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_pipe2")
-int lt_fd_pipe2_in(struct trace_event_raw_sys_enter *ctx)
-{
-	fd_pair_enter(ctx->args[0]);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_pipe2")
-int lt_fd_pipe2(struct trace_event_raw_sys_exit *ctx)
-{
-	fd_pair_exit(ctx, ctx->ret);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_socketpair")
-int lt_fd_spair_in(struct trace_event_raw_sys_enter *ctx)
-{
-	fd_pair_enter(ctx->args[3]);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_exit_socketpair")
-int lt_fd_spair(struct trace_event_raw_sys_exit *ctx)
-{
-	fd_pair_exit(ctx, ctx->ret);
-	return 0;
-}
+LT_FD_PAIR(lt_fd_pipe, pipe, 0)
+LT_FD_PAIR(lt_fd_pipe2, pipe2, 0)
+LT_FD_PAIR(lt_fd_spair, socketpair, 3)
 
 SEC("tracepoint/syscalls/sys_enter_close")
 int lt_fd_close(struct trace_event_raw_sys_enter *ctx)

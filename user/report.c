@@ -253,6 +253,15 @@ static void json_frame(struct json *j, const struct lt_out_frame *of)
 	json_obj_end(j);
 }
 
+static void json_frames(struct json *j, const struct lt_out_frame *fr, int n)
+{
+	json_key(j, "frames");
+	json_arr_begin(j);
+	for (int i = 0; i < n; i++)
+		json_frame(j, &fr[i]);
+	json_arr_end(j);
+}
+
 int report_json(FILE *f, const struct report_ctx *c, const struct report_info *ri)
 {
 	const struct lt_totals *t = aggregate_totals(c->agg);
@@ -381,11 +390,7 @@ int report_json(FILE *f, const struct report_ctx *c, const struct report_info *r
 			json_double(&j, oldest_age(c, fs[i]), 1);
 			json_key(&j, "suspect");
 			json_bool(&j, fs[i]->suspect);
-			json_key(&j, "frames");
-			json_arr_begin(&j);
-			for (int m = 0; m < k; m++)
-				json_frame(&j, &fr[m]);
-			json_arr_end(&j);
+			json_frames(&j, fr, k);
 			json_obj_end(&j);
 		}
 		json_arr_end(&j);
@@ -426,11 +431,7 @@ int report_json(FILE *f, const struct report_ctx *c, const struct report_info *r
 			json_key(&j, "python_truncated");
 			json_bool(&j, 1);
 		}
-		json_key(&j, "frames");
-		json_arr_begin(&j);
-		for (int m = 0; m < k; m++)
-			json_frame(&j, &fr[m]);
-		json_arr_end(&j);
+		json_frames(&j, fr, k);
 		json_obj_end(&j);
 	}
 	json_arr_end(&j);
