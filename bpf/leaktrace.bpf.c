@@ -30,6 +30,10 @@ volatile __u32 bucket_ms = 100;
 /* CLOCK_MONOTONIC ns when tracing started (set when the target is released):
  * birth buckets count from here. */
 volatile __u64 t0_ns = 1;
+/* Bumped by the loader each time it re-attaches the allocation probes
+ * (--max-overhead): a call in flight when they went away never returned
+ * through them, so its nesting state is stale. */
+volatile __u32 probe_gen;
 /* Bumped on every executable file mapping: the loader re-reads maps (dlopen). */
 __u64 exec_maps_gen;
 /* Launch mode: stop the (ptrace-seized) main thread after it maps code, so
@@ -48,6 +52,7 @@ struct lt_inflight {
 	__u32 kind;
 	__u16 depth;	/* allocator calls in progress on this thread (nesting) */
 	__u16 armed;	/* reallocarray seen; its realloc comes next at this %rsp */
+	__u32 gen;	/* probe_gen when depth was last valid */
 	__u64 fd_pair;	/* --fds: pipe()/socketpair() result array */
 	/* --objects: a GC object allocation in progress (nested apart) */
 	__u64 gc_type;
@@ -406,6 +411,11 @@ static __always_inline int enter(struct pt_regs *ctx, __u32 kind, __u64 size, __
 	f = inflight();
 	if (!f)
 		return 0;
+	if (f->gen != probe_gen) {
+		f->gen = probe_gen;
+		f->depth = 0;
+		f->armed = 0;
+	}
 	/* reallocarray tail-jumps to realloc with the same %rsp. */
 	if (f->armed && kind == LT_REALLOC && f->sp == sp) {
 		f->size = size;

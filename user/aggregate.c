@@ -79,6 +79,7 @@ struct aggregate {
 	struct lt_agg_key *gc;		/* empty, old entries to delete */
 	size_t ngc, gc_cap;
 	lt_runtime_fn is_runtime;
+	bool blind;		/* allocation probes were off since the last collect */
 	void *runtime_arg;
 };
 
@@ -157,6 +158,11 @@ int aggregate_new(struct aggregate **out)
 		return -ENOMEM;
 	*out = a;
 	return 0;
+}
+
+void aggregate_set_blind(struct aggregate *a, bool blind)
+{
+	a->blind = blind;
 }
 
 void aggregate_set_runtime_fn(struct aggregate *a, lt_runtime_fn fn, void *arg)
@@ -313,12 +319,40 @@ static int cmp_growth(const void *pa, const void *pb)
  * stopped, or data allocated once and kept (configuration, imports), does
  * not grow any more and is never a suspect, however large.
  */
-static void judge_growth(struct lt_site *s, double now_s)
+/*
+ * A dict or list that only grows reallocates its backing array at sizes
+ * that double (or grow by 1/8): few rises, ever further apart, and never a
+ * fall. Suspect while it keeps that shape: at least three new maxima, none
+ * lost in the recent history, and the next rise not overdue (a filled cache
+ * stops rising and drops out).
+ */
+static void judge_steps(struct lt_site *s, double now_s)
+{
+	const int64_t *b = s->hist_bytes;
+
+	s->stepwise = false;
+	if (s->rises < 3 || s->all_bytes < s->max_bytes)
+		return;
+	for (unsigned int i = 1; i < s->nhist; i++)
+		if (b[i] < b[i - 1])
+			return;
+	if (now_s - s->last_rise_s > 3 * s->rise_gap_s + 1)
+		return;
+	s->suspect = s->stepwise = true;
+	s->growth_rate = now_s > s->first_s ? (s->all_bytes - s->first_bytes) / (now_s - s->first_s) : 0;
+	s->confidence = s->rises >= 5 ? 0.6 : 0.4;
+}
+
+static void judge_growth(struct lt_site *s, double now_s, bool blind)
 {
 	unsigned int n, grew = 0, iv;
 	double st = 0, sb = 0, stt = 0, stb = 0;
 	const int64_t *b = s->hist_bytes;
 
+	if (blind && s->nhist) { /* nothing seen since the last report: judge as then */
+		n = s->nhist;
+		goto judge;
+	}
 	if (s->nhist == LT_HISTORY) {
 		memmove(s->hist_s, s->hist_s + 1, (LT_HISTORY - 1) * sizeof(s->hist_s[0]));
 		memmove(s->hist_bytes, s->hist_bytes + 1, (LT_HISTORY - 1) * sizeof(b[0]));
@@ -327,6 +361,16 @@ static void judge_growth(struct lt_site *s, double now_s)
 	s->hist_s[s->nhist] = now_s;
 	s->hist_bytes[s->nhist] = s->all_bytes;
 	n = ++s->nhist;
+	if (!s->first_s) {
+		s->first_s = now_s;
+		s->first_bytes = s->max_bytes = s->all_bytes;
+	} else if (s->all_bytes > s->max_bytes) {
+		s->max_bytes = s->all_bytes;
+		s->rises++;
+		s->rise_gap_s = now_s - (s->last_rise_s ?: s->first_s);
+		s->last_rise_s = now_s;
+	}
+judge:
 	s->growth_rate = s->confidence = 0;
 	s->suspect = false;
 	if (n < 3)
@@ -347,6 +391,8 @@ static void judge_growth(struct lt_site *s, double now_s)
 	s->confidence = (double)grew / iv * (iv >= 4 ? 1.0 : iv / 4.0);
 	s->suspect = s->growth_rate > 0 && grew * 10 >= iv * 6 &&
 		     (b[n - 1] > b[n - 2] || b[n - 2] > b[n - 3]);
+	if (!s->suspect)
+		judge_steps(s, now_s);
 }
 
 static void read_counters(struct aggregate *a, int fd)
@@ -389,6 +435,7 @@ int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t 
 	table_clear(&a->cur);
 	a->totals.bytes = a->totals.allocs = 0;
 	a->totals.runtime_bytes = a->totals.runtime_allocs = 0;
+	a->totals.arena_bytes = a->totals.arena_allocs = 0;
 	a->totals.fds_open = 0;
 	a->ngc = 0;
 
@@ -425,18 +472,29 @@ int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t 
 			sl->s.prev_bytes = o->s.prev_bytes;
 			sl->retired += o->retired;
 			sl->s.nhist = o->s.nhist;
+			sl->s.first_s = o->s.first_s;
+			sl->s.first_bytes = o->s.first_bytes;
+			sl->s.max_bytes = o->s.max_bytes;
+			sl->s.rises = o->s.rises;
+			sl->s.last_rise_s = o->s.last_rise_s;
+			sl->s.rise_gap_s = o->s.rise_gap_s;
 			memcpy(sl->s.hist_s, o->s.hist_s, sizeof(sl->s.hist_s));
 			memcpy(sl->s.hist_bytes, o->s.hist_bytes, sizeof(sl->s.hist_bytes));
 		}
-		judge_growth(&sl->s, now_ms / 1000.0);
+		judge_growth(&sl->s, now_ms / 1000.0, a->blind);
 		sl->s.total_allocs += sl->retired;
-		if (sl->s.kind == LT_MMAP && sl->s.all_allocs > 0 && a->is_runtime &&
-		    a->is_runtime(a->runtime_arg, sl->s.caller)) {
-			a->totals.bytes -= sl->s.all_bytes;
-			a->totals.allocs -= sl->s.all_allocs;
-			a->totals.runtime_bytes += sl->s.all_bytes;
-			a->totals.runtime_allocs += sl->s.all_allocs;
-			continue;
+		if (sl->s.kind == LT_MMAP && sl->s.all_allocs > 0 && a->is_runtime) {
+			enum lt_mmap_class c = a->is_runtime(a->runtime_arg, sl->s.caller);
+
+			if (c != LT_MMAP_PROGRAM) {
+				a->totals.bytes -= sl->s.all_bytes;
+				a->totals.allocs -= sl->s.all_allocs;
+				*(c == LT_MMAP_ARENA ? &a->totals.arena_bytes
+						     : &a->totals.runtime_bytes) += sl->s.all_bytes;
+				*(c == LT_MMAP_ARENA ? &a->totals.arena_allocs
+						     : &a->totals.runtime_allocs) += sl->s.all_allocs;
+				continue;
+			}
 		}
 		if (sl->s.kind == LT_FD) {
 			if (sl->s.allocs > 0)
@@ -493,6 +551,7 @@ const struct lt_totals *aggregate_totals(const struct aggregate *a)
 
 void aggregate_mark_reported(struct aggregate *a)
 {
+	a->totals.arena_prev_bytes = a->totals.arena_bytes;
 	for (size_t i = 0; i < a->cur.cap; i++)
 		if (a->cur.v[i].used)
 			a->cur.v[i].s.prev_bytes = a->cur.v[i].s.bytes;

@@ -32,6 +32,14 @@ struct lt_site {
 	unsigned int nhist;
 	double hist_s[LT_HISTORY];
 	int64_t hist_bytes[LT_HISTORY];
+	/* Over the site's whole life: a container's backing array grows in
+	 * steps that double, which a short history misses (judge_growth()). */
+	double first_s;		/* first report that saw it */
+	int64_t first_bytes;
+	int64_t max_bytes;	/* the most it ever held */
+	unsigned int rises;	/* reports at which it reached a new maximum */
+	double last_rise_s, rise_gap_s; /* the last rise, and the gap before it */
+	bool stepwise;		/* suspect by its steps, not by steady growth */
 	double growth_rate;	/* bytes/s over the history (least squares) */
 	double confidence;	/* 0..1: share of intervals that grew, damped when few */
 	bool suspect;		/* grew in most recent intervals, and still grows */
@@ -42,6 +50,9 @@ struct lt_totals {
 	int64_t fds_open;	/* --fds: open descriptors (not in bytes/allocs) */
 	int64_t runtime_bytes;	/* mmaps made by the C runtime itself (see below) */
 	int64_t runtime_allocs;
+	int64_t arena_bytes;	/* mmaps made by CPython itself: pymalloc's arenas */
+	int64_t arena_allocs;
+	int64_t arena_prev_bytes; /* arena_bytes at the previous report */
 	uint64_t counters[LT_CNT_MAX];
 	uint64_t dropped;	/* sum of the drop counters */
 };
@@ -49,16 +60,26 @@ struct lt_totals {
 struct aggregate;
 
 /*
- * Tells whether an mmap made from `caller` is the C runtime's own (the
- * dynamic loader's startup maps, libc's cached thread stacks): real memory,
- * but no allocation of the program's. Such sites are left out of the stacks
- * and counted apart in the totals.
+ * Tells who made an mmap from `caller`. The C runtime's own maps (the
+ * dynamic loader's startup maps, libc's cached thread stacks) are real
+ * memory, but no allocation of the program's. CPython's own maps are
+ * pymalloc's arenas, which hold the small objects: the line that happened to
+ * need a new arena is not the one that holds its memory (growth.md). Both
+ * are left out of the stacks and counted apart in the totals.
  */
-typedef bool (*lt_runtime_fn)(void *arg, uint64_t caller);
+enum lt_mmap_class {
+	LT_MMAP_PROGRAM = 0,
+	LT_MMAP_RUNTIME,
+	LT_MMAP_ARENA,
+};
+typedef enum lt_mmap_class (*lt_runtime_fn)(void *arg, uint64_t caller);
 
 int aggregate_new(struct aggregate **out);
 void aggregate_set_runtime_fn(struct aggregate *a, lt_runtime_fn fn, void *arg);
 void aggregate_free(struct aggregate *a);
+/* --max-overhead had the allocation probes off since the last collect: the
+ * next collect leaves growth histories as they are. */
+void aggregate_set_blind(struct aggregate *a, bool blind);
 /* Read the maps. now_ms: ms since tracing started; entries born after
  * now_ms - min_age_ms count in totals only. 0 or -errno. */
 int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t now_ms,

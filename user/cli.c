@@ -36,6 +36,11 @@ static const char usage[] =
 	"      --objects          Python: live GC objects per type, by growth\n"
 	"      --fds              also track open file descriptors per stack (unclosed files)\n"
 	"      --live             full-screen view (keys: g/b sort, Enter expand, q quit)\n"
+	"      --mode MODE        exact: every allocation, CPython's small objects too;\n"
+	"                         lite: the C allocator and mmap only, cheap enough for\n"
+	"                         production (default: exact; lite for LTO Pythons)\n"
+	"      --max-overhead PCT lite: slow the target by at most PCT%% (default 5; 0: no\n"
+	"                         limit): hot allocation probes are duty-cycled beyond it\n"
 	"      --python-malloc=libc  launch CMD with PYTHONMALLOC=malloc, so every Python\n"
 	"                         allocation goes through libc (for LTO interpreters)\n"
 	"  -v, --verbose          more detail on stderr (-vv: debug)\n"
@@ -63,6 +68,8 @@ enum {
 	OPT_PPROF,
 	OPT_EXPORT_EVERY,
 	OPT_PYTHON_MALLOC,
+	OPT_MODE,
+	OPT_MAX_OVERHEAD,
 };
 
 static const struct option opts[] = {
@@ -86,6 +93,8 @@ static const struct option opts[] = {
 	{ "pprof", required_argument, NULL, OPT_PPROF },
 	{ "export-every", no_argument, NULL, OPT_EXPORT_EVERY },
 	{ "python-malloc", required_argument, NULL, OPT_PYTHON_MALLOC },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "max-overhead", required_argument, NULL, OPT_MAX_OVERHEAD },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -140,6 +149,7 @@ int cli_parse(int argc, char **argv, struct lt_env *env)
 
 	memset(env, 0, sizeof(*env));
 	env->interval = 5;
+	env->max_overhead = 5;
 	env->top = 10;
 	env->max_allocs = 524288;
 	env->max_stacks = 131072;
@@ -220,6 +230,29 @@ int cli_parse(int argc, char **argv, struct lt_env *env)
 			}
 			env->python_libc = true;
 			break;
+		case OPT_MODE:
+			if (!strcmp(optarg, "exact")) {
+				env->mode = LT_MODE_EXACT;
+			} else if (!strcmp(optarg, "lite")) {
+				env->mode = LT_MODE_LITE;
+			} else {
+				elog("invalid mode '%s': expected exact or lite\n", optarg);
+				err = -EINVAL;
+			}
+			break;
+		case OPT_MAX_OVERHEAD: {
+			char *end;
+
+			errno = 0;
+			env->max_overhead = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !isfinite(env->max_overhead) ||
+			    env->max_overhead < 0 || env->max_overhead > 1000) {
+				elog("invalid max-overhead '%s': expected a percentage in [0, 1000]\n",
+				     optarg);
+				err = -EINVAL;
+			}
+			break;
+		}
 		case 'v':
 			lt_verbosity = lt_verbosity < 0 ? 1 : lt_verbosity + 1;
 			break;

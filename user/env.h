@@ -6,6 +6,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+enum lt_mode {
+	LT_MODE_AUTO = 0,	/* exact, or lite where exact cannot see (LTO Python) */
+	LT_MODE_EXACT,
+	LT_MODE_LITE,
+};
+
 struct lt_env {
 	int pid;		/* -p; 0 in launch mode */
 	char **cmd;		/* -- CMD ARGS...; NULL in attach mode */
@@ -27,7 +33,9 @@ struct lt_env {
 	bool live;		/* --live: full-screen view */
 	bool fds;		/* --fds: open file descriptors per stack */
 	bool objects;		/* --objects: live GC objects per type */
-	bool python_libc;	/* --python-malloc=libc: launch with PYTHONMALLOC=malloc */
+	bool python_libc;
+	enum lt_mode mode;	/* --mode */
+	double max_overhead;	/* --max-overhead percent; 0: no budget */	/* --python-malloc=libc: launch with PYTHONMALLOC=malloc */
 };
 
 /* Parse argv into env. 0, or -EINVAL after printing why (exit 1), or

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "leaktrace.h"
 #include "leaktrace.skel.h"
@@ -19,13 +22,50 @@
 #include "procmaps.h"
 
 #define MAX_LINKS 96
+#define MAX_PATHS 8
+
+#define MULTI_MAX 16	/* probe sites in one uprobe_multi link */
+
+/*
+ * An attachment, kept after a detach so that --max-overhead can re-attach
+ * it without placing its probes again. With uprobe_multi (kernel 6.6+) one
+ * link holds every site of a program in a module, and detaching it waits for
+ * one RCU grace period (~30 ms) rather than one per probe (~100-200 ms each
+ * with perf-event uprobes): that is what makes duty-cycling affordable.
+ */
+struct lt_link {
+	struct bpf_link *link;	/* perf-event uprobe or tracepoint; NULL: detached */
+	int fd;			/* uprobe_multi link; -1: detached */
+	struct bpf_program *prog;
+	const char *path;	/* interned in loader.paths; NULL: auto-attach */
+	int n;			/* sites */
+	uint64_t offs[MULTI_MAX], cookies[MULTI_MAX];
+	int pid;
+	bool ret;
+	bool pending;		/* sites still being added (attach_table) */
+	unsigned int group;	/* LT_LINK_* */
+};
+
+struct lt_doomed {
+	struct bpf_link *link;
+	int fd;
+};
 
 struct loader {
 	struct leaktrace_bpf *skel;
-	struct bpf_link *links[MAX_LINKS];
+	bool multi;		/* uprobes through uprobe_multi links */
+	struct lt_link links[MAX_LINKS];
 	int nlinks;
+	char *paths[MAX_PATHS];
 	int tgid;
 	int nprobes, nsinglestep;
+	/* Detaching waits in the kernel: do it off the main loop, one batch
+	 * at a time. */
+	pthread_t reaper;
+	bool reaping;
+	struct lt_doomed doomed[MAX_LINKS];
+	int ndoomed;
+	double last_detach_s;	/* how long the last batch took */
 };
 
 /* One libc allocator probe. */
@@ -53,40 +93,182 @@ static const struct probe_spec probes[] = {
 	{ "free", "lt_free", 0, PP_RDI, false },
 };
 
-static int attach_link(struct loader *l, struct bpf_link *link, const char *what)
+static const char *intern(struct loader *l, const char *path)
 {
+	int i;
+
+	for (i = 0; i < MAX_PATHS && l->paths[i]; i++)
+		if (!strcmp(l->paths[i], path))
+			return l->paths[i];
+	if (i == MAX_PATHS)
+		return NULL;
+	l->paths[i] = strdup(path);
+	return l->paths[i];
+}
+
+/* BPF_TRACE_UPROBE_MULTI and its link_create attributes, which the
+ * system's libbpf 1.1 and UAPI headers predate (kernel 6.6 ABI). */
+#define LT_TRACE_UPROBE_MULTI 48
+#define LT_F_UPROBE_MULTI_RETURN 1U
+
+struct lt_uprobe_multi_attr {
+	__u32 prog_fd;
+	__u32 target_fd;
+	__u32 attach_type;
+	__u32 flags;
+	__u64 path;
+	__u64 offsets;
+	__u64 ref_ctr_offsets;
+	__u64 cookies;
+	__u32 cnt;
+	__u32 multi_flags;
+	__u32 pid;
+};
+
+static int multi_attach(const struct lt_link *k)
+{
+	union bpf_attr attr;
+	struct lt_uprobe_multi_attr *a = (void *)&attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	a->prog_fd = bpf_program__fd(k->prog);
+	a->attach_type = LT_TRACE_UPROBE_MULTI;
+	a->path = (uintptr_t)k->path;
+	a->offsets = (uintptr_t)k->offs;
+	a->cookies = (uintptr_t)k->cookies;
+	a->cnt = k->n;
+	a->multi_flags = k->ret ? LT_F_UPROBE_MULTI_RETURN : 0;
+	a->pid = k->pid;
+	fd = syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
+	return fd < 0 ? -errno : fd;
+}
+
+/* Attach k: a uprobe_multi link, a perf-event uprobe, or where its SEC()
+ * says. 0 or -errno. */
+static int do_attach(bool multi, struct lt_link *k)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = k->cookies[0], .retprobe = k->ret);
+
+	if (multi && k->path) {
+		k->fd = multi_attach(k);
+		return k->fd < 0 ? k->fd : 0;
+	}
+	k->link = !k->path ? bpf_program__attach(k->prog)
+			   : bpf_program__attach_uprobe_opts(k->prog, k->pid, k->path, k->offs[0], &uo);
+	return k->link ? 0 : -errno;
+}
+
+static bool attached(const struct lt_link *k)
+{
+	return k->link || k->fd >= 0;
+}
+
+static int attach_link(struct loader *l, const struct lt_link *k, const char *what)
+{
+	struct lt_link *n;
 	int err;
 
-	if (!link) {
-		err = -errno;
+	if (l->nlinks == MAX_LINKS)
+		return -E2BIG;
+	if (k->path && !intern(l, k->path))
+		return -E2BIG;
+	n = &l->links[l->nlinks];
+	*n = *k;
+	n->path = k->path ? intern(l, k->path) : NULL;
+	n->link = NULL;
+	n->fd = -1;
+	err = do_attach(l->multi, n);
+	if (err) {
 		elog("cannot attach %s: %s\n", what, strerror(-err));
 		return err;
 	}
-	if (l->nlinks == MAX_LINKS) {
-		bpf_link__destroy(link);
-		return -E2BIG;
-	}
-	l->links[l->nlinks++] = link;
+	l->nlinks++;
 	return 0;
 }
 
-int loader_open(const struct lt_env *env, int tgid, struct loader **out)
+/* Add one probe site. Perf-event uprobes attach at once; uprobe_multi sites
+ * of one program gather in one pending link (see flush_pending()). */
+static int add_site(struct loader *l, const struct lt_link *k, const char *what)
+{
+	struct lt_link *p;
+
+	if (!l->multi)
+		return attach_link(l, k, what);
+	for (int i = 0; i < l->nlinks; i++) {
+		p = &l->links[i];
+		if (p->pending && p->prog == k->prog && p->ret == k->ret && p->pid == k->pid &&
+		    p->n < MULTI_MAX) {
+			p->offs[p->n] = k->offs[0];
+			p->cookies[p->n++] = k->cookies[0];
+			return 0;
+		}
+	}
+	if (l->nlinks == MAX_LINKS || !intern(l, k->path))
+		return -E2BIG;
+	p = &l->links[l->nlinks++];
+	*p = *k;
+	p->path = intern(l, k->path);
+	p->link = NULL;
+	p->fd = -1;
+	p->n = 1;
+	p->pending = true;
+	return 0;
+}
+
+/*
+ * Return probes go in before entry probes: an entry seen without its return
+ * would leave the thread's nesting state waiting for a return that never
+ * comes (see enter() in the BPF code).
+ */
+static int flush_pending(struct loader *l)
+{
+	int err = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < l->nlinks; i++) {
+			struct lt_link *p = &l->links[i];
+
+			if (!p->pending || p->ret != !pass)
+				continue;
+			p->pending = false;
+			if (!err) {
+				err = do_attach(true, p);
+				if (err)
+					elog("cannot attach %s uprobes on %s: %s\n",
+					     bpf_program__name(p->prog), p->path, strerror(-err));
+			}
+		}
+	}
+	return err;
+}
+
+static int attach_prog(struct loader *l, struct bpf_program *prog, const char *what)
+{
+	struct lt_link k = { .prog = prog, .group = LT_LINK_OTHER };
+
+	return attach_link(l, &k, what);
+}
+
+static bool libbpf_quiet;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (libbpf_quiet || (level == LIBBPF_DEBUG && lt_verbosity < 2))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+/* Open, size and load the BPF object; multi: uprobes as uprobe_multi. */
+static int open_load(struct loader *l, const struct lt_env *env, bool multi)
 {
 	struct bpf_program *prog;
-	struct loader *l;
-	int err;
 
-	l = calloc(1, sizeof(*l));
-	if (!l)
-		return -ENOMEM;
-	l->tgid = tgid;
+	l->multi = multi;
 	l->skel = leaktrace_bpf__open();
-	if (!l->skel) {
-		err = -errno;
-		elog("cannot open BPF object: %s\n", strerror(-err));
-		goto cleanup;
-	}
-	l->skel->rodata->target_tgid = tgid;
+	if (!l->skel)
+		return -errno;
+	l->skel->rodata->target_tgid = l->tgid;
 	bpf_map__set_max_entries(l->skel->maps.lt_allocs, env->max_allocs);
 	bpf_map__set_max_entries(l->skel->maps.lt_stacks, env->max_stacks);
 	bpf_map__set_max_entries(l->skel->maps.lt_agg, env->max_agg);
@@ -103,13 +285,41 @@ int loader_open(const struct lt_env *env, int tgid, struct loader **out)
 		if ((!env->fds && !strncmp(name, "lt_fd_", 6)) ||
 		    (!env->objects && !strncmp(name, "lt_gc_", 6)))
 			bpf_program__set_autoload(prog, false);
+		if (multi && bpf_program__type(prog) == BPF_PROG_TYPE_KPROBE)
+			bpf_program__set_expected_attach_type(prog, LT_TRACE_UPROBE_MULTI);
 	}
-	err = leaktrace_bpf__load(l->skel);
+	return leaktrace_bpf__load(l->skel);
+}
+
+int loader_open(const struct lt_env *env, int tgid, struct loader **out)
+{
+	struct loader *l;
+	int err;
+
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->tgid = tgid;
+	libbpf_set_print(libbpf_print);
+	/* uprobe_multi where the kernel has it (6.6+), perf-event uprobes
+	 * elsewhere; LEAKTRACE_NO_UPROBE_MULTI=1 forces the latter. */
+	if (!getenv("LEAKTRACE_NO_UPROBE_MULTI") || strcmp(getenv("LEAKTRACE_NO_UPROBE_MULTI"), "1")) {
+		libbpf_quiet = true; /* a kernel without it fails the load */
+		err = open_load(l, env, true);
+		libbpf_quiet = false;
+		if (!err)
+			goto done;
+		vlog("no uprobe_multi (%s): perf-event uprobes\n", strerror(-err));
+		leaktrace_bpf__destroy(l->skel);
+	}
+	err = open_load(l, env, false);
 	if (err) {
 		elog("cannot load BPF programs: %s%s\n", strerror(-err),
 		     err == -EPERM ? " (needs root, or CAP_BPF and CAP_PERFMON)" : "");
 		goto cleanup;
 	}
+done:
+	vlog("uprobes attach through %s\n", l->multi ? "uprobe_multi links" : "perf events");
 	*out = l;
 	return 0;
 cleanup:
@@ -165,10 +375,10 @@ static int ensure_tracefs(void)
 }
 
 /* Attach the entry (and return) probes of a table on one module. */
-static int attach_table(struct loader *l, const char *path, const struct probe_spec *tab, size_t n)
+static int attach_table(struct loader *l, const char *path, const struct probe_spec *tab, size_t n,
+			int pid)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, uo);
-	struct bpf_link *link;
+	struct lt_link k = { .path = path, .pid = pid, .n = 1 };
 	struct elfsym *es = NULL;
 	uint64_t done_off[32];
 	int fd = -1, err, ndone = 0;
@@ -188,7 +398,6 @@ static int attach_table(struct loader *l, const char *path, const struct probe_s
 
 	for (size_t i = 0; i < n; i++) {
 		const struct probe_spec *p = &tab[i];
-		struct bpf_program *prog;
 		struct pp_result res;
 		uint64_t off;
 		bool dup = false;
@@ -219,30 +428,40 @@ static int attach_table(struct loader *l, const char *path, const struct probe_s
 		}
 		vlog("probe %s+%llu (%s)%s\n", p->sym, (unsigned long long)res.offset, res.insn,
 		     p->ret ? " + uretprobe" : "");
-		prog = bpf_object__find_program_by_name(l->skel->obj, p->prog);
-		uo.bpf_cookie = p->kind;
-		uo.retprobe = false;
-		link = bpf_program__attach_uprobe_opts(prog, l->tgid, path, off + res.offset, &uo);
+		/* frees are never thinned: a missed free would be a false leak */
+		k.group = pid != l->tgid ? LT_LINK_CALIB :
+			  !strncmp(p->prog, "lt_free", 7) || !strcmp(p->prog, "lt_gc_del") ? LT_LINK_FREE
+											 : LT_LINK_ALLOC;
+		k.offs[0] = off + res.offset;
+		if (p->ret) {
+			/* Same site as the entry: one trap serves both, and %rsp
+			 * still points at the return address there
+			 * (need_ret_slot). Attached first (see flush_pending()). */
+			k.cookies[0] = 0;
+			k.ret = true;
+			k.prog = p->ret_prog ? bpf_object__find_program_by_name(l->skel->obj, p->ret_prog)
+					     : l->skel->progs.lt_ret;
+			snprintf(what, sizeof(what), "uretprobe %s", p->sym);
+			err = add_site(l, &k, what);
+			if (err)
+				goto cleanup;
+		}
+		k.prog = bpf_object__find_program_by_name(l->skel->obj, p->prog);
+		k.cookies[0] = p->kind;
+		k.ret = false;
 		snprintf(what, sizeof(what), "uprobe %s+%llu", p->sym, (unsigned long long)res.offset);
-		err = attach_link(l, link, what);
+		err = add_site(l, &k, what);
 		if (err)
 			goto cleanup;
-		l->nprobes++;
-		if (!p->ret)
-			continue;
-		/* Same site as the entry: one trap serves both, and %rsp still
-		 * points at the return address there (need_ret_slot). */
-		uo.bpf_cookie = 0;
-		uo.retprobe = true;
-		prog = p->ret_prog ? bpf_object__find_program_by_name(l->skel->obj, p->ret_prog)
-				   : l->skel->progs.lt_ret;
-		link = bpf_program__attach_uprobe_opts(prog, l->tgid, path, off + res.offset, &uo);
-		snprintf(what, sizeof(what), "uretprobe %s", p->sym);
-		err = attach_link(l, link, what);
-		if (err)
-			goto cleanup;
+		if (pid == l->tgid)
+			l->nprobes++;
 	}
 cleanup:
+	if (l->multi) {
+		int e = flush_pending(l);
+
+		err = err ?: e;
+	}
 	if (fd >= 0)
 		close(fd);
 	elfsym_close(es);
@@ -253,11 +472,11 @@ int loader_attach(struct loader *l, const char *libc_path)
 {
 	int err;
 
-	err = attach_table(l, libc_path, probes, sizeof(probes) / sizeof(probes[0]));
+	err = attach_table(l, libc_path, probes, sizeof(probes) / sizeof(probes[0]), l->tgid);
 	err = err ?: ensure_tracefs();
-	err = err ?: attach_link(l, bpf_program__attach(l->skel->progs.lt_mmap_enter), "sys_enter_mmap");
-	err = err ?: attach_link(l, bpf_program__attach(l->skel->progs.lt_mmap_exit), "sys_exit_mmap");
-	err = err ?: attach_link(l, bpf_program__attach(l->skel->progs.lt_munmap), "sys_enter_munmap");
+	err = err ?: attach_prog(l, l->skel->progs.lt_mmap_enter, "sys_enter_mmap");
+	err = err ?: attach_prog(l, l->skel->progs.lt_mmap_exit, "sys_exit_mmap");
+	err = err ?: attach_prog(l, l->skel->progs.lt_munmap, "sys_enter_munmap");
 	return err;
 }
 
@@ -269,7 +488,7 @@ int loader_attach_fds(struct loader *l)
 	bpf_object__for_each_program(prog, l->skel->obj) {
 		if (err || strncmp(bpf_program__name(prog), "lt_fd_", 6))
 			continue;
-		err = attach_link(l, bpf_program__attach(prog), bpf_program__name(prog));
+		err = attach_prog(l, prog, bpf_program__name(prog));
 	}
 	return err;
 }
@@ -315,24 +534,181 @@ int loader_attach_python(struct loader *l, const char *path, bool stripped, bool
 {
 	int err;
 
-	err = attach_table(l, path, py_probes, sizeof(py_probes) / sizeof(py_probes[0]));
+	err = attach_table(l, path, py_probes, sizeof(py_probes) / sizeof(py_probes[0]), l->tgid);
 	if (!err && objects)
 		err = attach_table(l, path, py_gc_probes,
-				   sizeof(py_gc_probes) / sizeof(py_gc_probes[0]));
+				   sizeof(py_gc_probes) / sizeof(py_gc_probes[0]), l->tgid);
 	if (err)
 		return err;
 	if (!stripped)
-		return attach_table(l, path, py_free_internal, 1);
+		return attach_table(l, path, py_free_internal, 1, l->tgid);
 	return attach_table(l, path, py_free_wrappers,
-			    sizeof(py_free_wrappers) / sizeof(py_free_wrappers[0]));
+			    sizeof(py_free_wrappers) / sizeof(py_free_wrappers[0]), l->tgid);
+}
+
+#define REAP_THREADS 16
+
+struct reap_part {
+	struct loader *l;
+	int first;
+};
+
+static void *reap_part(void *arg)
+{
+	struct reap_part *p = arg;
+
+	for (int i = p->first; i < p->l->ndoomed; i += REAP_THREADS) {
+		bpf_link__destroy(p->l->doomed[i].link);
+		if (p->l->doomed[i].fd >= 0)
+			close(p->l->doomed[i].fd);
+	}
+	return NULL;
+}
+
+/* Each detach waits for RCU grace periods; uprobe_multi links detached in
+ * parallel share them (8 links: ~75 ms in parallel, ~400 ms one by one). */
+static void *reap(void *arg)
+{
+	struct reap_part parts[REAP_THREADS];
+	pthread_t th[REAP_THREADS];
+	struct loader *l = arg;
+	struct timespec a, b;
+	int n = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (int i = 0; i < REAP_THREADS && i < l->ndoomed; i++) {
+		parts[i] = (struct reap_part){ l, i };
+		if (pthread_create(&th[n], NULL, reap_part, &parts[i]))
+			reap_part(&parts[i]);
+		else
+			n++;
+	}
+	for (int i = 0; i < n; i++)
+		pthread_join(th[i], NULL);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	l->last_detach_s = (b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9;
+	dlog("detached %d links in %.0f ms\n", l->ndoomed, l->last_detach_s * 1e3);
+	return NULL;
+}
+
+static void reaper_join(struct loader *l)
+{
+	if (!l->reaping)
+		return;
+	pthread_join(l->reaper, NULL);
+	l->reaping = false;
+	l->ndoomed = 0;
+}
+
+bool loader_detaching(struct loader *l)
+{
+	if (l->reaping && pthread_tryjoin_np(l->reaper, NULL) == 0) {
+		l->reaping = false;
+		l->ndoomed = 0;
+	}
+	return l->reaping;
+}
+
+int loader_drop(struct loader *l, unsigned int groups)
+{
+	int n = 0;
+
+	reaper_join(l);
+	for (int i = 0; i < l->nlinks; i++) {
+		struct lt_link *k = &l->links[i];
+
+		if (!(groups & k->group) || !attached(k))
+			continue;
+		l->doomed[l->ndoomed].link = k->link;
+		l->doomed[l->ndoomed++].fd = k->fd;
+		k->link = NULL;
+		k->fd = -1;
+		n++;
+	}
+	/* calibration links are gone for good */
+	for (int i = 0; i < l->nlinks;) {
+		if (l->links[i].group == LT_LINK_CALIB && !attached(&l->links[i]))
+			l->links[i] = l->links[--l->nlinks];
+		else
+			i++;
+	}
+	if (!l->ndoomed)
+		return n;
+	if (!pthread_create(&l->reaper, NULL, reap, l))
+		l->reaping = true;
+	else
+		reap(l), l->ndoomed = 0;
+	return n;
+}
+
+double loader_last_detach_s(struct loader *l)
+{
+	return l->last_detach_s;
+}
+
+int loader_reattach(struct loader *l, unsigned int groups)
+{
+	struct timespec a, b;
+	int err = 0, n = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	if (groups & LT_LINK_ALLOC) /* calls in flight since the detach are stale */
+		l->skel->bss->probe_gen++;
+	for (int i = 0; i < 2 * l->nlinks && !err; i++) { /* returns first */
+		struct lt_link *k = &l->links[i % l->nlinks];
+
+		if (!(groups & k->group) || attached(k) || k->ret != (i < l->nlinks))
+			continue;
+		err = do_attach(l->multi, k);
+		n++;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	dlog("attached %d links in %.0f ms\n", n,
+	     (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6);
+	return err;
+}
+
+int loader_prog_stats(struct loader *l, struct lt_prog_stats *alloc, struct lt_prog_stats *frees)
+{
+	struct bpf_program *prog;
+
+	memset(alloc, 0, sizeof(*alloc));
+	memset(frees, 0, sizeof(*frees));
+	bpf_object__for_each_program(prog, l->skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+		const char *name = bpf_program__name(prog);
+		struct lt_prog_stats *st;
+		int fd = bpf_program__fd(prog);
+
+		/* uprobes only: the tracepoints run for every process */
+		if (fd < 0 || bpf_program__type(prog) != BPF_PROG_TYPE_KPROBE)
+			continue;
+		if (bpf_obj_get_info_by_fd(fd, &info, &len))
+			return -errno;
+		st = !strncmp(name, "lt_free", 7) || !strcmp(name, "lt_gc_del") ? frees : alloc;
+		st->run_ns += info.run_time_ns;
+		st->runs += info.run_cnt;
+	}
+	return 0;
+}
+
+int loader_attach_calib(struct loader *l, const char *libc_path, int pid)
+{
+	static const struct probe_spec calib[] = {
+		{ "malloc", "lt_size_rdi", LT_MALLOC, PP_RDI, true },
+		{ "free", "lt_free", 0, PP_RDI, false },
+	};
+
+	return attach_table(l, libc_path, calib, 2, pid);
 }
 
 void loader_detach(struct loader *l)
 {
 	if (!l)
 		return;
-	for (int i = 0; i < l->nlinks; i++)
-		bpf_link__destroy(l->links[i]);
+	loader_drop(l, ~0U);
+	reaper_join(l);
 	l->nlinks = 0;
 }
 
@@ -341,6 +717,8 @@ void loader_destroy(struct loader *l)
 	if (!l)
 		return;
 	loader_detach(l);
+	for (int i = 0; i < MAX_PATHS; i++)
+		free(l->paths[i]);
 	leaktrace_bpf__destroy(l->skel);
 	free(l);
 }

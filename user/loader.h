@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "env.h"
 
 struct loader;
@@ -21,6 +22,34 @@ int loader_attach(struct loader *l, const char *libc_path);
 int loader_attach_python(struct loader *l, const char *path, bool stripped, bool objects);
 /* --fds: the descriptor tracepoints. 0 or -errno. */
 int loader_attach_fds(struct loader *l);
+/* Attachment groups, for --max-overhead's thinning. */
+enum {
+	LT_LINK_ALLOC = 1,	/* allocation entry and return probes */
+	LT_LINK_FREE = 2,	/* free probes: never thinned */
+	LT_LINK_OTHER = 4,	/* tracepoints */
+	LT_LINK_CALIB = 8,	/* the calibration child's probes */
+};
+
+/* Detach the links of these groups in the background (see
+ * loader_detaching()); calibration links are forgotten, the others can be
+ * re-attached. Returns how many. */
+int loader_drop(struct loader *l, unsigned int groups);
+/* Re-attach what loader_drop() detached in these groups. 0 or -errno. */
+int loader_reattach(struct loader *l, unsigned int groups);
+/* How long the last background detach took, in seconds. */
+double loader_last_detach_s(struct loader *l);
+/* A background detach is still in progress. */
+bool loader_detaching(struct loader *l);
+/* Probe malloc and free in process pid (the calibration child). */
+int loader_attach_calib(struct loader *l, const char *libc_path, int pid);
+
+/* Cumulative run time and count of the uprobe programs (bpf_stats must be
+ * on), split into free probes and the rest. 0 or -errno. */
+struct lt_prog_stats {
+	uint64_t run_ns, runs;
+};
+int loader_prog_stats(struct loader *l, struct lt_prog_stats *alloc, struct lt_prog_stats *frees);
+
 /* Detach every probe (maps stay readable). */
 void loader_detach(struct loader *l);
 void loader_destroy(struct loader *l);

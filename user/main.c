@@ -15,6 +15,7 @@
 #include "leaktrace.h"
 #include "leaktrace.skel.h"
 #include "aggregate.h"
+#include "budget.h"
 #include "env.h"
 #include "exports.h"
 #include "live.h"
@@ -58,21 +59,63 @@ static uint32_t bucket_width(double elapsed_s)
 	return w;
 }
 
-static bool is_runtime_caller(void *sym, uint64_t caller)
+struct classify_ctx {
+	struct symbolizer *sym;
+	struct python **py;
+};
+
+static bool same_base(const char *a, const char *b)
 {
+	const char *x = strrchr(a, '/'), *y = strrchr(b, '/');
+
+	return !strcmp(x ? x + 1 : a, y ? y + 1 : b);
+}
+
+static enum lt_mmap_class classify_mmap(void *arg, uint64_t caller)
+{
+	struct classify_ctx *c = arg;
 	struct lt_frame fr;
 
-	symbolizer_frame(sym, caller, true, &fr);
-	return fr.module && loader_is_runtime_module(fr.module);
+	symbolizer_frame(c->sym, caller, true, &fr);
+	if (!fr.module)
+		return LT_MMAP_PROGRAM;
+	if (loader_is_runtime_module(fr.module))
+		return LT_MMAP_RUNTIME;
+	/* CPython maps memory itself only for pymalloc's arenas */
+	if (*c->py && same_base(fr.module, python_module(*c->py)))
+		return LT_MMAP_ARENA;
+	return LT_MMAP_PROGRAM;
+}
+
+/* The mode that runs and why (every report says both). */
+struct run_mode {
+	enum lt_mode mode;	/* exact or lite once decided */
+	char why[200];
+	const char *libc;	/* for the budget's calibration */
+	struct budget *budget;
+};
+
+/* Lite mode has an overhead budget unless --max-overhead 0. */
+static void start_budget(struct run_mode *m, const struct lt_env *env, struct loader *ld,
+			 struct report_info *ri, int pid)
+{
+	if (m->mode != LT_MODE_LITE || !env->max_overhead || m->budget)
+		return;
+	if (budget_new(ld, m->libc, env->max_overhead, pid, &m->budget))
+		wlog("running without --max-overhead's budget\n");
+	ri->budget = m->budget ? budget_info(m->budget) : NULL;
 }
 
 /*
- * Find CPython in the target (once), attach its allocator probes and turn
- * on the BPF frame walker. Not Python, or an unsupported one: native only.
+ * Find CPython in the target (once), attach its allocator probes (exact
+ * mode) and turn on the BPF frame walker. Not Python, or an unsupported
+ * one: native only.
  */
 static void setup_python(struct loader *ld, struct target *t, struct python **pyp,
-			 struct report_info *ri, bool *tried, bool objects)
+			 struct report_info *ri, bool *tried, const struct lt_env *env,
+			 struct run_mode *m)
 {
+	bool objects = env->objects;
 	struct leaktrace_bpf *skel = loader_skel(ld);
 	struct lt_py_cfg cfg;
 	struct python *py;
@@ -86,7 +129,20 @@ static void setup_python(struct loader *ld, struct target *t, struct python **py
 		return;
 	}
 	*tried = true;
-	err = loader_attach_python(ld, python_module(py), python_lto_stripped(py), objects);
+	/* Exact mode cannot see an LTO build's inlined pymalloc: lite is as
+	 * good there and far cheaper. */
+	if (m->mode == LT_MODE_AUTO) {
+		m->mode = LT_MODE_EXACT;
+		if (python_lto_stripped(py) && !python_uses_libc_malloc(py)) {
+			m->mode = LT_MODE_LITE;
+			snprintf(m->why, sizeof(m->why), "%s is a stripped LTO build whose small-"
+				 "object allocator exact mode cannot see", python_module_path(py));
+		}
+	}
+	ri->mode = m->mode == LT_MODE_LITE ? "lite" : "exact";
+	ri->mode_why = m->why;
+	err = m->mode == LT_MODE_LITE ? 0 : loader_attach_python(ld, python_module(py),
+								 python_lto_stripped(py), objects);
 	if (err) {
 		wlog("cannot attach CPython's allocator probes: Python allocations not seen\n");
 		python_free(py);
@@ -100,13 +156,15 @@ static void setup_python(struct loader *ld, struct target *t, struct python **py
 	skel->bss->py_cfg.enabled = 1; /* last: the walker never sees half a config */
 	snprintf(ri->python, sizeof(ri->python), "%s", python_version(py));
 	ri->python_lto = python_lto_stripped(py) && !python_uses_libc_malloc(py);
-	if (ri->python_lto)
+	ri->python_lite = m->mode == LT_MODE_LITE && !python_uses_libc_malloc(py);
+	if (ri->python_lto && m->mode == LT_MODE_EXACT)
 		wlog("%s is a stripped LTO build: pymalloc's fast path is inlined, so most "
 		     "small Python objects are not seen. Launch with --python-malloc=libc "
 		     "(PYTHONMALLOC=malloc) to see every allocation.\n",
 		     python_module_path(py));
 	loader_probe_stats(ld, &ri->probes, &ri->single_stepped);
 	*pyp = py;
+	start_budget(m, env, ld, ri, t->pid);
 }
 
 struct newstack_ctx {
@@ -189,6 +247,8 @@ int main(int argc, char **argv)
 	struct output *json_out = NULL;
 	struct report_ctx rc = {};
 	struct report_info ri = { .mode = "exact" };
+	struct run_mode mode = {};
+	struct classify_ctx cctx = {};
 	struct python *py = NULL;
 	struct objects *objs = NULL;
 	struct live *live = NULL;
@@ -238,6 +298,15 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 
+	mode.mode = env.mode;
+	mode.libc = libc;
+	if (env.mode != LT_MODE_AUTO)
+		snprintf(mode.why, sizeof(mode.why), "--mode %s",
+			 env.mode == LT_MODE_LITE ? "lite" : "exact");
+	else
+		snprintf(mode.why, sizeof(mode.why), "the default for one process");
+	ri.mode = env.mode == LT_MODE_LITE ? "lite" : "exact";
+	ri.mode_why = mode.why;
 	err = loader_open(&env, tgt.pid, &ld);
 	err = err ?: loader_attach(ld, libc);
 	if (!err && env.fds)
@@ -248,7 +317,9 @@ int main(int argc, char **argv)
 		err = objects_new(&objs);
 	if (err)
 		goto cleanup;
-	aggregate_set_runtime_fn(agg, is_runtime_caller, sym);
+	cctx.sym = sym;
+	cctx.py = &py;
+	aggregate_set_runtime_fn(agg, classify_mmap, &cctx);
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -263,8 +334,9 @@ int main(int argc, char **argv)
 		tgt.mapstops = true;
 		loader_skel(ld)->bss->stop_on_exec_map = 1;
 	} else {
-		setup_python(ld, &tgt, &py, &ri, &py_tried, env.objects);
+		setup_python(ld, &tgt, &py, &ri, &py_tried, &env, &mode);
 	}
+	start_budget(&mode, &env, ld, &ri, tgt.pid);
 	start = last_report = loader_start_clock(ld);
 	err = target_release(&tgt);
 	if (err)
@@ -304,7 +376,7 @@ int main(int argc, char **argv)
 		if (rc.skel->bss->exec_maps_gen != maps_gen || tgt.exiting) { /* dlopen, exit */
 			maps_gen = rc.skel->bss->exec_maps_gen;
 			symbolizer_refresh(sym);
-			setup_python(ld, &tgt, &py, &ri, &py_tried, env.objects);
+			setup_python(ld, &tgt, &py, &ri, &py_tried, &env, &mode);
 			if (py && tgt.exiting && !tgt.mapstop)
 				python_prefetch(py, bpf_map__fd(rc.skel->maps.lt_stacks));
 			target_resume_exit(&tgt);
@@ -314,6 +386,7 @@ int main(int argc, char **argv)
 			python_prefetch(py, bpf_map__fd(rc.skel->maps.lt_stacks));
 		}
 		rc.skel->data->bucket_ms = bucket_width(now_s() - start);
+		budget_tick(mode.budget, now_s() - start);
 		if (stop_signal || target_poll_exit(&tgt) ||
 		    (env.duration && elapsed >= env.duration))
 			break;
@@ -330,6 +403,8 @@ int main(int argc, char **argv)
 			status_line(&rc, elapsed);
 		}
 		if (now_s() - last_report >= env.interval) {
+			aggregate_set_blind(agg, !budget_allocs_seen_since(mode.budget,
+									   last_report - start));
 			last_report = now_s();
 			if (report(&rc, &ri, &env, &tgt, elapsed, start, text, live))
 				goto cleanup;
@@ -365,6 +440,7 @@ int main(int argc, char **argv)
 	exit_code = tgt.launched ? tgt.exit_status : 0;
 cleanup:
 	ring_buffer__free(newstacks);
+	budget_free(mode.budget);
 	live_close(live);
 	output_abort(json_out);
 	python_free(py);

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <string.h>
 #include "aggregate.h"
+#include "budget.h"
 #include "json.h"
 #include "report.h"
 #include "objects.h"
@@ -95,7 +96,9 @@ static void print_site(FILE *f, const struct report_ctx *c, const struct report_
 		lt_kind_names[s->kind < LT_KIND_MAX ? s->kind : 0], oldest_age(c, s),
 		g >= 0 ? "+" : "", lt_human_bytes(g, b2, sizeof(b2)));
 	if (s->suspect)
-		fprintf(f, ", growing %s/s (confidence %.0f%%)", lt_human_bytes(s->growth_rate, b1, sizeof(b1)),
+		fprintf(f, ", growing %s/s%s (confidence %.0f%%)",
+			lt_human_bytes(s->growth_rate, b1, sizeof(b1)),
+			s->stepwise ? " in steps, like a container that only grows" : "",
 			s->confidence * 100);
 	fputc('\n', f);
 	if (!s->stack_id)
@@ -139,14 +142,40 @@ static void print_suspects(FILE *f, const struct report_ctx *c, const struct rep
 
 	sus = aggregate_suspects(c->agg, &n);
 	if (!n) {
-		fprintf(f, "Leak suspects: none (a suspect grows in most of the last %d reports)\n",
-			LT_HISTORY - 1);
+		fprintf(f, "Leak suspects: none (a suspect grows in most of the last %d reports, "
+			   "or in steps that never fall back)\n", LT_HISTORY - 1);
 		return;
 	}
-	fprintf(f, "Leak suspects: %zu stack%s growing in most reports, by growth rate:\n", n,
-		n == 1 ? "" : "s");
+	fprintf(f, "Leak suspects: %zu stack%s that keep%s growing, by growth rate:\n", n,
+		n == 1 ? "" : "s", n == 1 ? "s" : "");
 	for (size_t i = 0; i < n && i < (size_t)ri->top; i++)
 		print_site(f, c, ri, sus[i], i + 1);
+}
+
+/* Which mode ran, why, and what it leaves out or thins. */
+static void text_mode(FILE *f, const struct report_info *ri)
+{
+	const struct lt_budget_info *b = ri->budget;
+
+	fprintf(f, "mode: %s (%s)", ri->mode, ri->mode_why ? ri->mode_why : "default");
+	if (!strcmp(ri->mode, "lite"))
+		fprintf(f, "; traces the C allocator and mmap%s", ri->python_lite ?
+			", not pymalloc: small Python objects show through the containers that "
+			"hold them and as arenas" : "");
+	fputc('\n', f);
+	if (!b)
+		return;
+	fprintf(f, "overhead: ~%.1f%% of the target's CPU (budget --max-overhead %.1f%%; "
+		   "%.0f ns a probe trap)", b->overhead_pct, b->budget_pct, b->trap_ns);
+	if (b->duty < 1)
+		fprintf(f, "; THINNED: allocation probes on %.0f%% of the time (%.1f%% with all on), "
+			   "so sizes are of the traced share; %s", b->duty * 100, b->full_pct,
+			b->free_duty < 1 ? "frees thinned too: a block freed while they were off "
+					   "counts until its address is handed out again"
+					 : "frees always traced");
+	else if (b->thinned_s > 0)
+		fprintf(f, "; thinned for %.1fs earlier", b->thinned_s);
+	fputc('\n', f);
 }
 
 void report_text(FILE *f, const struct report_ctx *c, const struct report_info *ri)
@@ -164,10 +193,20 @@ void report_text(FILE *f, const struct report_ctx *c, const struct report_info *
 	fprintf(f, "\n[%.1fs] %sleaktrace: pid %d (%s), %s mode%s\n", ri->duration_s,
 		ri->final ? "final report — " : "", ri->pid, ri->comm ? ri->comm : "?", ri->mode,
 		ri->target_exited ? ", target exited" : "");
+	text_mode(f, ri);
 	if (ri->python[0])
 		fprintf(f, "python: CPython %s%s\n", ri->python,
+			ri->python_lite ? "" :
 			ri->python_lto ? "; stripped LTO build: most small objects are not seen, "
 					 "launch with --python-malloc=libc to see them" : "");
+	if (t->arena_allocs || ri->python_lite)
+		fprintf(f, "pymalloc arenas (small objects <= 512 B, not listed by line%s): %s in "
+			   "%" PRId64 " arena%s, %s%s since the last report\n",
+			ri->python_lite ? " in lite mode" : "",
+			lt_human_bytes(t->arena_bytes, b1, sizeof(b1)), t->arena_allocs,
+			t->arena_allocs == 1 ? "" : "s",
+			t->arena_bytes >= t->arena_prev_bytes ? "+" : "",
+			lt_human_bytes(t->arena_bytes - t->arena_prev_bytes, b2, sizeof(b2)));
 	fprintf(f, "outstanding: %s in %" PRId64 " allocation%s", lt_human_bytes(t->bytes, b1, sizeof(b1)),
 		t->allocs, t->allocs == 1 ? "" : "s");
 	if (ri->min_age_s > 0)
@@ -277,6 +316,29 @@ int report_json(FILE *f, const struct report_ctx *c, const struct report_info *r
 	json_int(&j, 1);
 	json_key(&j, "mode");
 	json_str(&j, ri->mode);
+	json_key(&j, "mode_reason");
+	json_str(&j, ri->mode_why ? ri->mode_why : "");
+	if (ri->budget) {
+		const struct lt_budget_info *b = ri->budget;
+
+		json_key(&j, "overhead");
+		json_obj_begin(&j);
+		json_key(&j, "budget_pct");
+		json_double(&j, b->budget_pct, 2);
+		json_key(&j, "estimated_pct");
+		json_double(&j, b->overhead_pct, 2);
+		json_key(&j, "all_probes_on_pct");
+		json_double(&j, b->full_pct, 2);
+		json_key(&j, "trap_ns");
+		json_double(&j, b->trap_ns, 1);
+		json_key(&j, "alloc_probe_duty");
+		json_double(&j, b->duty, 3);
+		json_key(&j, "thinned_s");
+		json_double(&j, b->thinned_s, 2);
+		json_key(&j, "free_probe_duty");
+		json_double(&j, b->free_duty, 3);
+		json_obj_end(&j);
+	}
 	json_key(&j, "pid");
 	json_int(&j, ri->pid);
 	json_key(&j, "comm");
@@ -291,7 +353,7 @@ int report_json(FILE *f, const struct report_ctx *c, const struct report_info *r
 		json_key(&j, "version");
 		json_str(&j, ri->python);
 		json_key(&j, "small_objects_unseen");
-		json_bool(&j, ri->python_lto);
+		json_bool(&j, ri->python_lto || ri->python_lite);
 		json_obj_end(&j);
 	}
 
@@ -307,6 +369,10 @@ int report_json(FILE *f, const struct report_ctx *c, const struct report_info *r
 	json_int(&j, t->runtime_bytes);
 	json_key(&j, "runtime_allocs");
 	json_int(&j, t->runtime_allocs);
+	json_key(&j, "pymalloc_arena_bytes");
+	json_int(&j, t->arena_bytes);
+	json_key(&j, "pymalloc_arenas");
+	json_int(&j, t->arena_allocs);
 	json_key(&j, "allocs_seen");
 	json_uint(&j, t->counters[LT_CNT_ALLOCS]);
 	json_key(&j, "frees_seen");
@@ -421,6 +487,10 @@ int report_json(FILE *f, const struct report_ctx *c, const struct report_info *r
 		json_bool(&j, s->suspect);
 		json_key(&j, "confidence");
 		json_double(&j, s->confidence, 2);
+		if (s->stepwise) {
+			json_key(&j, "grows_in_steps");
+			json_bool(&j, true);
+		}
 		json_key(&j, "allocator");
 		json_str(&j, lt_kind_names[s->kind < LT_KIND_MAX ? s->kind : 0]);
 		if (!s->stack_id) {

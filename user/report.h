@@ -9,11 +9,14 @@
 struct aggregate;
 struct symbolizer;
 struct leaktrace_bpf;
+struct lt_budget_info;
 
 struct report_info {
 	int pid;
 	const char *comm;
-	const char *mode;	/* "exact" */
+	const char *mode;	/* "exact" or "lite" */
+	const char *mode_why;	/* why that mode runs */
+	const struct lt_budget_info *budget; /* lite's --max-overhead, or NULL */
 	double duration_s;
 	double min_age_s;
 	int top;
@@ -25,6 +28,7 @@ struct report_info {
 	bool fds;		/* --fds: report open descriptors */
 	char python[16];	/* CPython version found in the target, or "" */
 	bool python_lto;	/* its small-object allocations are partly unseen */
+	bool python_lite;	/* lite mode on CPython: pymalloc's blocks unseen */
 };
 
 struct report_ctx {

@@ -239,7 +239,7 @@ def validate(rep, comm=None, pid=None, sums=True, python=False):
     problems = []
     if rep.get("version") != 1:
         problems.append(f"version={rep.get('version')!r}")
-    if rep.get("mode") != "exact":
+    if rep.get("mode") not in ("exact", "lite"):
         problems.append(f"mode={rep.get('mode')!r}")
     if pid is not None and rep.get("pid") != pid:
         problems.append(f"pid={rep.get('pid')!r}, want {pid}")
@@ -1166,13 +1166,21 @@ def t_python_313_debug_offsets(c):
 
 @test(60)
 def t_python_debian_lto_detected(c):
-    """Attached to Debian's LTO python3 without --python-malloc=libc: it says
-    small objects are unseen, with the remedy."""
+    """Attached to Debian's LTO python3: lite mode is chosen, and the report
+    says why; --mode exact there warns that small objects are unseen, with the
+    remedy."""
     if not os.access(DEBIAN_PYTHON, os.X_OK):
         raise Skip(f"no {DEBIAN_PYTHON}")
     t, rep = attach_python(c, DEBIAN_PYTHON, "dict_cache")
+    if rep.get("mode") != "lite" or "LTO" not in rep.get("mode_reason", ""):
+        raise Fail(f"mode={rep.get('mode')!r} ({rep.get('mode_reason')!r}), want lite for LTO")
     if not (rep.get("python") or {}).get("small_objects_unseen"):
         raise Fail(f"report python={rep.get('python')!r}, want small_objects_unseen")
+    if "mode: lite (" not in c.last.out.text:
+        raise Fail(f"the text report does not say the mode: {tail(c.last.out.text)}")
+    t, rep = attach_python(c, DEBIAN_PYTHON, "dict_cache", ["--mode", "exact"])
+    if rep.get("mode") != "exact":
+        raise Fail(f"--mode exact ran {rep.get('mode')!r}")
     if "--python-malloc=libc" not in c.last.err.text:
         raise Fail(f"no remedy on stderr: {tail(c.last.err.text)}")
 
@@ -1215,6 +1223,111 @@ for _pattern in ("fds_files", "fds_sockets", "fds_closed"):
     for _minor in (8, 13):
         add_test(f"python_{_pattern}_3.{_minor}",
                  lambda c, p=_pattern, m=_minor: check_fds(c, p, m), 60)
+
+
+# --- lite mode and its overhead budget (issue 5) ---------------------------
+
+LITE_REPORT = ["-i", "0.5"]  # reports often enough to see a doubling dict's steps
+
+
+def first_suspect(rep):
+    sus = sorted(suspects_of(rep), key=lambda st: -st.get("growth_bytes_per_s", 0))
+    if not sus:
+        raise Fail("no leak suspect | " + summary(rep))
+    return sus[0]
+
+
+def check_lite(c, pattern, python, opts=("--mode", "lite")):
+    """Attached in lite mode to a program that leaks for 6 s; leaktrace stops
+    after 5 s, while it still leaks: the leaking line is suspect 1."""
+    if not os.access(python, os.X_OK):
+        raise Skip(f"no {python}")
+    env = py_prog_env(c, python, pattern)
+    t = c.spawn([python, os.path.join(PYDIR, pattern + ".py"), "-w"], env=env)
+    if not t.out.wait_for(r"^ready", 20):
+        raise Fail(f"{pattern}.py under {python} never got ready: {tail(t.err.text)}")
+    rep = c.attach(t, duration=5, opts=[*LITE_REPORT, *opts])
+    if rep.get("mode") != "lite":
+        raise Fail(f"mode {rep.get('mode')!r}, want lite")
+    if not (rep.get("python") or {}).get("small_objects_unseen"):
+        raise Fail(f"python={rep.get('python')!r}: lite mode must say small objects are unseen")
+    need_python_frames(rep, python)
+    src, line = marker(pattern + ".py", pattern)
+    top = first_suspect(rep)
+    pf = py_frames(top)
+    if not pf or not same_file(pf[0][1].get("file"), os.path.join(PYDIR, src)) or \
+            pf[0][1].get("line") != line:
+        raise Fail(f"suspect 1 is {stack_str(top)}, want {src}:{line} | " + summary(rep))
+    validate(rep, comm=os.path.basename(python), pid=t.pid, python=True)
+    return top
+
+
+def check_lite_big(c, python, opts=("--mode", "lite")):
+    top = check_lite(c, "lite_big", python, opts)
+    n, nbytes = top["allocs"], top["bytes"]
+    # bytes(4000) + 4 bytes: a 4004-byte bytes object, 4037 B with its header
+    if n < 50 or not n * 4033 <= nbytes <= n * 4037:
+        raise Fail(f"suspect 1 holds {nbytes} B in {n} blocks, want >= 50 blocks of 4037 B")
+    if PY_ALLOCATOR.match(top.get("allocator", "")):
+        raise Fail(f"lite mode traced a CPython allocator: {top.get('allocator')}")
+
+
+def check_lite_dict(c, python, opts=("--mode", "lite")):
+    top = check_lite(c, "lite_dict", python, opts)
+    # the dict's one backing table, reallocated as it doubles
+    if top["allocs"] != 1 or top["bytes"] < 256 * 1024:
+        raise Fail(f"suspect 1 holds {top['bytes']} B in {top['allocs']} blocks, want the "
+                   "dict's table: 1 block of >= 256 KiB")
+    if not top.get("grows_in_steps"):
+        raise Fail("the dict's table is not flagged as growing in steps")
+
+
+for _minor in range(8, 14):
+    add_test(f"lite_big_3.{_minor}", lambda c, m=_minor: check_lite_big(c, pyenv_python(f"3.{m}")), 60)
+    add_test(f"lite_dict_3.{_minor}", lambda c, m=_minor: check_lite_dict(c, pyenv_python(f"3.{m}")), 60)
+# Debian's LTO python3: -p picks lite by itself
+add_test("lite_big_debian", lambda c: check_lite_big(c, DEBIAN_PYTHON, ()), 60)
+add_test("lite_dict_debian", lambda c: check_lite_dict(c, DEBIAN_PYTHON, ()), 60)
+
+
+@test(60)
+def t_lite_budget(c):
+    """A malloc/free loop far too hot for the 5% budget: leaktrace thins its
+    probes, frees too, and says so; the steady leak is still suspect 1, and
+    the churned blocks, all freed, are no leak."""
+    path = os.path.join(c.tmp, "report.json")
+    rc, out, err = c.leaktrace(["--mode", "lite", "-i", "1", "-t", "1000",
+                                "--json", path, "--", os.path.join(BUILD, "churner"), "-q"], 40)
+    if rc != 0:
+        raise Fail(f"leaktrace exited {rc}; stderr: {tail(err)}")
+    rep = c.report(path, rc, err)
+    ov = rep.get("overhead") or {}
+    if ov.get("budget_pct") != 5 or not 0 < ov.get("alloc_probe_duty", 1) < 1:
+        raise Fail(f"overhead={ov!r}: want the 5% budget and thinned allocation probes")
+    if ov.get("all_probes_on_pct", 0) <= 5:
+        raise Fail(f"all probes on would cost {ov.get('all_probes_on_pct')}%: not too hot?")
+    if "THINNED" not in out:
+        raise Fail("the text report does not say the probes were thinned: " + tail(out))
+    top = first_suspect(rep)
+    if leaf(top).get("function") != "leak_step":
+        raise Fail(f"suspect 1 is {stack_str(top)}, want leak_step | " + summary(rep))
+    if top["bytes"] != top["allocs"] * 256 or top["allocs"] < 10:
+        raise Fail(f"leak_step: {top['bytes']} B in {top['allocs']}, want blocks of 256 B")
+    for st in rep["stacks"]:
+        if leaf(st).get("function") == "churn" and (st.get("suspect") or st["allocs"] > 2):
+            raise Fail(f"churn's freed blocks count as a leak: {stack_str(st)}")
+
+
+@test(30)
+def t_perf_event_uprobes(c):
+    """Without uprobe_multi (forced), perf-event uprobes give the same report."""
+    path = os.path.join(c.tmp, "report.json")
+    env = dict(os.environ, LEAKTRACE_NO_UPROBE_MULTI="1")
+    rc, out, err = c.leaktrace(["-v", "-t", "1000", "--json", path, "--",
+                                os.path.join(BUILD, "leaker"), "-q"], 30, env=env)
+    if "through perf events" not in err:
+        raise Fail(f"LEAKTRACE_NO_UPROBE_MULTI=1 still used uprobe_multi: {tail(err)}")
+    check_leaker(c.report(path, rc, err))
 
 
 # --- ranking, exports and the live view (issue 4) --------------------------

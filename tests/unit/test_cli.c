@@ -57,6 +57,9 @@ UT_TEST(cli_rejects_bad_values)
 		{ "leaktrace", "--max-allocs", "5", "-p", "1" },
 		{ "leaktrace", NULL },
 		{ "leaktrace", "-p", "1", "ls", NULL },
+		{ "leaktrace", "--mode", "fast", "-p", "1" },
+		{ "leaktrace", "--max-overhead", "-1", "-p", "1" },
+		{ "leaktrace", "--max-overhead", "5%", "-p", "1" },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -67,4 +70,22 @@ UT_TEST(cli_rejects_bad_values)
 			ut_failed = 1;
 		}
 	}
+}
+
+UT_TEST(cli_mode_and_budget)
+{
+	char *def[] = { "leaktrace", "-p", "1", NULL };
+	char *lite[] = { "leaktrace", "--mode", "lite", "--max-overhead", "2.5", "-p", "1", NULL };
+	char *exact[] = { "leaktrace", "--mode", "exact", "--max-overhead", "0", "-p", "1", NULL };
+	struct lt_env env;
+
+	CHECK_EQ_INT(parse(&env, def), 0);
+	CHECK_EQ_INT(env.mode, LT_MODE_AUTO);
+	CHECK(env.max_overhead == 5);
+	CHECK_EQ_INT(parse(&env, lite), 0);
+	CHECK_EQ_INT(env.mode, LT_MODE_LITE);
+	CHECK(env.max_overhead == 2.5);
+	CHECK_EQ_INT(parse(&env, exact), 0);
+	CHECK_EQ_INT(env.mode, LT_MODE_EXACT);
+	CHECK(env.max_overhead == 0);
 }

@@ -1,0 +1,369 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <math.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <bpf/bpf.h>
+#include "budget.h"
+#include "loader.h"
+#include "log.h"
+
+#define WINDOW_S 1.0	/* overhead is measured over windows this long */
+#define CYCLE_S 1.0	/* a thinned duty cycle's shortest period */
+#define MAX_CYCLE_S 2.5	/* and longest: each report interval should see an on-phase */
+#define MIN_ON_S 0.02
+#define MIN_DUTY 0.01
+#define MIN_CPU_NS 20e6	/* a window with less target CPU decides nothing */
+
+/* A group of probes that is switched on and off as one. */
+struct probe_group {
+	unsigned int links;	/* LT_LINK_* */
+	bool on;
+	double since;		/* on since */
+	double on_s;		/* on-time in the current window */
+	double full_ns;		/* its cost over a window if always on (estimate) */
+	double off_at;		/* last switched off */
+};
+
+struct budget {
+	struct loader *ld;
+	struct lt_budget_info info;
+	int stats_fd;
+	int pid;
+	long clk_tck;
+	/* the current window */
+	double win_start;
+	uint64_t cpu_ticks;
+	struct lt_prog_stats alloc, frees;
+	/* the duty cycle: allocations and frees on, then frees only (the
+	 * drain: what was allocated last is mostly freed by then), then off */
+	struct probe_group alloc_g, free_g;
+	double free_duty;
+	double cycle_start;
+	double cycle_s;		/* long enough for the shortest on-phase to fit */
+	double last_tick;
+};
+
+/* utime + stime of the whole process, in clock ticks; 0 once it is gone. */
+static uint64_t proc_cpu_ticks(int pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut = 0, st = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+		return 0;
+	return ut + st;
+}
+
+/* The calibration child: runs n malloc(64)/free pairs per request and
+ * answers with the time they took. Through volatile pointers so that the
+ * compiler keeps every call. */
+static void __attribute__((noreturn)) calib_child(int rfd, int wfd)
+{
+	void *(*volatile m)(size_t) = malloc;
+	void (*volatile f)(void *) = free;
+	uint32_t n;
+
+	while (read(rfd, &n, sizeof(n)) == sizeof(n)) {
+		struct timespec a, b;
+		uint64_t ns;
+
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		for (uint32_t i = 0; i < n; i++)
+			f(m(64));
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		ns = (b.tv_sec - a.tv_sec) * 1000000000ULL + b.tv_nsec - a.tv_nsec;
+		if (write(wfd, &ns, sizeof(ns)) != sizeof(ns))
+			break;
+	}
+	_exit(0);
+}
+
+/* Best of five runs of n pairs, in ns per pair; < 0 on error. */
+static double calib_run(int wfd, int rfd, uint32_t n)
+{
+	double best = -1;
+
+	for (int i = 0; i < 5; i++) {
+		uint64_t ns;
+
+		if (write(wfd, &n, sizeof(n)) != sizeof(n) || read(rfd, &ns, sizeof(ns)) != sizeof(ns))
+			return -1;
+		if (best < 0 || (double)ns / n < best)
+			best = (double)ns / n;
+	}
+	return best;
+}
+
+/*
+ * One trap's cost: a child times malloc/free pairs untraced, then with the
+ * malloc entry + return and free probes on it (3 traps a pair). The BPF
+ * programs run there too but return at once (the child is no target); their
+ * time, from bpf_stats, is taken off, since the live estimate adds the real
+ * BPF time of each program.
+ */
+static int calibrate(struct budget *b, const char *libc_path)
+{
+	struct lt_prog_stats a0, f0, a1, f1;
+	int to_child[2] = { -1, -1 }, from_child[2] = { -1, -1 };
+	double untraced, traced, bpf_ns;
+	const uint32_t n_traced = 20000;
+	pid_t child = -1;
+	int err;
+
+	if (pipe2(to_child, O_CLOEXEC) || pipe2(from_child, O_CLOEXEC)) {
+		err = -errno;
+		goto cleanup;
+	}
+	child = fork();
+	if (child < 0) {
+		err = -errno;
+		goto cleanup;
+	}
+	if (child == 0) {
+		close(to_child[1]);
+		close(from_child[0]);
+		calib_child(to_child[0], from_child[1]);
+	}
+	close(to_child[0]);
+	close(from_child[1]);
+	to_child[0] = from_child[1] = -1;
+
+	untraced = calib_run(to_child[1], from_child[0], 200000);
+	err = untraced < 0 ? -EIO : loader_attach_calib(b->ld, libc_path, child);
+	err = err ?: loader_prog_stats(b->ld, &a0, &f0);
+	if (err)
+		goto cleanup;
+	traced = calib_run(to_child[1], from_child[0], n_traced);
+	err = traced < 0 ? -EIO : loader_prog_stats(b->ld, &a1, &f1);
+	if (err)
+		goto cleanup;
+	bpf_ns = (double)(a1.run_ns - a0.run_ns + f1.run_ns - f0.run_ns) / (5.0 * n_traced);
+	b->info.trap_ns = (traced - untraced - bpf_ns) / 3;
+	if (b->info.trap_ns < 50) /* noise; a trap costs more than that anywhere */
+		b->info.trap_ns = 50;
+	vlog("calibration: malloc+free %.1f ns untraced, %.1f ns probed (%.1f ns of BPF): "
+	     "%.0f ns a trap\n", untraced, traced, bpf_ns * 3, b->info.trap_ns);
+cleanup:
+	for (int i = 0; i < 2; i++) {
+		if (to_child[i] >= 0)
+			close(to_child[i]);
+		if (from_child[i] >= 0)
+			close(from_child[i]);
+	}
+	if (child > 0)
+		waitpid(child, NULL, 0);
+	loader_drop(b->ld, LT_LINK_CALIB);
+	return err;
+}
+
+int budget_new(struct loader *ld, const char *libc_path, double budget_pct, int pid,
+	       struct budget **out)
+{
+	struct budget *b;
+	int err;
+
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->ld = ld;
+	b->stats_fd = -1;
+	b->pid = pid;
+	b->clk_tck = sysconf(_SC_CLK_TCK);
+	b->info.on = true;
+	b->info.budget_pct = budget_pct;
+	b->info.duty = b->info.free_duty = 1;
+	b->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (b->stats_fd < 0) {
+		err = -errno;
+		elog("cannot enable BPF run time statistics (for --max-overhead): %s\n",
+		     strerror(-err));
+		goto cleanup;
+	}
+	err = calibrate(b, libc_path);
+	if (err) {
+		elog("cannot calibrate the probe cost (for --max-overhead): %s\n", strerror(-err));
+		goto cleanup;
+	}
+	*out = b;
+	return 0;
+cleanup:
+	budget_free(b);
+	return err;
+}
+
+/* Start a measurement window at now. */
+static void window_start(struct budget *b, double now)
+{
+	b->win_start = now;
+	b->alloc_g.on_s = b->free_g.on_s = 0;
+	b->cpu_ticks = proc_cpu_ticks(b->pid);
+	if (loader_prog_stats(b->ld, &b->alloc, &b->frees))
+		memset(&b->alloc, 0, sizeof(b->alloc));
+}
+
+/* Probes stay on until their background detach ends: count that too. */
+static void account(struct probe_group *g, double now, double detach_s)
+{
+	if (g->on)
+		g->on_s += now - g->since + detach_s;
+	g->since = now;
+}
+
+static void set_group(struct budget *b, struct probe_group *g, bool on, double now)
+{
+	if (on == g->on)
+		return;
+	if (on) {
+		if (loader_reattach(b->ld, g->links))
+			return;
+	} else {
+		account(g, now, loader_last_detach_s(b->ld));
+		loader_drop(b->ld, g->links);
+		g->off_at = now;
+	}
+	g->on = on;
+	g->since = now;
+}
+
+/*
+ * Judge the window that ends at now: estimate each group's cost if always
+ * on, then pick the duties that fit the budget: allocation probes first
+ * (frees stay on, so nothing freed is missed); when frees alone are too
+ * many, frees are thinned too, each off-phase preceded by a drain with only
+ * frees on. A block freed while frees are off stays counted until the
+ * allocator hands its address out again, which proves the free.
+ */
+static void window_end(struct budget *b, double now)
+{
+	struct lt_prog_stats a, f;
+	uint64_t ticks = proc_cpu_ticks(b->pid);
+	double cpu_ns, free_ns, alloc_ns, base, span = now - b->win_start, da, A, F, B;
+
+	account(&b->alloc_g, now, 0);
+	account(&b->free_g, now, 0);
+	if (!ticks || loader_prog_stats(b->ld, &a, &f))
+		return;
+	cpu_ns = (double)(ticks - b->cpu_ticks) * 1e9 / b->clk_tck;
+	free_ns = (f.run_ns - b->frees.run_ns) + (f.runs - b->frees.runs) * b->info.trap_ns;
+	alloc_ns = (a.run_ns - b->alloc.run_ns) + (a.runs - b->alloc.runs) * b->info.trap_ns;
+	dlog("budget window %.2fs: target cpu %.1f ms, frees %.1f ms (%llu runs, on %.2fs), "
+	     "allocs %.1f ms (%llu runs, on %.2fs)\n", span, cpu_ns / 1e6, free_ns / 1e6,
+	     (unsigned long long)(f.runs - b->frees.runs), b->free_g.on_s, alloc_ns / 1e6,
+	     (unsigned long long)(a.runs - b->alloc.runs), b->alloc_g.on_s);
+	if (cpu_ns < MIN_CPU_NS)
+		return; /* idle: nothing to judge */
+	/* The trap cost is an estimate: the probes cannot take more than the
+	 * target's whole CPU time. */
+	base = cpu_ns - free_ns - alloc_ns;
+	if (base < cpu_ns * 0.05)
+		base = cpu_ns * 0.05;
+	if (b->alloc_g.on_s > 0.02 * span)
+		b->alloc_g.full_ns = alloc_ns * span / (b->alloc_g.on_s < span ? b->alloc_g.on_s : span);
+	if (b->free_g.on_s > 0.02 * span)
+		b->free_g.full_ns = free_ns * span / (b->free_g.on_s < span ? b->free_g.on_s : span);
+	A = b->alloc_g.full_ns ?: 1;
+	F = b->free_g.full_ns;
+	B = b->info.budget_pct / 100 * base;
+	b->info.overhead_pct = (free_ns + alloc_ns) / base * 100;
+	b->info.full_pct = (F + A) / base * 100;
+	if (F + A <= B) {
+		b->info.duty = b->free_duty = 1;
+		return;
+	}
+	da = (B - F) / A; /* frees always on */
+	if (da < 0.5) {
+		/* frees on twice as long as allocations (the drain) */
+		double d2 = B / (A + 2 * F);
+
+		if (d2 > da)
+			da = d2 < 0.5 ? d2 : 0.5;
+	}
+	if (da < MIN_DUTY)
+		da = MIN_DUTY;
+	b->free_duty = da * 2 < 1 && (B - F) / A < da ? da * 2 : 1;
+	b->info.duty = da;
+	b->info.free_duty = b->free_duty;
+	vlog("probe cost %.1f%% of pid %d's CPU (%.1f%% with every probe on): allocation probes "
+	     "on %.0f%% of the time, frees %.0f%%\n", b->info.overhead_pct, b->pid,
+	     b->info.full_pct, da * 100, b->free_duty * 100);
+}
+
+void budget_tick(struct budget *b, double now)
+{
+	double t, lat;
+	bool thinning;
+
+	if (!b)
+		return;
+	if (!b->win_start) {
+		b->alloc_g = (struct probe_group){ .links = LT_LINK_ALLOC, .on = true, .since = now };
+		b->free_g = (struct probe_group){ .links = LT_LINK_FREE, .on = true, .since = now };
+		b->free_duty = 1;
+		b->cycle_start = b->last_tick = now;
+		b->cycle_s = CYCLE_S;
+		window_start(b, now);
+		return;
+	}
+	if (!b->alloc_g.on)
+		b->info.thinned_s += now - b->last_tick;
+	b->last_tick = now;
+	/* A window is one duty cycle [allocations + frees][frees only][off],
+	 * so that each measures the mix as it runs. */
+	t = now - b->cycle_start;
+	lat = loader_last_detach_s(b->ld);
+	thinning = b->info.duty < 1 || b->free_duty < 1;
+	if (thinning ? t >= b->cycle_s : now - b->win_start >= WINDOW_S) {
+		if (loader_detaching(b->ld))
+			return; /* the last detach is not over: wait */
+		window_end(b, now);
+		window_start(b, now);
+		b->cycle_start = now;
+		t = 0;
+		/* probes stay on while they detach: the on-phase must outlast that */
+		b->cycle_s = fmin(fmax((lat + MIN_ON_S) / b->info.duty, CYCLE_S), MAX_CYCLE_S);
+	}
+	/* probes stay on while they detach: switch off that much earlier */
+	set_group(b, &b->free_g,
+		  b->free_duty >= 1 || t < fmax(b->free_duty * b->cycle_s - lat, MIN_ON_S), now);
+	set_group(b, &b->alloc_g,
+		  b->info.duty >= 1 || t < fmax(b->info.duty * b->cycle_s - lat, MIN_ON_S), now);
+}
+
+bool budget_allocs_seen_since(const struct budget *b, double t)
+{
+	return !b || b->alloc_g.on || b->alloc_g.off_at > t;
+}
+
+const struct lt_budget_info *budget_info(const struct budget *b)
+{
+	return &b->info;
+}
+
+void budget_free(struct budget *b)
+{
+	if (!b)
+		return;
+	if (b->stats_fd >= 0)
+		close(b->stats_fd);
+	free(b);
+}
