@@ -279,6 +279,10 @@ int cli_parse(int argc, char **argv, struct lt_env *env)
 		     "keeps its allocator\n");
 		return -EINVAL;
 	}
+	if (env->objects && env->mode == LT_MODE_LITE) {
+		elog("--objects needs exact mode: it probes every GC object allocation\n");
+		return -EINVAL;
+	}
 	if (!env->pid == !env->cmd) {
 		elog("%s\nTry 'leaktrace --help'.\n", env->pid ? "give either -p PID or a command, not both"
 							    : "nothing to trace: give -p PID or -- CMD [ARGS...]");

@@ -141,6 +141,8 @@ static void setup_python(struct loader *ld, struct target *t, struct python **py
 	}
 	ri->mode = m->mode == LT_MODE_LITE ? "lite" : "exact";
 	ri->mode_why = m->why;
+	if (objects && m->mode == LT_MODE_LITE)
+		wlog("--objects needs exact mode (--mode exact): objects are not counted\n");
 	err = m->mode == LT_MODE_LITE ? 0 : loader_attach_python(ld, python_module(py),
 								 python_lto_stripped(py), objects);
 	if (err) {

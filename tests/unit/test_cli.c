@@ -47,7 +47,7 @@ UT_TEST(cli_command_options_stay_its_own)
 
 UT_TEST(cli_rejects_bad_values)
 {
-	char *bad[][5] = {
+	char *bad[][6] = {
 		{ "leaktrace", "-p", "0", NULL },
 		{ "leaktrace", "-p", "12x", NULL },
 		{ "leaktrace", "-i", "0", "-p", "1" },
@@ -60,6 +60,7 @@ UT_TEST(cli_rejects_bad_values)
 		{ "leaktrace", "--mode", "fast", "-p", "1" },
 		{ "leaktrace", "--max-overhead", "-1", "-p", "1" },
 		{ "leaktrace", "--max-overhead", "5%", "-p", "1" },
+		{ "leaktrace", "--mode", "lite", "--objects", "-p", "1" },
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
