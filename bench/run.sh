@@ -25,6 +25,9 @@ n_bpftrace=${BENCH_N_BPFTRACE:-30000}
 n_heaptrack=${BENCH_N_HEAPTRACK:-2000000}
 py_n=${BENCH_PY_N:-20000}
 py_n_exact=${BENCH_PY_N_EXACT:-1000}
+# Debian's python3 is LTO: exact mode sees only what reaches libc, so it is
+# cheap there and runs long enough for the leak to become a suspect
+py_n_exact_deb=${BENCH_PY_N_EXACT_DEBIAN:-$py_n}
 py_n_tracemalloc=${BENCH_PY_N_TRACEMALLOC:-4000}
 py_interval=${BENCH_PY_INTERVAL:-0.5}
 n_report=${BENCH_N_REPORT:-1000000}
@@ -78,10 +81,28 @@ stop() { # pids...: kill and reap
 	wait "$@" 2>/dev/null
 }
 
+# finish PID SECONDS: reap PID (its exit status) once it exits; kill it and
+# return 1 if it is still running after SECONDS
+finish() {
+	local i
+	for ((i = 0; i < $2 * 20; i++)); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		echo "bench: pid $1 did not exit within $2 s, killed" >&2
+		kill -KILL "$1" 2>/dev/null
+		wait "$1" 2>/dev/null
+		return 1
+	fi
+	wait "$1"
+}
+
 median() { # values... -> middle of the sorted list (mean of the middle two)
 	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
 		if (!NR) exit 1
-		if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf (m >= 100 ? "%.0f\n" : "%.3g\n"), m }'
 }
 
 lt_help=$("$leaktrace" --help 2>&1)
@@ -121,7 +142,10 @@ run_c_heaptrack() {
 # loop starts once bpftrace's BEGIN has printed (all probes are attached by then).
 run_c_bpftrace() {
 	local bpid tpid rc=0 calls i
+	# empty the files first: a background job truncates its own output only
+	# once it runs, and wait_for must not match the previous round's lines
 	: >"$tmp/bt.out"
+	: >"$tmp/mb.out"
 	"$bench" "$n_bpftrace" -w >"$tmp/mb.out" 2>&1 &
 	bpid=$!
 	if ! wait_for "$tmp/mb.out" waiting 10 "$bpid"; then
@@ -137,11 +161,11 @@ run_c_bpftrace() {
 		return 1
 	fi
 	kill -USR1 "$bpid"
-	wait "$bpid" || rc=1
+	finish "$bpid" 600 || rc=1
 	# bpftrace -p exits by itself when its target does; don't hang if it doesn't
 	for ((i = 0; i < 200; i++)); do kill -0 "$tpid" 2>/dev/null || break; sleep 0.05; done
 	kill -INT "$tpid" 2>/dev/null
-	wait "$tpid" 2>/dev/null
+	finish "$tpid" 30 >/dev/null 2>&1
 	calls=$(awk '/^@mallocs:/ { print $2 }' "$tmp/bt.out")
 	if [ "${calls:-0}" -lt "$n_bpftrace" ]; then
 		echo "bench: bpftrace saw ${calls:-0} of $n_bpftrace mallocs" >&2
@@ -160,6 +184,8 @@ run_py_lt() {
 	local py=$1 n=$2 wpid lpid rc=0
 	shift 2
 	rm -f "$tmp/py.json" "$tmp/verdict"
+	: >"$tmp/py.out" # see run_c_bpftrace
+	: >"$tmp/lt.err"
 	"$py" "$pywork" "$n" -w >"$tmp/py.out" 2>&1 &
 	wpid=$!
 	if ! wait_for "$tmp/py.out" 'pyworkload: waiting' 20 "$wpid"; then
@@ -183,14 +209,16 @@ run_py_lt() {
 		return 1
 	fi
 	kill -INT "$lpid"
-	wait "$lpid" || { rc=1; echo "bench: leaktrace $* failed:" >&2; tail -5 "$tmp/lt.err" >&2; }
+	finish "$lpid" 120 || { rc=1; echo "bench: leaktrace $* failed:" >&2; tail -5 "$tmp/lt.err" >&2; }
 	kill -USR1 "$wpid"
-	wait "$wpid" || rc=1
+	finish "$wpid" 20 || rc=1
 	"$python" bench/leakcheck.py "$tmp/py.json" "$pywork" "$leak_line" >"$tmp/verdict"
 	[ "$rc" -eq 0 ] && us_of "$tmp/py.out"
 }
 run_py_untraced() { "$1" "$pywork" "$py_n" >"$tmp/py.out" 2>&1 && us_of "$tmp/py.out"; }
-run_py_exact() { run_py_lt "$1" "$py_n_exact"; }
+run_py_exact() { # PY ROW
+	if [ "$2" = pydeb ]; then run_py_lt "$1" "$py_n_exact_deb"; else run_py_lt "$1" "$py_n_exact"; fi
+}
 run_py_lite() { run_py_lt "$1" "$py_n" --mode lite; }
 run_py_rss() { run_py_lt "$1" "$py_n" --rss; }
 run_py_tracemalloc() {
@@ -287,13 +315,14 @@ fi
 # ---- 2 ----
 if [[ " $sections " == *" py "* ]]; then
 	echo "Python: bench/pyworkload.py, leak at line $leak_line, $py_rounds interleaved rounds" \
-		"(iterations: $py_n; exact $py_n_exact; tracemalloc $py_n_tracemalloc)"
+		"(iterations: $py_n; exact $py_n_exact, on Debian $py_n_exact_deb;" \
+		"tracemalloc $py_n_tracemalloc)"
 	for ((r = 1; r <= py_rounds; r++)); do
 		for p in py311 pydeb; do
 			for c in "${py_configs[@]}"; do
 				[ -n "${why_skip[$p:$c]:-}" ] && continue
 				rm -f "$tmp/verdict"
-				v=$(run_py_"$c" "${pybin[$p]}") || v=
+				v=$(run_py_"$c" "${pybin[$p]}" "$p") || v=
 				record "$p:$c" "$v"
 				verdict=
 				if [ -s "$tmp/verdict" ]; then
