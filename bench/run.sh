@@ -216,11 +216,10 @@ run_py_lt() {
 	[ "$rc" -eq 0 ] && us_of "$tmp/py.out"
 }
 run_py_untraced() { "$1" "$pywork" "$py_n" >"$tmp/py.out" 2>&1 && us_of "$tmp/py.out"; }
-run_py_exact() { # PY ROW
-	if [ "$2" = pydeb ]; then run_py_lt "$1" "$py_n_exact_deb"; else run_py_lt "$1" "$py_n_exact"; fi
-}
+exact_n() { if [ "$1" = pydeb ]; then echo "$py_n_exact_deb"; else echo "$py_n_exact"; fi; }
+run_py_exact() { run_py_lt "$1" "$(exact_n "$2")"; } # PY ROW
 run_py_lite() { run_py_lt "$1" "$py_n" --mode lite; }
-run_py_rss() { run_py_lt "$1" "$py_n" --rss; }
+run_py_rss() { run_py_lt "$1" "$(exact_n "$2")" --rss; } # exact mode plus page faults
 run_py_tracemalloc() {
 	"$1" -X tracemalloc=1 "$pywork" "$py_n_tracemalloc" >"$tmp/py.out" 2>&1 &&
 		us_of "$tmp/py.out"
@@ -315,7 +314,7 @@ fi
 # ---- 2 ----
 if [[ " $sections " == *" py "* ]]; then
 	echo "Python: bench/pyworkload.py, leak at line $leak_line, $py_rounds interleaved rounds" \
-		"(iterations: $py_n; exact $py_n_exact, on Debian $py_n_exact_deb;" \
+		"(iterations: $py_n; exact and --rss $py_n_exact, on Debian $py_n_exact_deb;" \
 		"tracemalloc $py_n_tracemalloc)"
 	for ((r = 1; r <= py_rounds; r++)); do
 		for p in py311 pydeb; do
