@@ -15,6 +15,7 @@ pkgs=(
 	libclang-rt-14-dev                    # libFuzzer + ASan for the fuzz targets
 	python3                               # integration test runner
 	bpftrace                              # benchmark baseline (bench/)
+	heaptrack                             # benchmark baseline (bench/): LD_PRELOAD tracer
 	golang-go                             # `go tool pprof` reads back the pprof export (unit tests)
 )
 missing=()
