@@ -23,11 +23,11 @@ n_leaktrace=${BENCH_N_LEAKTRACE:-300000}
 n_lite=${BENCH_N_LITE:-1000000}
 n_bpftrace=${BENCH_N_BPFTRACE:-30000}
 n_heaptrack=${BENCH_N_HEAPTRACK:-2000000}
-py_n=${BENCH_PY_N:-20000}
+py_n=${BENCH_PY_N:-60000}
 py_n_exact=${BENCH_PY_N_EXACT:-1000}
 # Debian's python3 is LTO: exact mode sees only what reaches libc, so it is
 # cheap there and runs long enough for the leak to become a suspect
-py_n_exact_deb=${BENCH_PY_N_EXACT_DEBIAN:-$py_n}
+py_n_exact_deb=${BENCH_PY_N_EXACT_DEBIAN:-20000}
 py_n_tracemalloc=${BENCH_PY_N_TRACEMALLOC:-4000}
 py_interval=${BENCH_PY_INTERVAL:-0.5}
 n_report=${BENCH_N_REPORT:-1000000}
@@ -219,7 +219,7 @@ run_py_untraced() { "$1" "$pywork" "$py_n" >"$tmp/py.out" 2>&1 && us_of "$tmp/py
 exact_n() { if [ "$1" = pydeb ]; then echo "$py_n_exact_deb"; else echo "$py_n_exact"; fi; }
 run_py_exact() { run_py_lt "$1" "$(exact_n "$2")"; } # PY ROW
 run_py_lite() { run_py_lt "$1" "$py_n" --mode lite; }
-run_py_rss() { run_py_lt "$1" "$(exact_n "$2")" --rss; } # exact mode plus page faults
+run_py_rss() { run_py_lt "$1" "$py_n" --mode lite --rss; } # lite plus page faults
 run_py_tracemalloc() {
 	"$1" -X tracemalloc=1 "$pywork" "$py_n_tracemalloc" >"$tmp/py.out" 2>&1 &&
 		us_of "$tmp/py.out"
@@ -283,7 +283,7 @@ done
 c_configs=(untraced exact sampled lite bpftrace heaptrack)
 py_configs=(untraced exact lite rss tracemalloc)
 label=([untraced]=untraced [exact]="leaktrace exact" [sampled]="leaktrace exact --sample-bytes $sample_bytes"
-	[lite]="leaktrace --mode lite" [rss]="leaktrace --rss" [bpftrace]="bpftrace memleak.bt"
+	[lite]="leaktrace --mode lite" [rss]="leaktrace --mode lite --rss" [bpftrace]="bpftrace memleak.bt"
 	[heaptrack]=heaptrack [tracemalloc]="tracemalloc (-X tracemalloc=1)")
 
 failed=0
@@ -314,7 +314,7 @@ fi
 # ---- 2 ----
 if [[ " $sections " == *" py "* ]]; then
 	echo "Python: bench/pyworkload.py, leak at line $leak_line, $py_rounds interleaved rounds" \
-		"(iterations: $py_n; exact and --rss $py_n_exact, on Debian $py_n_exact_deb;" \
+		"(iterations: $py_n, untraced, lite and lite --rss; exact $py_n_exact, on Debian $py_n_exact_deb;" \
 		"tracemalloc $py_n_tracemalloc)"
 	for ((r = 1; r <= py_rounds; r++)); do
 		for p in py311 pydeb; do
