@@ -17,6 +17,7 @@ pkgs=(
 	bpftrace                              # benchmark baseline (bench/)
 	heaptrack                             # benchmark baseline (bench/): LD_PRELOAD tracer
 	golang-go                             # `go tool pprof` reads back the pprof export (unit tests)
+	libcurl4-openssl-dev                  # continuous mode: --push to Pyroscope
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
@@ -43,6 +44,18 @@ static const char usage[] =
 	"                         limit): hot allocation probes are duty-cycled beyond it\n"
 	"      --python-malloc=libc  launch CMD with PYTHONMALLOC=malloc, so every Python\n"
 	"                         allocation goes through libc (for LTO interpreters)\n"
+	"Continuous mode (a pprof heap profile every period, until stopped):\n"
+	"      --continuous       on; implied by --every, --out-dir and --push\n"
+	"      --every SEC        the period, which is also the report interval (default 60)\n"
+	"      --out-dir DIR      keep each period's profile in DIR, oldest removed past:\n"
+	"      --max-files N      files (default 100; 0: no cap)\n"
+	"      --max-bytes SIZE   total size, e.g. 512M (default: no cap)\n"
+	"      --max-age SEC      age (default: no cap)\n"
+	"      --push URL         push to Pyroscope (URL/ingest) from a background thread\n"
+	"      --service NAME     service_name label (default: the process name)\n"
+	"      --spool DIR        undelivered profiles (default DIR/spool with --out-dir,\n"
+	"                         else /var/spool/leaktrace); delivered when the server is back\n"
+	"      --spool-max SIZE   spool cap, oldest dropped past it (default 64M)\n"
 	"  -v, --verbose          more detail on stderr (-vv: debug)\n"
 	"  -q, --quiet            errors only on stderr\n"
 	"  -h, --help             this help\n"
@@ -70,6 +83,16 @@ enum {
 	OPT_PYTHON_MALLOC,
 	OPT_MODE,
 	OPT_MAX_OVERHEAD,
+	OPT_CONTINUOUS,
+	OPT_EVERY,
+	OPT_OUT_DIR,
+	OPT_MAX_FILES,
+	OPT_MAX_BYTES,
+	OPT_MAX_AGE,
+	OPT_PUSH,
+	OPT_SERVICE,
+	OPT_SPOOL,
+	OPT_SPOOL_MAX,
 };
 
 static const struct option opts[] = {
@@ -95,6 +118,16 @@ static const struct option opts[] = {
 	{ "python-malloc", required_argument, NULL, OPT_PYTHON_MALLOC },
 	{ "mode", required_argument, NULL, OPT_MODE },
 	{ "max-overhead", required_argument, NULL, OPT_MAX_OVERHEAD },
+	{ "continuous", no_argument, NULL, OPT_CONTINUOUS },
+	{ "every", required_argument, NULL, OPT_EVERY },
+	{ "out-dir", required_argument, NULL, OPT_OUT_DIR },
+	{ "max-files", required_argument, NULL, OPT_MAX_FILES },
+	{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
+	{ "max-age", required_argument, NULL, OPT_MAX_AGE },
+	{ "push", required_argument, NULL, OPT_PUSH },
+	{ "service", required_argument, NULL, OPT_SERVICE },
+	{ "spool", required_argument, NULL, OPT_SPOOL },
+	{ "spool-max", required_argument, NULL, OPT_SPOOL_MAX },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -134,6 +167,64 @@ static int parse_uint(const char *opt, const char *s, long min, long max, long *
 	return 0;
 }
 
+/* Bytes with an optional K, M or G suffix (powers of 1024). */
+static int parse_size(const char *opt, const char *s, uint64_t min, uint64_t *out)
+{
+	char *end;
+	double v;
+	int shift = 0;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (*end && !end[1])
+		shift = *end == 'K' || *end == 'k' ? 10 : *end == 'M' || *end == 'm' ? 20 :
+			*end == 'G' || *end == 'g' ? 30 : -1;
+	else if (*end)
+		shift = -1;
+	v *= (double)(1ULL << (shift > 0 ? shift : 0));
+	if (errno || end == s || shift < 0 || !isfinite(v) || v < min || v > 1e15) {
+		elog("invalid %s '%s': expected a size in bytes >= %" PRIu64 " (suffix K, M or G "
+		     "allowed)\n", opt, s, min);
+		return -EINVAL;
+	}
+	*out = (uint64_t)v;
+	return 0;
+}
+
+/* Continuous mode's options hang together; say what is missing. */
+static int check_continuous(struct lt_env *env, bool interval_set, bool caps_set, bool push_opts)
+{
+	if (caps_set && !env->out_dir) {
+		elog("--max-files, --max-bytes and --max-age cap --out-dir: give --out-dir DIR\n");
+		return -EINVAL;
+	}
+	if (push_opts && !env->push_url) {
+		elog("--spool and --spool-max hold what --push could not deliver: give --push URL\n");
+		return -EINVAL;
+	}
+	if (env->service && !env->continuous) {
+		elog("--service names the profiles of continuous mode: give --out-dir or --push\n");
+		return -EINVAL;
+	}
+	if (!env->continuous)
+		return 0;
+	if (!env->out_dir && !env->push_url) {
+		elog("continuous mode needs somewhere to put its profiles: give --out-dir DIR "
+		     "and/or --push URL\n");
+		return -EINVAL;
+	}
+	if (interval_set && env->interval != env->every) {
+		elog("in continuous mode reports come every period: give --every SEC, not -i\n");
+		return -EINVAL;
+	}
+	if (env->live) {
+		elog("--live is interactive; continuous mode runs unattended\n");
+		return -EINVAL;
+	}
+	env->interval = env->every;
+	return 0;
+}
+
 static const char *opts_name(int val)
 {
 	for (const struct option *o = opts; o->name; o++)
@@ -144,6 +235,7 @@ static const char *opts_name(int val)
 
 int cli_parse(int argc, char **argv, struct lt_env *env)
 {
+	bool interval_set = false, caps_set = false, push_opts = false;
 	long v;
 	int c, err = 0;
 
@@ -154,6 +246,9 @@ int cli_parse(int argc, char **argv, struct lt_env *env)
 	env->max_allocs = 524288;
 	env->max_stacks = 131072;
 	env->max_agg = 65536;
+	env->every = 60;
+	env->max_files = 100;
+	env->spool_max = 64 << 20;
 
 	/* '+': stop at the first non-option so CMD's own options stay its own. */
 	while ((c = getopt_long(argc, argv, "+p:d:i:t:vqhV", opts, NULL)) != -1) {
@@ -167,6 +262,7 @@ int cli_parse(int argc, char **argv, struct lt_env *env)
 			break;
 		case 'i':
 			err = parse_seconds("interval", optarg, false, &env->interval);
+			interval_set = true;
 			break;
 		case 't':
 			err = parse_uint("top", optarg, 1, 100000, &v);
@@ -253,6 +349,54 @@ int cli_parse(int argc, char **argv, struct lt_env *env)
 			}
 			break;
 		}
+		case OPT_CONTINUOUS:
+			env->continuous = true;
+			break;
+		case OPT_EVERY:
+			err = parse_seconds("every", optarg, false, &env->every);
+			if (!err && env->every < 1) {
+				elog("invalid every '%s': at least 1 second (Pyroscope counts in "
+				     "seconds)\n", optarg);
+				err = -EINVAL;
+			}
+			env->continuous = true;
+			break;
+		case OPT_OUT_DIR:
+		case OPT_SPOOL:
+		case OPT_PUSH:
+		case OPT_SERVICE:
+			if (!*optarg) {
+				elog("invalid %s: empty\n", opts_name(c));
+				err = -EINVAL;
+			}
+			if (c == OPT_OUT_DIR)
+				env->out_dir = optarg;
+			else if (c == OPT_SPOOL)
+				env->spool_dir = optarg;
+			else if (c == OPT_PUSH)
+				env->push_url = optarg;
+			else
+				env->service = optarg;
+			env->continuous |= c == OPT_OUT_DIR || c == OPT_PUSH;
+			push_opts |= c == OPT_SPOOL;
+			break;
+		case OPT_MAX_FILES:
+			err = parse_uint("max-files", optarg, 0, INT_MAX, &v);
+			env->max_files = v;
+			caps_set = true;
+			break;
+		case OPT_MAX_BYTES:
+			err = parse_size("max-bytes", optarg, 0, &env->max_bytes);
+			caps_set = true;
+			break;
+		case OPT_MAX_AGE:
+			err = parse_seconds("max-age", optarg, true, &env->max_age);
+			caps_set = true;
+			break;
+		case OPT_SPOOL_MAX:
+			err = parse_size("spool-max", optarg, 1024, &env->spool_max);
+			push_opts = true;
+			break;
 		case 'v':
 			lt_verbosity = lt_verbosity < 0 ? 1 : lt_verbosity + 1;
 			break;
@@ -283,6 +427,9 @@ int cli_parse(int argc, char **argv, struct lt_env *env)
 		elog("--objects needs exact mode: it probes every GC object allocation\n");
 		return -EINVAL;
 	}
+	err = check_continuous(env, interval_set, caps_set, push_opts);
+	if (err)
+		return err;
 	if (!env->pid == !env->cmd) {
 		elog("%s\nTry 'leaktrace --help'.\n", env->pid ? "give either -p PID or a command, not both"
 							    : "nothing to trace: give -p PID or -- CMD [ARGS...]");

@@ -36,6 +36,17 @@ struct lt_env {
 	bool python_libc;
 	enum lt_mode mode;	/* --mode */
 	double max_overhead;	/* --max-overhead percent; 0: no budget */	/* --python-malloc=libc: launch with PYTHONMALLOC=malloc */
+	/* continuous mode (continuous.h): a profile every period */
+	bool continuous;	/* --continuous, or implied by --every/--out-dir/--push */
+	double every;		/* --every seconds: the period (and report interval) */
+	const char *out_dir;	/* --out-dir DIR */
+	uint32_t max_files;	/* --max-files N in out_dir; 0: no cap */
+	uint64_t max_bytes;	/* --max-bytes SIZE of out_dir; 0: no cap */
+	double max_age;		/* --max-age seconds in out_dir; 0: no cap */
+	const char *push_url;	/* --push URL */
+	const char *service;	/* --service NAME; default: the process name */
+	const char *spool_dir;	/* --spool DIR */
+	uint64_t spool_max;	/* --spool-max SIZE */
 };
 
 /* Parse argv into env. 0, or -EINVAL after printing why (exit 1), or

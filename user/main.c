@@ -16,6 +16,7 @@
 #include "leaktrace.skel.h"
 #include "aggregate.h"
 #include "budget.h"
+#include "continuous.h"
 #include "env.h"
 #include "exports.h"
 #include "live.h"
@@ -204,7 +205,8 @@ static void status_line(struct report_ctx *rc, double elapsed)
 
 /* elapsed: seconds since tracing started at t0. */
 static int report(struct report_ctx *rc, struct report_info *ri, const struct lt_env *env,
-		  struct target *t, double elapsed, double t0, FILE *text, struct live *live)
+		  struct target *t, double elapsed, double t0, FILE *text, struct live *live,
+		  struct continuous *cont, struct lt_labels *lb)
 {
 	struct leaktrace_bpf *skel = rc->skel;
 	int err;
@@ -233,6 +235,12 @@ static int report(struct report_ctx *rc, struct report_info *ri, const struct lt
 		if (err)
 			return err;
 	}
+	if (cont) { /* continuous mode: this report ends a period */
+		labels_update(lb, t->pid, ri->comm, env->service);
+		err = continuous_period(cont, lb, rc, ri);
+		if (err)
+			return err;
+	}
 	aggregate_mark_reported(rc->agg);
 	if (rc->objs && !ri->final)
 		objects_mark_reported(rc->objs);
@@ -256,6 +264,8 @@ int main(int argc, char **argv)
 	struct live *live = NULL;
 	struct ring_buffer *newstacks = NULL;
 	struct newstack_ctx nsctx = {};
+	struct continuous *cont = NULL;
+	struct lt_labels labels = {};
 	double last_status = 0;
 	bool py_tried = false;
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -280,6 +290,8 @@ int main(int argc, char **argv)
 			goto cleanup;
 	}
 	err = exports_check(&env);
+	if (!err && env.continuous)
+		err = continuous_new(&env, &cont);
 	if (err)
 		goto cleanup;
 
@@ -408,7 +420,7 @@ int main(int argc, char **argv)
 			aggregate_set_blind(agg, !budget_allocs_seen_since(mode.budget,
 									   last_report - start));
 			last_report = now_s();
-			if (report(&rc, &ri, &env, &tgt, elapsed, start, text, live))
+			if (report(&rc, &ri, &env, &tgt, elapsed, start, text, live, cont, &labels))
 				goto cleanup;
 		}
 	}
@@ -426,7 +438,7 @@ int main(int argc, char **argv)
 			python_prefetch(py, bpf_map__fd(rc.skel->maps.lt_stacks));
 	}
 	ri.final = true;
-	if (report(&rc, &ri, &env, &tgt, elapsed, start, text, live))
+	if (report(&rc, &ri, &env, &tgt, elapsed, start, text, live, cont, &labels))
 		goto cleanup;
 	if (json_out) {
 		err = report_json(output_file(json_out), &rc, &ri);
@@ -441,6 +453,7 @@ int main(int argc, char **argv)
 	target_finish(&tgt);
 	exit_code = tgt.launched ? tgt.exit_status : 0;
 cleanup:
+	continuous_free(cont); /* a last delivery attempt; the rest stays spooled */
 	ring_buffer__free(newstacks);
 	budget_free(mode.budget);
 	live_close(live);
