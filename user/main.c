@@ -356,6 +356,7 @@ int main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	loader_probe_stats(ld, &ri.probes, &ri.single_stepped);
+	labels_update(&labels, tgt.pid, target_comm(&tgt), env.service); /* while it lives */
 	if (lt_verbosity >= 0)
 		fprintf(stderr, "leaktrace: tracing pid %d (%s), %d allocator probes%s; %s\n",
 			tgt.pid, target_comm(&tgt), ri.probes,
