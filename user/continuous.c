@@ -18,7 +18,7 @@
 struct continuous {
 	struct outdir *od;
 	struct pusher *push;
-	double last_until;	/* UNIX seconds: where the next window starts */
+	double last_until;	/* UNIX seconds (whole): where the next window starts */
 	uint64_t periods;
 };
 
@@ -116,7 +116,7 @@ int continuous_new(const struct lt_env *env, struct continuous **out)
 
 	if (!c)
 		return -ENOMEM;
-	c->last_until = now_real();
+	c->last_until = (long long)now_real();
 	if (env->out_dir)
 		err = outdir_new(env->out_dir, env->max_files, env->max_bytes, env->max_age, &c->od);
 	if (!err && env->push_url) {
@@ -188,9 +188,13 @@ int continuous_period(struct continuous *c, const struct lt_labels *lb, const st
 		      const struct report_info *ri)
 {
 	struct lt_profile prof;
-	double until = now_real();
+	double until = (long long)now_real();
 	int err;
 
+	/* whole seconds, each window at least one: a period a little short of
+	 * --every (reports take varying time) must not end where it began */
+	if (until < c->last_until + 1)
+		until = c->last_until + 1;
 	err = profile_build(rc, ri, &prof);
 	if (err)
 		return err;

@@ -258,6 +258,8 @@ static int deliver_one(struct pusher *p)
 		return 0;
 	spool_path(p, name, path, sizeof(path));
 	err = spool_read(p, name, &buf, &query, &body, &len);
+	if (err == -ENOENT) /* gone since the listing (another run's worker) */
+		return 1;
 	if (err) {
 		wlog("dropping unreadable spool file %s: %s\n", path, strerror(-err));
 		unlink(path);

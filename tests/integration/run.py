@@ -1628,10 +1628,14 @@ def t_continuous_push_retry(c):
     state = {}
 
     def bring_up(lt):
-        if "up" not in state and len(spool_files(spool)) >= 2:
-            state["up"] = time.time()
-            state["spooled"] = len(spool_files(spool))
-            rec.start()
+        files = spool_files(spool)
+        if "up" in state or len(files) < 2:
+            return
+        state["up"] = []  # the windows that waited, oldest first
+        for n in files:
+            with open(os.path.join(spool, n), "rb") as f:
+                state["up"].append(int(re.search(rb"until=(\d+)", f.readline()).group(1)))
+        rec.start()
 
     try:
         err = push_run(c, port, spool, during=bring_up)
@@ -1646,9 +1650,9 @@ def t_continuous_push_retry(c):
     if (len(reqs) != st["profiles"] or st["pushed"] != st["profiles"] or st["dropped"]
             or st["left"] or st["profiles"] < 5):
         raise Fail(f"{len(reqs)} requests for summary {st}; stderr: {tail(err)}")
-    early = [r for r in reqs if int(r["query"]["until"]) <= state["up"]]
-    if len(early) < 2:
-        raise Fail(f"only {len(early)} requests cover the outage (spool held {state['spooled']})")
+    early = [int(r["query"]["until"]) for r in reqs[:len(state["up"])]]
+    if early != state["up"]:
+        raise Fail(f"the spooled windows (until {state['up']}) came as {early}")
     check_in_order(reqs)
     if spool_files(spool):
         raise Fail(f"profiles left in the spool: {spool_files(spool)}")
