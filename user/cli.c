@@ -35,6 +35,8 @@ static const char usage[] =
 	"      --native-frames    show the Python interpreter's own native frames\n"
 	"      --objects          Python: live GC objects per type, by growth\n"
 	"      --fds              also track open file descriptors per stack (unclosed files)\n"
+	"      --rss              also show what drives RSS growth: pages first written, by\n"
+	"                         stack, and memory allocated but never touched\n"
 	"      --live             full-screen view (keys: g/b sort, Enter expand, q quit)\n"
 	"      --python-malloc=libc  launch CMD with PYTHONMALLOC=malloc, so every Python\n"
 	"                         allocation goes through libc (for LTO interpreters)\n"
@@ -63,6 +65,7 @@ enum {
 	OPT_PPROF,
 	OPT_EXPORT_EVERY,
 	OPT_PYTHON_MALLOC,
+	OPT_RSS,
 };
 
 static const struct option opts[] = {
@@ -86,6 +89,7 @@ static const struct option opts[] = {
 	{ "pprof", required_argument, NULL, OPT_PPROF },
 	{ "export-every", no_argument, NULL, OPT_EXPORT_EVERY },
 	{ "python-malloc", required_argument, NULL, OPT_PYTHON_MALLOC },
+	{ "rss", no_argument, NULL, OPT_RSS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -219,6 +223,9 @@ int cli_parse(int argc, char **argv, struct lt_env *env)
 				err = -EINVAL;
 			}
 			env->python_libc = true;
+			break;
+		case OPT_RSS:
+			env->rss = true;
 			break;
 		case 'v':
 			lt_verbosity = lt_verbosity < 0 ? 1 : lt_verbosity + 1;

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "probe_place.h"
 #include "procmaps.h"
+#include "rss.h"
 
 #define MAX_LINKS 96
 
@@ -101,8 +102,14 @@ int loader_open(const struct lt_env *env, int tgid, struct loader **out)
 		const char *name = bpf_program__name(prog);
 
 		if ((!env->fds && !strncmp(name, "lt_fd_", 6)) ||
-		    (!env->objects && !strncmp(name, "lt_gc_", 6)))
+		    (!env->objects && !strncmp(name, "lt_gc_", 6)) ||
+		    (!env->rss && !strncmp(name, "lt_rss_", 7)))
 			bpf_program__set_autoload(prog, false);
+	}
+	if (env->rss) {
+		err = rss_configure(l->skel, env->cmd ? 0 : tgid);
+		if (err)
+			goto cleanup;
 	}
 	err = leaktrace_bpf__load(l->skel);
 	if (err) {
@@ -258,6 +265,19 @@ int loader_attach(struct loader *l, const char *libc_path)
 	err = err ?: attach_link(l, bpf_program__attach(l->skel->progs.lt_mmap_enter), "sys_enter_mmap");
 	err = err ?: attach_link(l, bpf_program__attach(l->skel->progs.lt_mmap_exit), "sys_exit_mmap");
 	err = err ?: attach_link(l, bpf_program__attach(l->skel->progs.lt_munmap), "sys_enter_munmap");
+	return err;
+}
+
+int loader_attach_rss(struct loader *l)
+{
+	struct bpf_program *prog;
+	int err = ensure_tracefs();
+
+	bpf_object__for_each_program(prog, l->skel->obj) {
+		if (err || strncmp(bpf_program__name(prog), "lt_rss_", 7))
+			continue;
+		err = attach_link(l, bpf_program__attach(prog), bpf_program__name(prog));
+	}
 	return err;
 }
 

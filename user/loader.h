@@ -21,6 +21,8 @@ int loader_attach(struct loader *l, const char *libc_path);
 int loader_attach_python(struct loader *l, const char *path, bool stripped, bool objects);
 /* --fds: the descriptor tracepoints. 0 or -errno. */
 int loader_attach_fds(struct loader *l);
+/* --rss: the page-fault and charge-back tracepoints. 0 or -errno. */
+int loader_attach_rss(struct loader *l);
 /* Detach every probe (maps stay readable). */
 void loader_detach(struct loader *l);
 void loader_destroy(struct loader *l);
