@@ -1424,8 +1424,9 @@ def rss_one(rss, src, name, index=0):
     return hits[0]
 
 
-def check_toucher(rep):
-    """toucher.c under --rss: see the program's comment for what it does."""
+def check_toucher(rep, out=None):
+    """toucher.c under --rss: see the program's comment for what it does;
+    out: its output, if not -q."""
     validate(rep, comm="toucher")
     rss = rss_of(rep)
     # User-mode writes: one fault per 4 KiB page of a page-aligned mapping.
@@ -1441,14 +1442,28 @@ def check_toucher(rep):
             st["frames"][0].get("function") != "read":
         raise Fail(f"read_into: {rss_str(st)}, want read() <- read_into, {MiB} B in 256 pages, "
                    f"kernel mode")
-    # Charge-back: munmap and MADV_DONTNEED release what was touched.
-    for name in ("touch_release", "touch_dontneed"):
+    # Charge-back: munmap, MADV_DONTNEED, a shrinking brk, munmap after a
+    # move release what was touched; a shrinking mremap releases the tail
+    # and a move keeps the rest charged.
+    for name in ("touch_release", "touch_dontneed", "touch_brk", "touch_moved"):
         held = [st for st in rss["stacks"] if any(f.get("function") == name for f in st["frames"])]
         if held:
             raise Fail(f"{name}: still charged after release: " + rss_str(held[0]))
-    if rss["released_bytes"] < 6 * MiB or rss["faulted_bytes"] < 15 * MiB:
-        raise Fail(f"faulted {rss['faulted_bytes']} B, released {rss['released_bytes']} B: "
-                   f"want >= 15 MiB and >= 6 MiB (4 MiB unmapped, 2 MiB dropped)")
+    st = rss_one(rss, "toucher.c", "touch_remap", 1)
+    if (st["bytes"], st["pages"], st["faults"]) != (MiB, 256, 512):
+        raise Fail(f"touch_remap: {rss_str(st)} in {st['faults']} faults, want {MiB} B in 256 "
+                   f"pages (512 faulted, half released by mremap)")
+    if rss["released_bytes"] < 9 * MiB or rss["faulted_bytes"] < 23 * MiB:
+        raise Fail(f"faulted {rss['faulted_bytes']} B, released {rss['released_bytes']} B: want "
+                   f">= 23 MiB and >= 9 MiB (munmap 4, DONTNEED 2, brk 1, mremap 1+1)")
+    # MADV_HUGEPAGE: weighed by folio: 4 MiB, in 2 faults where THP served
+    # it (the program prints the process's AnonHugePages), 1024 if not.
+    st = rss_one(rss, "toucher.c", "touch_huge", 1)
+    thp = re.search(r"(?m)^thp (-?\d+) kB$", out or "")
+    want = {4096: 2, 0: 1024}.get(int(thp.group(1))) if thp else None
+    if st["bytes"] != 4 * MiB or (want and st["faults"] != want):
+        raise Fail(f"touch_huge: {rss_str(st)} in {st['faults']} faults, want {4 * MiB} B"
+                   + (f" in {want} faults ({thp.group(0)})" if want else ""))
     # Allocated but never touched: malloc's 16-byte header shares the first
     # page of the 64 MiB mapping, so 16383 whole pages were never touched.
     ut = rss.get("untouched") or {}
@@ -1475,7 +1490,8 @@ def check_toucher(rep):
 @test()
 def t_rss_attach(c):
     t = c.start_target("toucher")
-    check_toucher(c.attach(t, opts=("--rss",)))
+    rep = c.attach(t, opts=("--rss",))
+    check_toucher(rep, t.out.text)
 
 
 @test()
