@@ -52,8 +52,12 @@ const volatile __u32 rss_orders_always;
 const volatile __u32 rss_orders_madvise;
 /* The target has (or asked for) MADV_HUGEPAGE memory: VMAs must be checked. */
 volatile __u32 rss_hg_seen;
-/* Entries in lt_rss_pages: picks the cheaper way to walk a range. */
+/* Entries in lt_rss_pages: picks the cheaper way to walk a range; and how
+ * many of them are larger folios (0: no folio keys to look for). */
 __s64 rss_npages;
+__s64 rss_nfolios;
+/* Entries in lt_rss_pages, released ones (bytes 0) included. */
+__s64 rss_nentries;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -140,9 +144,47 @@ static long rss_vma_cb(struct task_struct *task, struct vm_area_struct *vma, voi
 	return 0;
 }
 
+/*
+ * Charge the page or folio at key to pg->key: true if this call did. A
+ * released entry is kept with bytes 0 and reused (a hash delete of a
+ * non-preallocated element costs ~0.5 us; munmap walks thousands); the
+ * loader deletes zeroed entries when the map fills up.
+ */
+static __always_inline bool rss_claim(__u64 key, const struct lt_rss_page *pg)
+{
+	struct lt_rss_page *p = bpf_map_lookup_elem(&lt_rss_pages, &key);
+
+	if (p) {
+		if (__sync_val_compare_and_swap(&p->bytes, 0, pg->bytes) != 0)
+			return false;
+		p->key = pg->key;
+	} else if (bpf_map_update_elem(&lt_rss_pages, &key, pg, BPF_NOEXIST)) {
+		return false;
+	} else {
+		__sync_fetch_and_add(&rss_nentries, 1);
+	}
+	__sync_fetch_and_add(&rss_npages, 1);
+	if (key & 31)
+		__sync_fetch_and_add(&rss_nfolios, 1);
+	return true;
+}
+
+/* Release the whole entry at p (key): its bytes, 0 if none were left. */
+static __always_inline __u64 rss_unclaim(struct lt_rss_page *p, __u64 key)
+{
+	__u64 b = __sync_lock_test_and_set(&p->bytes, 0);
+
+	if (b) {
+		__sync_fetch_and_add(&rss_npages, -1);
+		if (key & 31)
+			__sync_fetch_and_add(&rss_nfolios, -1);
+	}
+	return b;
+}
+
 static __always_inline void rss_charge(void *ctx, __u64 addr, __u64 error_code, bool kernel)
 {
-	struct lt_rss_page pg = {}, *old;
+	struct lt_rss_page pg = {}, *p, *p4;
 	struct lt_rss_val zero = {}, *v;
 	struct rss_vma vm = { .addr = addr };
 	__u64 key, bytes;
@@ -157,13 +199,15 @@ static __always_inline void rss_charge(void *ctx, __u64 addr, __u64 error_code, 
 	}
 	bytes = RSS_PAGE << vm.order;
 	key = (addr & ~(bytes - 1)) | vm.order;
-	if (bpf_map_lookup_elem(&lt_rss_pages, &key))
+	p = bpf_map_lookup_elem(&lt_rss_pages, &key);
+	if (p && p->bytes)
 		return; /* charged already */
 	/* 4 KiB pages of a range that became eligible for THP late */
 	if (vm.order) {
 		__u64 k4 = addr & ~(RSS_PAGE - 1);
 
-		if (bpf_map_lookup_elem(&lt_rss_pages, &k4))
+		p4 = bpf_map_lookup_elem(&lt_rss_pages, &k4);
+		if (p4 && p4->bytes)
 			return;
 	}
 
@@ -186,12 +230,10 @@ static __always_inline void rss_charge(void *ctx, __u64 addr, __u64 error_code, 
 			return;
 		}
 	}
-	if (bpf_map_update_elem(&lt_rss_pages, &key, &pg, BPF_NOEXIST)) {
+	if (!rss_claim(key, &pg)) {
 		if (bpf_map_lookup_elem(&lt_rss_pages, &key))
 			return; /* another thread charged it first */
 		rss_count(LT_RSS_PAGES_FULL);
-	} else {
-		__sync_fetch_and_add(&rss_npages, 1);
 	}
 	__sync_fetch_and_add(&v->bytes, bytes);
 	__sync_fetch_and_add(&v->pages, bytes >> LT_RSS_PAGE_SHIFT);
@@ -216,91 +258,139 @@ int lt_rss_fault_k(struct trace_event_raw_exceptions *ctx)
 
 /* --- charge-back --- */
 
-/* Release the part of the page or folio at key inside [start, end). */
-static __always_inline void rss_release_key(__u64 key, __u64 start, __u64 end)
+/* Charge back `bytes` from the stack `key` (batched by the range walk). */
+static __always_inline void rss_uncharge(const struct lt_rss_key *key, __s64 bytes, __u64 n)
 {
-	struct lt_rss_page *p = bpf_map_lookup_elem(&lt_rss_pages, &key), pg;
-	__u64 base = key & ~(RSS_PAGE - 1), size = RSS_PAGE << (key & 31);
-	__u64 lo = base > start ? base : start, hi = base + size < end ? base + size : end, part;
-	struct lt_rss_val *v;
+	struct lt_rss_val *v = bpf_map_lookup_elem(&lt_rss_agg, key);
+	__u32 idx = LT_RSS_RELEASED;
+	__u64 *c;
 
-	if (!p || lo >= hi)
-		return;
-	part = hi - lo;
-	if (part < p->bytes && part < size) { /* part of a large folio */
-		__sync_fetch_and_add(&p->bytes, -part);
-		pg = *p;
-	} else {
-		pg = *p;
-		if (bpf_map_delete_elem(&lt_rss_pages, &key))
-			return; /* released by another thread */
-		__sync_fetch_and_add(&rss_npages, -1);
-		part = pg.bytes;
-	}
-	v = bpf_map_lookup_elem(&lt_rss_agg, &pg.key);
 	if (v) {
-		__sync_fetch_and_add(&v->bytes, -(__s64)part);
-		__sync_fetch_and_add(&v->pages, -(__s64)(part >> LT_RSS_PAGE_SHIFT));
+		__sync_fetch_and_add(&v->bytes, -bytes);
+		__sync_fetch_and_add(&v->pages, -(bytes >> LT_RSS_PAGE_SHIFT));
 	}
-	rss_count(LT_RSS_RELEASED);
-}
-
-/* mremap moved the page or folio at key by delta: re-key it. */
-static __always_inline void rss_move_key(__u64 key, __u64 delta)
-{
-	struct lt_rss_page *p = bpf_map_lookup_elem(&lt_rss_pages, &key), pg;
-	__u64 to = key + delta;
-	struct lt_rss_val *v;
-
-	if (!p)
-		return;
-	pg = *p;
-	if (bpf_map_delete_elem(&lt_rss_pages, &key))
-		return;
-	if (!bpf_map_update_elem(&lt_rss_pages, &to, &pg, BPF_ANY))
-		return;
-	/* no room at the new address: release it rather than keep it forever */
-	__sync_fetch_and_add(&rss_npages, -1);
-	v = bpf_map_lookup_elem(&lt_rss_agg, &pg.key);
-	if (v) {
-		__sync_fetch_and_add(&v->bytes, -(__s64)pg.bytes);
-		__sync_fetch_and_add(&v->pages, -(__s64)(pg.bytes >> LT_RSS_PAGE_SHIFT));
-	}
-	rss_count(LT_RSS_PAGES_FULL);
+	c = bpf_map_lookup_elem(&lt_rss_cnt, &idx);
+	if (c)
+		*c += n;
 }
 
 struct rss_range {
 	__u64 start, end;
 	__u64 delta;	/* mremap: the new address minus the old */
 	bool move;
+	__u32 order;	/* folio order being walked */
+	/* released so far and not yet taken off cur's aggregate: pages in a
+	 * range mostly share their stack, so one update serves a run of them */
+	struct lt_rss_key cur;
+	__s64 cur_bytes;
+	__u64 cur_n;	/* never branched on: keeps the verifier's loop states few */
+	__u32 cur_set;
 };
 
-/* One page of a range; larger folios through their aligned keys too. */
+static __always_inline void rss_flush(struct rss_range *r)
+{
+	if (r->cur_set)
+		rss_uncharge(&r->cur, r->cur_bytes, r->cur_n);
+	r->cur_bytes = 0;
+	r->cur_n = 0;
+	r->cur_set = 0;
+}
+
+/* Release the part of the page or folio at key inside the range. */
+static __always_inline void rss_release_key(struct rss_range *r, __u64 key)
+{
+	struct lt_rss_page *p = bpf_map_lookup_elem(&lt_rss_pages, &key);
+	__u64 base = key & ~(RSS_PAGE - 1), size = RSS_PAGE << (key & 31);
+	__u64 lo = base > r->start ? base : r->start;
+	__u64 hi = base + size < r->end ? base + size : r->end, part, b;
+	struct lt_rss_key k;
+
+	if (!p || lo >= hi || !(b = p->bytes))
+		return;
+	part = hi - lo;
+	k = p->key;
+	if (part < b && part < size) { /* part of a large folio */
+		__sync_fetch_and_add(&p->bytes, -part);
+	} else {
+		part = rss_unclaim(p, key);
+		if (!part)
+			return; /* released by another thread */
+	}
+	if (r->cur_set && (k.stack_id != r->cur.stack_id || k.caller != r->cur.caller ||
+			   k.kernel != r->cur.kernel))
+		rss_flush(r);
+	r->cur = k;
+	r->cur_set = 1;
+	r->cur_bytes += part;
+	r->cur_n++;
+}
+
+/* mremap moved the page or folio at key by delta: re-key it. */
+static __always_inline void rss_move_key(__u64 key, __u64 delta)
+{
+	struct lt_rss_page *p = bpf_map_lookup_elem(&lt_rss_pages, &key), pg;
+
+	if (!p || !p->bytes)
+		return;
+	pg.key = p->key;
+	pg.bytes = rss_unclaim(p, key);
+	if (!pg.bytes || rss_claim(key + delta, &pg))
+		return;
+	/* no room at the new address: release it rather than keep it forever */
+	rss_uncharge(&pg.key, pg.bytes, 1);
+	rss_count(LT_RSS_PAGES_FULL);
+}
+
+/* One 4 KiB page of a range. */
 static long rss_range_page(__u32 i, void *arg)
 {
 	struct rss_range *r = arg;
 	__u64 addr = r->start + ((__u64)i << LT_RSS_PAGE_SHIFT);
-	__u32 orders = rss_orders_always | rss_orders_madvise;
 
 	if (addr >= r->end)
 		return 1;
-	if (r->move) {
+	if (r->move)
 		rss_move_key(addr, r->delta);
-		for (int o = 1; o <= 20 && orders; o++)
-			if ((orders & (1U << o)) && !(addr & ((RSS_PAGE << o) - 1)))
-				rss_move_key(addr | o, r->delta);
-		return 0;
-	}
-	rss_release_key(addr, r->start, r->end);
-	/* A folio starts at its aligned address: visit it at the first page
-	 * of the range inside it. */
-	for (int o = 1; o <= 20 && orders; o++) {
-		__u64 size = RSS_PAGE << o, base = addr & ~(size - 1);
-
-		if ((orders & (1U << o)) && (addr == base || addr == r->start))
-			rss_release_key(base | o, r->start, r->end);
-	}
+	else
+		rss_release_key(r, addr);
 	return 0;
+}
+
+/* One folio of r->order overlapping a range, by its aligned key. */
+static long rss_range_block(__u32 i, void *arg)
+{
+	struct rss_range *r = arg;
+	__u32 o = r->order & 31;
+	__u64 size = RSS_PAGE << o, base = (r->start & ~(size - 1)) + i * size;
+
+	if (base >= r->end)
+		return 1;
+	if (r->move)
+		rss_move_key(base | o, r->delta);
+	else
+		rss_release_key(r, base | o);
+	return 0;
+}
+
+/* The folios of each enabled order (only while some are charged). */
+static long rss_range_order(__u32 o, void *arg)
+{
+	struct rss_range *r = arg;
+	__u32 shift = LT_RSS_PAGE_SHIFT + (o & 31);
+
+	if (!o || !((rss_orders_always | rss_orders_madvise) & (1U << o)))
+		return 0;
+	r->order = o;
+	bpf_loop(((r->end - 1) >> shift) - (r->start >> shift) + 1, rss_range_block, r, 0);
+	return 0;
+}
+
+/* Page by page, then the larger folios, if any are charged. */
+static __always_inline void rss_walk(struct rss_range *r)
+{
+	bpf_loop((r->end - r->start) >> LT_RSS_PAGE_SHIFT, rss_range_page, r, 0);
+	if (rss_nfolios > 0)
+		bpf_loop(21, rss_range_order, r, 0);
 }
 
 static long rss_range_elem(struct bpf_map *map, __u64 *key, struct lt_rss_page *pg, void *arg)
@@ -309,7 +399,7 @@ static long rss_range_elem(struct bpf_map *map, __u64 *key, struct lt_rss_page *
 	__u64 base = *key & ~(RSS_PAGE - 1), size = RSS_PAGE << (*key & 31);
 
 	if (base < r->end && base + size > r->start)
-		rss_release_key(*key, r->start, r->end);
+		rss_release_key(r, *key);
 	return 0;
 }
 
@@ -328,7 +418,8 @@ static __always_inline void rss_release(__u64 start, __u64 len)
 	if (pages > 2 * (__u64)rss_npages + 64 || pages > (1U << 23))
 		bpf_for_each_map_elem(&lt_rss_pages, rss_range_elem, &r, 0);
 	else
-		bpf_loop(pages, rss_range_page, &r, 0);
+		rss_walk(&r);
+	rss_flush(&r);
 }
 
 SEC("tracepoint/syscalls/sys_enter_munmap")
@@ -431,6 +522,6 @@ int lt_rss_mremap(struct trace_event_raw_sys_exit *ctx)
 	r.end = a.old_addr + keep;
 	r.delta = ret - a.old_addr;
 	r.move = true;
-	bpf_loop(keep >> LT_RSS_PAGE_SHIFT, rss_range_page, &r, 0);
+	rss_walk(&r);
 	return 0;
 }

@@ -382,10 +382,51 @@ cleanup:
 	return err;
 }
 
+/*
+ * Released pages stay in lt_rss_pages with bytes 0, to be reused without a
+ * costly delete in BPF; once they fill half the map, delete them here. A
+ * page charged again between the lookup and the delete loses its entry (it
+ * is then never charged back): rare, and only under this pressure.
+ */
+static void gc_pages(struct leaktrace_bpf *skel)
+{
+	int fd = bpf_map__fd(skel->maps.lt_rss_pages);
+	uint64_t key, next, *dead = NULL;
+	size_t n = 0, cap = 0;
+	struct lt_rss_page pg;
+	int err;
+
+	if (skel->bss->rss_nentries < (int64_t)bpf_map__max_entries(skel->maps.lt_rss_pages) / 2)
+		return;
+	for (err = bpf_map_get_next_key(fd, NULL, &next); !err;
+	     err = bpf_map_get_next_key(fd, &key, &next)) {
+		key = next;
+		if (bpf_map_lookup_elem(fd, &key, &pg) || pg.bytes)
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 4096;
+			uint64_t *nv = realloc(dead, ncap * sizeof(*nv));
+
+			if (!nv)
+				break;
+			dead = nv;
+			cap = ncap;
+		}
+		dead[n++] = key;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!bpf_map_lookup_elem(fd, &dead[i], &pg) && !pg.bytes &&
+		    !bpf_map_delete_elem(fd, &dead[i]))
+			__sync_fetch_and_sub(&skel->bss->rss_nentries, 1);
+	dlog("--rss: %zu released page entries deleted\n", n);
+	free(dead);
+}
+
 int rss_collect(struct rss *r, struct leaktrace_bpf *skel, int pid, bool alive)
 {
 	int err;
 
+	gc_pages(skel);
 	read_counters(r, bpf_map__fd(skel->maps.lt_rss_cnt));
 	err = read_sites(r, bpf_map__fd(skel->maps.lt_rss_agg));
 	if (err)
