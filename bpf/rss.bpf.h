@@ -525,3 +525,12 @@ int lt_rss_mremap(struct trace_event_raw_sys_exit *ctx)
 	rss_walk(&r);
 	return 0;
 }
+
+/* Launch mode: what the child wrote before exec() is gone with its old
+ * address space. */
+SEC("tracepoint/sched/sched_process_exec")
+int lt_rss_exec(struct trace_event_raw_sched_process_exec *ctx)
+{
+	rss_release(0, RSS_USER_END);
+	return 0;
+}
