@@ -11,6 +11,8 @@
 // mremap() and moves it: 1 MiB stays charged. touch_huge() touches a
 // 2 MiB-aligned 4 MiB MADV_HUGEPAGE range: two 2 MiB faults where THP serves
 // it, else 1024; it prints the process's AnonHugePages ("thp N kB").
+// touch_sparse() touches 1 MiB of a 256 MiB mapping and unmaps it all (a
+// range far larger than what is charged: released by walking the charges).
 #define _GNU_SOURCE /* mremap */
 #include <fcntl.h>
 #include <stdint.h>
@@ -101,6 +103,15 @@ static void touch_moved(void)
 		die("munmap failed\n");
 }
 
+static void touch_sparse(void)
+{
+	char *p = map(256 << 20);
+
+	touch(p + (64 << 20), 1 << 20);
+	if (munmap(p, 256 << 20))
+		die("munmap failed\n");
+}
+
 static char *touch_remap(void)
 {
 	char *p = map(2 << 20);
@@ -160,6 +171,7 @@ int main(int argc, char **argv)
 	read_into(readbuf, 1 << 20);
 	touch_brk();
 	touch_moved();
+	touch_sparse();
 	remapped = touch_remap();
 	huge = touch_huge();
 	big = reserve(64 << 20);
