@@ -251,9 +251,7 @@ int main(int argc, char **argv)
 	if (!err && env.fds)
 		err = loader_attach_fds(ld);
 	if (!err && env.rss)
-		err = loader_attach_rss(ld);
-	if (!err && env.rss)
-		err = rss_new(&rss);
+		err = loader_attach_rss(ld) ?: rss_new(&rss);
 	err = err ?: symbolizer_new(tgt.pid, &sym);
 	err = err ?: aggregate_new(&agg);
 	if (!err && env.objects)
