@@ -214,7 +214,8 @@ static __always_inline void rss_charge(void *ctx, __u64 addr, __u64 error_code, 
 	pg.key.stack_id = store_stack(ctx);
 	pg.key.kernel = kernel;
 	if (kernel) { /* in a syscall: the libc wrapper keeps no frame */
-		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+		struct task_struct *task = bpf_get_current_task_btf();
+		struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
 
 		if (regs)
 			bpf_probe_read_user(&pg.key.caller, sizeof(pg.key.caller),

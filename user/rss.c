@@ -280,8 +280,8 @@ static int add_untouched(struct rss *r, const struct lt_alloc *a, uint64_t untou
 	struct rss_untouched *u = NULL;
 
 	for (size_t i = 0; i < r->nut && !u; i++)
-		if (r->ut[i].site.stack_id == a->key.stack_id && r->ut[i].site.caller == a->key.caller &&
-		    r->ut[i].site.kind == a->key.kind)
+		if (r->ut[i].site.stack_id == a->key.stack_id &&
+		    r->ut[i].site.caller == a->key.caller && r->ut[i].site.kind == a->key.kind)
 			u = &r->ut[i];
 	if (!u) {
 		if (r->nut == *cap) {
@@ -501,8 +501,8 @@ void rss_report_text(FILE *f, const struct report_ctx *c, const struct report_in
 		return;
 	for (size_t i = 0; i < r->n; i++)
 		nres += r->sites[i].v.bytes > 0;
-	fprintf(f, "What drives RSS growth (pages first written, by stack; released ones charged back; "
-		   "not leak suspects):\n");
+	fprintf(f, "What drives RSS growth (pages first written, by stack; released ones charged "
+		   "back; not leak suspects):\n");
 	fprintf(f, "resident %s in %" PRId64 " pages from %zu stack%s, %s%s since the last report; "
 		   "faulted %s, released %s\n",
 		lt_human_bytes(r->resident, b1, sizeof(b1)), r->pages, nres, nres == 1 ? "" : "s",
@@ -524,8 +524,9 @@ void rss_report_text(FILE *f, const struct report_ctx *c, const struct report_in
 			break;
 		k = rss_frames(c, ri, &s->key, fr);
 		fprintf(f, "#%zu  %s in %" PRId64 " pages, %s%s%s\n", ++shown,
-			lt_human_bytes(s->v.bytes, b1, sizeof(b1)), (int64_t)s->v.pages, g >= 0 ? "+" : "",
-			lt_human_bytes(g, b2, sizeof(b2)), s->key.kernel ? " (written by the kernel)" : "");
+			lt_human_bytes(s->v.bytes, b1, sizeof(b1)), (int64_t)s->v.pages,
+			g >= 0 ? "+" : "", lt_human_bytes(g, b2, sizeof(b2)),
+			s->key.kernel ? " (written by the kernel)" : "");
 		if (!s->key.stack_id)
 			fprintf(f, "        (stack lost)\n");
 		report_frames_text(f, fr, k);
@@ -546,7 +547,8 @@ void rss_report_text(FILE *f, const struct report_ctx *c, const struct report_in
 
 		fprintf(f, "#%zu  %s untouched of %s in %" PRId64 " allocation%s (%s)\n", i + 1,
 			lt_human_bytes(u->untouched, b1, sizeof(b1)),
-			lt_human_bytes(u->bytes, b2, sizeof(b2)), u->allocs, u->allocs == 1 ? "" : "s",
+			lt_human_bytes(u->bytes, b2, sizeof(b2)), u->allocs,
+			u->allocs == 1 ? "" : "s",
 			lt_kind_names[u->site.kind < LT_KIND_MAX ? u->site.kind : 0]);
 		report_frames_text(f, fr, k);
 	}
