@@ -120,6 +120,17 @@ struct {
 	__type(value, struct lt_obj_val);
 } lt_objagg SEC(".maps");
 
+/* --rss: outstanding allocations of at least rss_big_min bytes (0: off), whose
+ * pages the loader checks for "allocated but never touched". */
+const volatile __u64 rss_big_min;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);	/* sized by the loader with --rss */
+	__type(key, __u64);
+	__type(value, struct lt_alloc);
+} lt_rss_big SEC(".maps");
+
 /* Scratch for the stack being captured (too large for the BPF stack). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -335,6 +346,8 @@ static __always_inline void *lookup_or_init(void *map, const void *key, const vo
 	return v;
 }
 
+#include "rss.bpf.h"
+
 static __always_inline void agg_sub(const struct lt_alloc *a)
 {
 	struct lt_agg_val *v = bpf_map_lookup_elem(&lt_agg, &a->key);
@@ -358,6 +371,7 @@ static __always_inline void record_free(__u64 ptr)
 	if (bpf_map_delete_elem(&lt_allocs, &ptr))
 		return;
 	agg_sub(&a);
+	rss_big_forget(ptr, a.size);
 	count(LT_CNT_FREES);
 }
 
@@ -390,6 +404,7 @@ static __always_inline void record_alloc(void *ctx, __u64 addr, __u64 size, __u3
 	__sync_fetch_and_add(&v->bytes, size);
 	__sync_fetch_and_add(&v->allocs, 1);
 	__sync_fetch_and_add(&v->total_allocs, 1);
+	rss_big_note(addr, &a);
 	count(LT_CNT_ALLOCS);
 }
 
@@ -624,9 +639,12 @@ int lt_munmap(struct trace_event_raw_sys_enter *ctx)
 
 		if (v)
 			__sync_fetch_and_add(&v->bytes, -(__s64)len);
+		rss_big_forget(addr, a.size);
 		a.size -= len;
 		if (bpf_map_update_elem(&lt_allocs, &rest, &a, BPF_ANY))
 			count(LT_CNT_DROP_ALLOCS_FULL);
+		else
+			rss_big_note(rest, &a);
 	}
 	return 0;
 }

@@ -35,11 +35,13 @@ static const char usage[] =
 	"      --native-frames    show the Python interpreter's own native frames\n"
 	"      --objects          Python: live GC objects per type, by growth\n"
 	"      --fds              also track open file descriptors per stack (unclosed files)\n"
+	"      --rss              also show what drives RSS growth: pages first written, by\n"
+	"                         stack, and memory allocated but never touched\n"
 	"      --live             full-screen view (keys: g/b sort, Enter expand, q quit)\n"
 	"      --mode MODE        exact: every allocation, CPython's small objects too;\n"
 	"                         lite: the C allocator and mmap only, cheap enough for\n"
 	"                         production (default: exact; lite for LTO Pythons)\n"
-	"      --max-overhead PCT lite: slow the target by at most PCT%% (default 5; 0: no\n"
+	"      --max-overhead PCT lite: slow the target by at most PCT% (default 5; 0: no\n"
 	"                         limit): hot allocation probes are duty-cycled beyond it\n"
 	"      --python-malloc=libc  launch CMD with PYTHONMALLOC=malloc, so every Python\n"
 	"                         allocation goes through libc (for LTO interpreters)\n"
@@ -70,6 +72,7 @@ enum {
 	OPT_PYTHON_MALLOC,
 	OPT_MODE,
 	OPT_MAX_OVERHEAD,
+	OPT_RSS,
 };
 
 static const struct option opts[] = {
@@ -95,6 +98,7 @@ static const struct option opts[] = {
 	{ "python-malloc", required_argument, NULL, OPT_PYTHON_MALLOC },
 	{ "mode", required_argument, NULL, OPT_MODE },
 	{ "max-overhead", required_argument, NULL, OPT_MAX_OVERHEAD },
+	{ "rss", no_argument, NULL, OPT_RSS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -253,6 +257,9 @@ int cli_parse(int argc, char **argv, struct lt_env *env)
 			}
 			break;
 		}
+		case OPT_RSS:
+			env->rss = true;
+			break;
 		case 'v':
 			lt_verbosity = lt_verbosity < 0 ? 1 : lt_verbosity + 1;
 			break;

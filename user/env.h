@@ -33,9 +33,10 @@ struct lt_env {
 	bool live;		/* --live: full-screen view */
 	bool fds;		/* --fds: open file descriptors per stack */
 	bool objects;		/* --objects: live GC objects per type */
-	bool python_libc;
+	bool python_libc;	/* --python-malloc=libc: launch with PYTHONMALLOC=malloc */
+	bool rss;		/* --rss: what drives RSS growth (page faults) */
 	enum lt_mode mode;	/* --mode */
-	double max_overhead;	/* --max-overhead percent; 0: no budget */	/* --python-malloc=libc: launch with PYTHONMALLOC=malloc */
+	double max_overhead;	/* --max-overhead percent; 0: no budget */
 };
 
 /* Parse argv into env. 0, or -EINVAL after printing why (exit 1), or

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "probe_place.h"
 #include "procmaps.h"
+#include "rss.h"
 
 #define MAX_LINKS 96
 #define MAX_PATHS 8
@@ -283,10 +284,17 @@ static int open_load(struct loader *l, const struct lt_env *env, bool multi)
 		const char *name = bpf_program__name(prog);
 
 		if ((!env->fds && !strncmp(name, "lt_fd_", 6)) ||
-		    (!env->objects && !strncmp(name, "lt_gc_", 6)))
+		    (!env->objects && !strncmp(name, "lt_gc_", 6)) ||
+		    (!env->rss && !strncmp(name, "lt_rss_", 7)))
 			bpf_program__set_autoload(prog, false);
 		if (multi && bpf_program__type(prog) == BPF_PROG_TYPE_KPROBE)
 			bpf_program__set_expected_attach_type(prog, LT_TRACE_UPROBE_MULTI);
+	}
+	if (env->rss) {
+		int err = rss_configure(l->skel, env->cmd ? 0 : l->tgid);
+
+		if (err)
+			return err;
 	}
 	return leaktrace_bpf__load(l->skel);
 }
@@ -477,6 +485,19 @@ int loader_attach(struct loader *l, const char *libc_path)
 	err = err ?: attach_prog(l, l->skel->progs.lt_mmap_enter, "sys_enter_mmap");
 	err = err ?: attach_prog(l, l->skel->progs.lt_mmap_exit, "sys_exit_mmap");
 	err = err ?: attach_prog(l, l->skel->progs.lt_munmap, "sys_enter_munmap");
+	return err;
+}
+
+int loader_attach_rss(struct loader *l)
+{
+	struct bpf_program *prog;
+	int err = ensure_tracefs();
+
+	bpf_object__for_each_program(prog, l->skel->obj) {
+		if (err || strncmp(bpf_program__name(prog), "lt_rss_", 7))
+			continue;
+		err = attach_prog(l, prog, bpf_program__name(prog));
+	}
 	return err;
 }
 

@@ -25,6 +25,7 @@
 #include "output.h"
 #include "python.h"
 #include "report.h"
+#include "rss.h"
 #include "symbolize.h"
 #include "target.h"
 
@@ -217,6 +218,8 @@ static int report(struct report_ctx *rc, struct report_info *ri, const struct lt
 	}
 	err = aggregate_collect(rc->agg, skel, (uint64_t)(rc->now_s * 1000),
 				(uint64_t)(env->min_age * 1000), skel->data->bucket_ms);
+	if (!err && rc->rss)
+		err = rss_collect(rc->rss, skel, t->pid, !t->exited);
 	if (err) {
 		elog("cannot read the BPF maps: %s\n", strerror(-err));
 		return err;
@@ -228,12 +231,16 @@ static int report(struct report_ctx *rc, struct report_info *ri, const struct lt
 		live_draw(live, rc, ri);
 	else
 		report_text(text, rc, ri);
+	if (!(live && !ri->final))
+		rss_report_text(text, rc, ri);
 	if (ri->final || env->export_every) {
 		err = exports_write(env, rc, ri);
 		if (err)
 			return err;
 	}
 	aggregate_mark_reported(rc->agg);
+	if (rc->rss && !ri->final)
+		rss_mark_reported(rc->rss);
 	if (rc->objs && !ri->final)
 		objects_mark_reported(rc->objs);
 	return 0;
@@ -253,6 +260,7 @@ int main(int argc, char **argv)
 	struct classify_ctx cctx = {};
 	struct python *py = NULL;
 	struct objects *objs = NULL;
+	struct rss *rss = NULL;
 	struct live *live = NULL;
 	struct ring_buffer *newstacks = NULL;
 	struct newstack_ctx nsctx = {};
@@ -313,6 +321,8 @@ int main(int argc, char **argv)
 	err = err ?: loader_attach(ld, libc);
 	if (!err && env.fds)
 		err = loader_attach_fds(ld);
+	if (!err && env.rss)
+		err = loader_attach_rss(ld) ?: rss_new(&rss);
 	err = err ?: symbolizer_new(tgt.pid, &sym);
 	err = err ?: aggregate_new(&agg);
 	if (!err && env.objects)
@@ -357,6 +367,7 @@ int main(int argc, char **argv)
 	rc.sym = sym;
 	rc.py = &py;
 	rc.objs = objs;
+	rc.rss = rss;
 	rc.skel = loader_skel(ld);
 	ri.pid = tgt.pid;
 	ri.top = env.top;
@@ -381,6 +392,9 @@ int main(int argc, char **argv)
 			setup_python(ld, &tgt, &py, &ri, &py_tried, &env, &mode);
 			if (py && tgt.exiting && !tgt.mapstop)
 				python_prefetch(py, bpf_map__fd(rc.skel->maps.lt_stacks));
+			/* held at exit: its pages are still there to read */
+			if (rss && tgt.exiting && !tgt.mapstop)
+				rss_collect(rss, rc.skel, tgt.pid, true);
 			target_resume_exit(&tgt);
 		}
 		if (py && now_s() - last_prefetch >= 1) { /* names outlive the target */
@@ -447,6 +461,7 @@ cleanup:
 	output_abort(json_out);
 	python_free(py);
 	objects_free(objs);
+	rss_free(rss);
 	aggregate_free(agg);
 	symbolizer_free(sym);
 	loader_destroy(ld);

@@ -9,6 +9,7 @@
 #include "objects.h"
 #include "profile.h"
 #include "python.h"
+#include "rss.h"
 #include "symbolize.h"
 #include "util.h"
 
@@ -463,6 +464,9 @@ int report_json(FILE *f, const struct report_ctx *c, const struct report_info *r
 		json_obj_end(&j);
 	}
 
+	if (c->rss)
+		rss_report_json(&j, c, ri);
+
 	/* Every stack, not just --top: tools filter for themselves. */
 	json_key(&j, "stacks");
 	json_arr_begin(&j);
@@ -508,4 +512,15 @@ int report_json(FILE *f, const struct report_ctx *c, const struct report_info *r
 	json_obj_end(&j);
 	fflush(f);
 	return ferror(f) ? -EIO : 0;
+}
+
+void report_frames_text(FILE *f, const struct lt_out_frame *fr, int n)
+{
+	for (int i = 0; i < n; i++)
+		print_frame(f, &fr[i]);
+}
+
+void report_frames_json(struct json *j, const struct lt_out_frame *fr, int n)
+{
+	json_frames(j, fr, n);
 }

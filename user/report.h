@@ -37,11 +37,18 @@ struct report_ctx {
 	struct leaktrace_bpf *skel;
 	struct python **py;	/* CPython in the target, once found */
 	struct objects *objs;	/* --objects, or NULL */
+	struct rss *rss;	/* --rss, or NULL */
 	double now_s;		/* seconds since tracing started */
 };
 
 void report_text(FILE *f, const struct report_ctx *c, const struct report_info *ri);
 /* The final report as JSON (schema in README.md). 0 or -errno. */
 int report_json(FILE *f, const struct report_ctx *c, const struct report_info *ri);
+
+/* Frames as the reports print them, for sections kept elsewhere (rss.c). */
+struct lt_out_frame;
+struct json;
+void report_frames_text(FILE *f, const struct lt_out_frame *fr, int n);
+void report_frames_json(struct json *j, const struct lt_out_frame *fr, int n);
 
 #endif
