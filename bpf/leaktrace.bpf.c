@@ -248,7 +248,7 @@ static long py_walk_one(__u32 i, void *arg)
 		}
 		w->st->py[n].code = code;
 		w->st->py[n].pos = pos;
-		w->st->py[n].check = read_u32(code + c->code_firstlineno);
+		w->st->py[n].check = lt_code_check(read_u64(code + c->code_firstlineno));
 		w->n = n + 1;
 	}
 	w->frame = read_u64(w->frame + c->frame_back);

@@ -74,8 +74,20 @@ struct lt_agg_key {
 struct lt_py_frame {
 	__u64 code;	/* PyCodeObject * (3.13: f_executable, maybe not code) */
 	__u32 pos;	/* <= 3.10: f_lasti as stored; 3.11+: code-unit index */
-	__u32 check;	/* co_firstlineno when walked: detects a reused address */
+	__u32 check;	/* lt_code_check() when walked: detects a reused address */
 };
+
+/*
+ * A code object's fingerprint: co_firstlineno and the 4 bytes after it
+ * (co_nlocalsplus from 3.11, padding that never changes before), both fixed
+ * for the object's life. firstlineno alone is 1 for every module's code, so
+ * a module code object freed and another one allocated at its address would
+ * pass for it.
+ */
+static inline __u32 lt_code_check(__u64 v)
+{
+	return (__u32)v ^ ((__u32)(v >> 32) * 0x9E3779B1u);
+}
 
 struct lt_stack {
 	__u32 depth;		/* native frames in ips[] */
