@@ -488,29 +488,29 @@ int loader_attach(struct loader *l, const char *libc_path)
 	return err;
 }
 
-int loader_attach_rss(struct loader *l)
+/* The tracepoint programs whose names start with prefix. */
+static int attach_prefixed(struct loader *l, const char *prefix)
 {
 	struct bpf_program *prog;
 	int err = ensure_tracefs();
 
 	bpf_object__for_each_program(prog, l->skel->obj) {
-		if (err || strncmp(bpf_program__name(prog), "lt_rss_", 7))
+		if (err || strncmp(bpf_program__name(prog), prefix, strlen(prefix)))
 			continue;
 		err = attach_prog(l, prog, bpf_program__name(prog));
 	}
 	return err;
 }
 
+int loader_attach_rss(struct loader *l)
+{
+	return attach_prefixed(l, "lt_rss_");
+}
+
 int loader_attach_fds(struct loader *l)
 {
-	struct bpf_program *prog;
-	int err = ensure_tracefs();
-
-	bpf_object__for_each_program(prog, l->skel->obj) {
-		if (err || strncmp(bpf_program__name(prog), "lt_fd_", 6))
-			continue;
-		err = attach_prog(l, prog, bpf_program__name(prog));
-	}
+	return attach_prefixed(l, "lt_fd_");
+}
 	return err;
 }
 
