@@ -511,8 +511,6 @@ int loader_attach_fds(struct loader *l)
 {
 	return attach_prefixed(l, "lt_fd_");
 }
-	return err;
-}
 
 /*
  * CPython's allocator domains. Each allocation is counted once, at the
