@@ -14,6 +14,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "leaktrace.h"
+#include "lt_sample.h"
 
 #define MAP_FIXED 0x10
 #define MAP_ANONYMOUS 0x20
@@ -35,6 +36,11 @@ __u64 exec_maps_gen;
 /* Launch mode: stop the (ptrace-seized) main thread after it maps code, so
  * the loader sees every library, CPython above all, before it runs. */
 __u32 stop_on_exec_map;
+/* --sample-bytes N (0: exact mode) and the loader's tables, see lt_sample.h.
+ * Read-only: in exact mode the verifier drops the sampling code. */
+const volatile __u64 sample_bytes;
+const volatile __u64 sample_draws[LT_SAMPLE_DRAWS];
+const volatile __u64 sample_g[LT_SAMPLE_G_STEPS + 1];
 /* Set by the loader once it finds CPython in the target (enabled last). */
 struct lt_py_cfg py_cfg;
 
@@ -53,6 +59,10 @@ struct lt_inflight {
 	__u64 gc_type;
 	__u64 gc_sp;
 	__u32 gc_depth;
+	/* --sample-bytes: bytes left before the next sample (0: not drawn yet),
+	 * and whether the call in progress is sampled */
+	__u32 sampled;
+	__u64 sample_left;
 };
 
 struct {
@@ -337,7 +347,7 @@ static __always_inline void agg_sub(const struct lt_alloc *a)
 	if (!v)
 		return;
 	__sync_fetch_and_add(&v->bytes, -(__s64)a->size);
-	__sync_fetch_and_add(&v->allocs, -1);
+	__sync_fetch_and_add(&v->allocs, -(__s64)(a->weight ?: 1));
 }
 
 /* Forget the block at ptr; only the thread whose delete succeeds updates
@@ -356,8 +366,10 @@ static __always_inline void record_free(__u64 ptr)
 	count(LT_CNT_FREES);
 }
 
-static __always_inline void record_alloc(void *ctx, __u64 addr, __u64 size, __u32 kind,
-					 __u64 caller)
+/* weight: allocations this one stands for (--sample-bytes), 0 for one; size
+ * is then the estimated bytes. */
+static __always_inline void record_alloc_w(void *ctx, __u64 addr, __u64 size, __u64 weight,
+					   __u32 kind, __u64 caller)
 {
 	struct lt_alloc a = {};
 	struct lt_agg_val zero = {}, *v;
@@ -370,6 +382,7 @@ static __always_inline void record_alloc(void *ctx, __u64 addr, __u64 size, __u3
 	record_free(addr);
 
 	a.size = size;
+	a.weight = weight;
 	a.key.stack_id = store_stack(ctx);
 	a.key.caller = caller;
 	a.key.bucket_ms = ms / width * width;
@@ -383,9 +396,22 @@ static __always_inline void record_alloc(void *ctx, __u64 addr, __u64 size, __u3
 		return;
 	}
 	__sync_fetch_and_add(&v->bytes, size);
-	__sync_fetch_and_add(&v->allocs, 1);
-	__sync_fetch_and_add(&v->total_allocs, 1);
+	__sync_fetch_and_add(&v->allocs, weight ?: 1);
+	__sync_fetch_and_add(&v->total_allocs, weight ?: 1);
 	count(LT_CNT_ALLOCS);
+}
+
+static __always_inline void record_alloc(void *ctx, __u64 addr, __u64 size, __u32 kind,
+					 __u64 caller)
+{
+	record_alloc_w(ctx, addr, size, 0, kind, caller);
+}
+
+/* --sample-bytes: charge a new outermost call's size to the thread's budget. */
+static __always_inline void sample_enter(struct lt_inflight *f, __u64 size)
+{
+	f->sampled = sample_bytes &&
+		     lt_sample_take(&f->sample_left, size, sample_draws, bpf_get_prandom_u32());
 }
 
 /*
@@ -412,6 +438,7 @@ static __always_inline int enter(struct pt_regs *ctx, __u32 kind, __u64 size, __
 		f->old_ptr = old_ptr;
 		f->depth = 1;
 		f->armed = 0;
+		sample_enter(f, size);
 		return 0;
 	}
 	/* Equal %rsp is a tail call (realloc(NULL, n) jumps to malloc): both
@@ -427,6 +454,7 @@ static __always_inline int enter(struct pt_regs *ctx, __u32 kind, __u64 size, __
 	f->kind = kind;
 	f->armed = kind == LT_REALLOCARRAY;
 	f->depth = !f->armed;
+	sample_enter(f, size);
 	return 0;
 }
 
@@ -500,9 +528,23 @@ int BPF_KRETPROBE(lt_ret, __u64 ret)
 		if (in.old_ptr && (addr || in.size == 0))
 			record_free(in.old_ptr);
 	}
+	/* --sample-bytes: most calls end here, with no stack walk and no map
+	 * update (a resized block was freed above all the same). The address
+	 * reuse check of record_alloc() is skipped too: a stale entry lasts
+	 * until a sampled allocation reuses its address. */
+	if (sample_bytes && !in.sampled)
+		return 0;
 	if (!addr) {
 		if (in.size)
 			count(LT_CNT_FAILED_ALLOCS);
+		return 0;
+	}
+	if (sample_bytes) {
+		__u64 bytes, weight;
+
+		lt_sample_estimate(sample_g, in.size, sample_bytes, bpf_get_prandom_u32(), &bytes,
+				   &weight);
+		record_alloc_w(ctx, addr, bytes, weight, in.kind, PT_REGS_IP(ctx));
 		return 0;
 	}
 	record_alloc(ctx, addr, in.size, in.kind, PT_REGS_IP(ctx));
@@ -585,6 +627,8 @@ int lt_mmap_exit(struct trace_event_raw_sys_exit *ctx)
 	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	if (regs)
 		bpf_probe_read_user(&caller, sizeof(caller), (void *)BPF_CORE_READ(regs, sp));
+	/* exact also under --sample-bytes: mappings are few, and their
+	 * partial munmaps below need the true size */
 	record_alloc(ctx, ret, f->size, LT_MMAP, caller);
 	return 0;
 }

@@ -38,6 +38,8 @@ static const char usage[] =
 	"      --live             full-screen view (keys: g/b sort, Enter expand, q quit)\n"
 	"      --python-malloc=libc  launch CMD with PYTHONMALLOC=malloc, so every Python\n"
 	"                         allocation goes through libc (for LTO interpreters)\n"
+	"      --sample-bytes N   sample one allocation per N bytes on average (Poisson,\n"
+	"                         like Go and tcmalloc): far cheaper; figures are estimates\n"
 	"  -v, --verbose          more detail on stderr (-vv: debug)\n"
 	"  -q, --quiet            errors only on stderr\n"
 	"  -h, --help             this help\n"
@@ -63,6 +65,7 @@ enum {
 	OPT_PPROF,
 	OPT_EXPORT_EVERY,
 	OPT_PYTHON_MALLOC,
+	OPT_SAMPLE_BYTES,
 };
 
 static const struct option opts[] = {
@@ -86,6 +89,7 @@ static const struct option opts[] = {
 	{ "pprof", required_argument, NULL, OPT_PPROF },
 	{ "export-every", no_argument, NULL, OPT_EXPORT_EVERY },
 	{ "python-malloc", required_argument, NULL, OPT_PYTHON_MALLOC },
+	{ "sample-bytes", required_argument, NULL, OPT_SAMPLE_BYTES },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -219,6 +223,10 @@ int cli_parse(int argc, char **argv, struct lt_env *env)
 				err = -EINVAL;
 			}
 			env->python_libc = true;
+			break;
+		case OPT_SAMPLE_BYTES: /* the bound keeps the BPF fixed point in range */
+			err = parse_uint("sample-bytes", optarg, 1, 1L << 30, &v);
+			env->sample_bytes = v;
 			break;
 		case 'v':
 			lt_verbosity = lt_verbosity < 0 ? 1 : lt_verbosity + 1;

@@ -28,6 +28,7 @@ struct lt_env {
 	bool fds;		/* --fds: open file descriptors per stack */
 	bool objects;		/* --objects: live GC objects per type */
 	bool python_libc;	/* --python-malloc=libc: launch with PYTHONMALLOC=malloc */
+	uint64_t sample_bytes;	/* --sample-bytes: mean bytes between samples; 0: exact */
 };
 
 /* Parse argv into env. 0, or -EINVAL after printing why (exit 1), or

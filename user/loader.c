@@ -17,6 +17,7 @@
 #include "log.h"
 #include "probe_place.h"
 #include "procmaps.h"
+#include "sample.h"
 
 #define MAX_LINKS 96
 
@@ -93,6 +94,15 @@ int loader_open(const struct lt_env *env, int tgid, struct loader **out)
 	if (env->objects) {
 		bpf_map__set_max_entries(l->skel->maps.lt_objs, env->max_allocs);
 		bpf_map__set_max_entries(l->skel->maps.lt_objagg, env->max_agg);
+	}
+	if (env->sample_bytes) {
+		err = sample_tables(env->sample_bytes, (__u64 *)l->skel->rodata->sample_draws,
+				    (__u64 *)l->skel->rodata->sample_g);
+		if (err) {
+			elog("invalid --sample-bytes %llu\n", (unsigned long long)env->sample_bytes);
+			goto cleanup;
+		}
+		l->skel->rodata->sample_bytes = env->sample_bytes;
 	}
 
 	/* Leave out what this run does not use: each program costs verifier

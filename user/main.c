@@ -290,6 +290,10 @@ int main(int argc, char **argv)
 	ri.all_frames = env.native_all;
 	ri.native_frames = env.native_frames;
 	ri.fds = env.fds;
+	if (env.sample_bytes) {
+		ri.mode = "sampled";
+		ri.sample_bytes = env.sample_bytes;
+	}
 
 	newstacks = ring_buffer__new(bpf_map__fd(rc.skel->maps.lt_newstacks), on_new_stack, &nsctx,
 				     NULL);

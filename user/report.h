@@ -4,6 +4,7 @@
 #define LT_REPORT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 struct aggregate;
@@ -13,7 +14,7 @@ struct leaktrace_bpf;
 struct report_info {
 	int pid;
 	const char *comm;
-	const char *mode;	/* "exact" */
+	const char *mode;	/* "exact", or "sampled" with --sample-bytes */
 	double duration_s;
 	double min_age_s;
 	int top;
@@ -25,6 +26,7 @@ struct report_info {
 	bool fds;		/* --fds: report open descriptors */
 	char python[16];	/* CPython version found in the target, or "" */
 	bool python_lto;	/* its small-object allocations are partly unseen */
+	uint64_t sample_bytes;	/* --sample-bytes N: figures are estimates; 0: exact */
 };
 
 struct report_ctx {
