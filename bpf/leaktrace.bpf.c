@@ -407,11 +407,18 @@ static __always_inline void record_alloc(void *ctx, __u64 addr, __u64 size, __u3
 	record_alloc_w(ctx, addr, size, 0, kind, caller);
 }
 
-/* --sample-bytes: charge a new outermost call's size to the thread's budget. */
+/* --sample-bytes: charge a new outermost call's size to the thread's budget
+ * (the common case inline: no random number until a budget is drawn). */
 static __always_inline void sample_enter(struct lt_inflight *f, __u64 size)
 {
-	f->sampled = sample_bytes &&
-		     lt_sample_take(&f->sample_left, size, sample_draws, bpf_get_prandom_u32());
+	f->sampled = 0;
+	if (!sample_bytes)
+		return;
+	if (size < f->sample_left) {
+		f->sample_left -= size;
+		return;
+	}
+	f->sampled = lt_sample_take(&f->sample_left, size, sample_draws, bpf_get_prandom_u32());
 }
 
 /*
