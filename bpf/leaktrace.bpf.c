@@ -407,6 +407,24 @@ static __always_inline void record_alloc(void *ctx, __u64 addr, __u64 size, __u3
 	record_alloc_w(ctx, addr, size, 0, kind, caller);
 }
 
+/*
+ * An unsampled call that needs no return program: a libc allocator that
+ * calls no other probed function (not realloc, which may call malloc and
+ * must free the old block; not CPython's, which call libc's), with a size
+ * below glibc's smallest mmap threshold, so the mmap tracepoint never sees
+ * a mapping of its own (128 KiB, M_MMAP_THRESHOLD's default, only grows).
+ * Nor a thread's first call, which maps its arena (the caller checks): a
+ * later new heap of a full 64 MiB arena may then count among the C
+ * runtime's own mappings.
+ */
+static __always_inline bool sample_leaf(__u32 kind, __u64 size)
+{
+	return size < (128 << 10) &&
+	       (kind == LT_MALLOC || kind == LT_CALLOC || kind == LT_POSIX_MEMALIGN ||
+		kind == LT_ALIGNED_ALLOC || kind == LT_MEMALIGN || kind == LT_VALLOC ||
+		kind == LT_PVALLOC);
+}
+
 /* --sample-bytes: charge a new outermost call's size to the thread's budget
  * (the common case inline: no random number until a budget is drawn). */
 static __always_inline void sample_enter(struct lt_inflight *f, __u64 size)
@@ -427,18 +445,23 @@ static __always_inline void sample_enter(struct lt_inflight *f, __u64 size)
  * call runs deeper in the stack (lower or, for a tail call, equal %rsp); an
  * entry above the recorded %rsp is a new call after a lost return (a thread
  * that died mid-call, its tid reused), so it replaces the stale entry.
+ *
+ * session: the uprobe session programs of sampled mode, which return 1 for a
+ * call that needs no return program (see lt_ss_*).
  */
-static __always_inline int enter(struct pt_regs *ctx, __u32 kind, __u64 size, __u64 old_ptr,
-				 __u64 memptr)
+static __always_inline int enter_x(struct pt_regs *ctx, __u32 kind, __u64 size, __u64 old_ptr,
+				   __u64 memptr, bool session)
 {
 	__u64 sp = PT_REGS_SP(ctx);
 	struct lt_inflight *f;
+	bool first;
 
 	if (!is_target())
 		return 0;
 	f = inflight();
 	if (!f)
 		return 0;
+	first = !f->sample_left; /* the thread's first call (budget not drawn) */
 	/* reallocarray tail-jumps to realloc with the same %rsp. */
 	if (f->armed && kind == LT_REALLOC && f->sp == sp) {
 		f->size = size;
@@ -451,6 +474,8 @@ static __always_inline int enter(struct pt_regs *ctx, __u32 kind, __u64 size, __
 	/* Equal %rsp is a tail call (realloc(NULL, n) jumps to malloc): both
 	 * uretprobes fire on the one return, so it nests too. */
 	if (f->depth > 0 && sp <= f->sp) {
+		if (session)
+			return 1; /* the outermost call's return records */
 		f->depth++;
 		return 0;
 	}
@@ -462,7 +487,17 @@ static __always_inline int enter(struct pt_regs *ctx, __u32 kind, __u64 size, __
 	f->armed = kind == LT_REALLOCARRAY;
 	f->depth = !f->armed;
 	sample_enter(f, size);
+	if (session && !f->sampled && !first && sample_leaf(kind, size)) {
+		f->depth = 0;
+		return 1;
+	}
 	return 0;
+}
+
+static __always_inline int enter(struct pt_regs *ctx, __u32 kind, __u64 size, __u64 old_ptr,
+				 __u64 memptr)
+{
+	return enter_x(ctx, kind, size, old_ptr, memptr, false);
 }
 
 /* Entry programs: the attach cookie carries the enum lt_kind for the
@@ -508,19 +543,19 @@ int BPF_KPROBE(lt_posix_memal, __u64 memptr, __u64 align, __u64 size)
 	return enter(ctx, LT_POSIX_MEMALIGN, size, 0, memptr);
 }
 
-SEC("uretprobe")
-int BPF_KRETPROBE(lt_ret, __u64 ret)
+/* An allocator's return (uretprobe, or a session's return half). */
+static __always_inline void on_return(struct pt_regs *ctx, __u64 ret)
 {
 	struct lt_inflight *f, in;
 	__u64 addr = ret;
 
 	if (!is_target())
-		return 0;
+		return;
 	f = inflight();
 	if (!f || f->depth == 0)
-		return 0;
+		return;
 	if (--f->depth > 0)
-		return 0;
+		return;
 	in = *f;
 
 	if (in.kind == LT_POSIX_MEMALIGN) {
@@ -540,11 +575,11 @@ int BPF_KRETPROBE(lt_ret, __u64 ret)
 	 * reuse check of record_alloc() is skipped too: a stale entry lasts
 	 * until a sampled allocation reuses its address. */
 	if (sample_bytes && !in.sampled)
-		return 0;
+		return;
 	if (!addr) {
 		if (in.size)
 			count(LT_CNT_FAILED_ALLOCS);
-		return 0;
+		return;
 	}
 	if (sample_bytes) {
 		__u64 bytes, weight;
@@ -552,10 +587,64 @@ int BPF_KRETPROBE(lt_ret, __u64 ret)
 		lt_sample_estimate(sample_g, in.size, sample_bytes, bpf_get_prandom_u32(), &bytes,
 				   &weight);
 		record_alloc_w(ctx, addr, bytes, weight, in.kind, PT_REGS_IP(ctx));
-		return 0;
+		return;
 	}
 	record_alloc(ctx, addr, in.size, in.kind, PT_REGS_IP(ctx));
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(lt_ret, __u64 ret)
+{
+	on_return(ctx, ret);
 	return 0;
+}
+
+/*
+ * Sampled mode, kernel 6.13+: uprobe sessions (attached by user/session.c).
+ * One program serves the entry and the return of a call, and an entry that
+ * returns 1 gets no return at all: an unsampled malloc then costs its entry
+ * probe only, not also the uretprobe trampoline (and its syscall). Frees
+ * and reallocarray keep their plain uprobes.
+ */
+extern bool bpf_session_is_return(void) __ksym __weak;
+
+static __always_inline int session(struct pt_regs *ctx, __u64 size, __u64 old_ptr, __u64 memptr)
+{
+	if (bpf_session_is_return()) {
+		on_return(ctx, PT_REGS_RC(ctx));
+		return 0;
+	}
+	return enter_x(ctx, bpf_get_attach_cookie(ctx), size, old_ptr, memptr, true);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(lt_ss_size_rdi, __u64 size)
+{
+	return session(ctx, size, 0, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(lt_ss_size_rsi, __u64 align, __u64 size)
+{
+	return session(ctx, size, 0, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(lt_ss_calloc, __u64 nmemb, __u64 size)
+{
+	return session(ctx, nmemb * size, 0, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(lt_ss_realloc, __u64 ptr, __u64 size)
+{
+	return session(ctx, size, ptr, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(lt_ss_posix_mem, __u64 memptr, __u64 align, __u64 size)
+{
+	return session(ctx, size, 0, memptr);
 }
 
 /* free() is probed after its first instruction (`test`, single-stepped) on

@@ -18,6 +18,7 @@
 #include "probe_place.h"
 #include "procmaps.h"
 #include "sample.h"
+#include "session.h"
 
 #define MAX_LINKS 96
 
@@ -27,6 +28,11 @@ struct loader {
 	int nlinks;
 	int tgid;
 	int nprobes, nsinglestep;
+	/* --sample-bytes on a kernel with uprobe sessions: the allocators with a
+	 * return probe get one session program instead (links as plain fds) */
+	bool session;
+	int session_fds[MAX_LINKS];
+	int nsession;
 };
 
 /* One libc allocator probe. */
@@ -53,6 +59,27 @@ static const struct probe_spec probes[] = {
 	{ "pvalloc", "lt_size_rdi", LT_PVALLOC, PP_RDI, true, true },
 	{ "free", "lt_free", 0, PP_RDI, false },
 };
+
+/* Sampled mode with sessions: the entry programs that have a session twin
+ * ("lt_size_rdi" -> "lt_ss_size_rdi"), and lt_ret, are not loaded. */
+static const char *const session_twins[][2] = {
+	{ "lt_size_rdi", "lt_ss_size_rdi" }, { "lt_size_rsi", "lt_ss_size_rsi" },
+	{ "lt_calloc", "lt_ss_calloc" },     { "lt_realloc", "lt_ss_realloc" },
+	{ "lt_posix_memal", "lt_ss_posix_mem" },
+};
+
+static const char *session_twin(const char *prog)
+{
+	for (size_t i = 0; i < sizeof(session_twins) / sizeof(session_twins[0]); i++)
+		if (!strcmp(prog, session_twins[i][0]))
+			return session_twins[i][1];
+	return NULL;
+}
+
+static bool session_replaces(const char *prog)
+{
+	return !strcmp(prog, "lt_ret") || session_twin(prog);
+}
 
 static int attach_link(struct loader *l, struct bpf_link *link, const char *what)
 {
@@ -105,6 +132,7 @@ int loader_open(const struct lt_env *env, int tgid, struct loader **out)
 		l->skel->rodata->sample_bytes = env->sample_bytes;
 	}
 
+	l->session = env->sample_bytes && session_supported();
 	/* Leave out what this run does not use: each program costs verifier
 	 * time at start (the descriptor ones inline the whole record path). */
 	bpf_object__for_each_program(prog, l->skel->obj) {
@@ -113,6 +141,14 @@ int loader_open(const struct lt_env *env, int tgid, struct loader **out)
 		if ((!env->fds && !strncmp(name, "lt_fd_", 6)) ||
 		    (!env->objects && !strncmp(name, "lt_gc_", 6)))
 			bpf_program__set_autoload(prog, false);
+		if (!strncmp(name, "lt_ss_", 6)) {
+			if (!l->session)
+				bpf_program__set_autoload(prog, false);
+			else if ((err = session_prepare(prog)))
+				goto cleanup;
+		} else if (l->session && session_replaces(name)) {
+			bpf_program__set_autoload(prog, false);
+		}
 	}
 	err = leaktrace_bpf__load(l->skel);
 	if (err) {
@@ -229,6 +265,25 @@ static int attach_table(struct loader *l, const char *path, const struct probe_s
 		}
 		vlog("probe %s+%llu (%s)%s\n", p->sym, (unsigned long long)res.offset, res.insn,
 		     p->ret ? " + uretprobe" : "");
+		if (l->session && p->ret && !p->ret_prog && session_twin(p->prog)) {
+			int fd;
+
+			if (l->nsession == MAX_LINKS) {
+				err = -E2BIG;
+				goto cleanup;
+			}
+			prog = bpf_object__find_program_by_name(l->skel->obj, session_twin(p->prog));
+			fd = session_attach(prog, path, off + res.offset, p->kind, l->tgid);
+			if (fd < 0) {
+				err = fd;
+				elog("cannot attach uprobe session %s+%llu: %s\n", p->sym,
+				     (unsigned long long)res.offset, strerror(-err));
+				goto cleanup;
+			}
+			l->session_fds[l->nsession++] = fd;
+			l->nprobes++;
+			continue;
+		}
 		prog = bpf_object__find_program_by_name(l->skel->obj, p->prog);
 		uo.bpf_cookie = p->kind;
 		uo.retprobe = false;
@@ -344,6 +399,9 @@ void loader_detach(struct loader *l)
 	for (int i = 0; i < l->nlinks; i++)
 		bpf_link__destroy(l->links[i]);
 	l->nlinks = 0;
+	for (int i = 0; i < l->nsession; i++)
+		close(l->session_fds[i]);
+	l->nsession = 0;
 }
 
 void loader_destroy(struct loader *l)

@@ -499,8 +499,11 @@ def t_free_all(c):
 
 @test()
 def t_realloc(c):
-    rep = c.launch("reallocs")
-    validate(rep, comm="reallocs")
+    check_reallocs(c.launch("reallocs"))
+
+
+def check_reallocs(rep, mode="exact"):
+    validate(rep, comm="reallocs", mode=mode)
     expect_stack(rep, "reallocs.c", "realloc_grow", "reallocs", "realloc", 32768, 1, ["main"])
     expect_stack(rep, "reallocs.c", "realloc_chain", "reallocs", "realloc", 20000, 1, ["main"])
     expect_stack(rep, "reallocs.c", "realloc_shrink", "reallocs", "realloc", 300, 1, ["main"])
@@ -521,8 +524,11 @@ def same_function(a, b):
 
 @test()
 def t_allocators(c):
-    rep = c.launch("allocators")
-    validate(rep, comm="allocators")
+    check_allocators(c.launch("allocators"))
+
+
+def check_allocators(rep, mode="exact"):
+    validate(rep, comm="allocators", mode=mode)
     aligned = {"aligned_alloc", "memalign"} if same_function("aligned_alloc", "memalign") else None
     want = [  # site, allocator, bytes, allocs
         ("use_calloc", "calloc", 3 * 25 * 40, 3),
@@ -1456,6 +1462,19 @@ def t_sample_estimates(c):
     top = pprof_top(go_pprof(c, ["-top", "-sample_index=inuse_space", prof]))
     if not top or top[0] != "leak_large":
         raise Fail(f"pprof inuse_space ranks {top[:3]}, want leak_large first")
+
+
+@test(60)
+def t_sample_every_byte(c):
+    """--sample-bytes 1 samples every allocation of 32+ bytes at weight 1
+    (p = 1 - e^-32): the exact tests' programs give their exact results
+    through the sampling paths (sessions, nesting, realloc, posix_memalign)."""
+    opts = ("--sample-bytes", "1")
+    rep = c.launch("leaker", opts=opts)
+    validate(rep, comm="leaker", mode="sampled")
+    check_leaker(rep)
+    check_reallocs(c.launch("reallocs", opts=opts), mode="sampled")
+    check_allocators(c.launch("allocators", opts=opts), mode="sampled")
 
 
 def main():
