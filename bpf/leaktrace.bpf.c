@@ -2,7 +2,8 @@
 /*
  * Exact leak tracing of one process: every allocation is recorded at the
  * allocator's return, every free removes it, and a per-stack aggregate is
- * kept up to date on both, so a report reads O(stacks) entries.
+ * kept up to date on both, so a report reads O(stacks) entries. With
+ * --sample-bytes only sampled allocations are, as estimates (lt_sample.h).
  *
  * Entry probes only stash arguments per thread (lt_inflight); the return
  * probe records the result. The user stack is taken at the return, where the
@@ -457,10 +458,10 @@ static __always_inline int enter_x(struct pt_regs *ctx, __u32 kind, __u64 size, 
 	bool first;
 
 	if (!is_target())
-		return 0;
+		return session; /* a session then declines the return */
 	f = inflight();
 	if (!f)
-		return 0;
+		return session;
 	first = !f->sample_left; /* the thread's first call (budget not drawn) */
 	/* reallocarray tail-jumps to realloc with the same %rsp. */
 	if (f->armed && kind == LT_REALLOC && f->sp == sp) {

@@ -264,7 +264,8 @@ static int attach_table(struct loader *l, const char *path, const struct probe_s
 			l->nsinglestep++;
 		}
 		vlog("probe %s+%llu (%s)%s\n", p->sym, (unsigned long long)res.offset, res.insn,
-		     p->ret ? " + uretprobe" : "");
+		     !p->ret ? "" : l->session && !p->ret_prog && session_twin(p->prog) ?
+		     " as a uprobe session" : " + uretprobe");
 		if (l->session && p->ret && !p->ret_prog && session_twin(p->prog)) {
 			int fd;
 
