@@ -73,8 +73,8 @@ UT_TEST(sample_estimate_matches_formula)
 			sum_b /= 65536;
 			sum_a /= 65536;
 			if (fabs(sum_b / want_b - 1) > 1e-4 || fabs(sum_a / want_a - 1) > 1e-4) {
-				printf("  N %.0f s %.0f: bytes %.4f want %.4f, allocs %.6f want %.6f\n",
-				       n, s, sum_b, want_b, sum_a, want_a);
+				printf("  N %.0f s %.0f: bytes %.4f want %.4f, "
+				       "allocs %.6f want %.6f\n", n, s, sum_b, want_b, sum_a, want_a);
 				ut_failed = 1;
 			}
 		}
