@@ -142,8 +142,9 @@ struct lt_agg_val {
 
 /* One outstanding allocation, keyed by its address. */
 struct lt_alloc {
-	__u64 size;
+	__u64 size;		/* bytes in the aggregate: the size, or (sampled) its estimate */
 	struct lt_agg_key key;
+	__u64 weight;		/* --sample-bytes: allocations it stands for; 0: exactly one */
 };
 
 /*

@@ -45,6 +45,8 @@ static const char usage[] =
 	"                         limit): hot allocation probes are duty-cycled beyond it\n"
 	"      --python-malloc=libc  launch CMD with PYTHONMALLOC=malloc, so every Python\n"
 	"                         allocation goes through libc (for LTO interpreters)\n"
+	"      --sample-bytes N   sample one allocation per N bytes on average (Poisson,\n"
+	"                         like Go and tcmalloc): far cheaper; figures are estimates\n"
 	"  -v, --verbose          more detail on stderr (-vv: debug)\n"
 	"  -q, --quiet            errors only on stderr\n"
 	"  -h, --help             this help\n"
@@ -73,6 +75,7 @@ enum {
 	OPT_MODE,
 	OPT_MAX_OVERHEAD,
 	OPT_RSS,
+	OPT_SAMPLE_BYTES,
 };
 
 static const struct option opts[] = {
@@ -99,6 +102,7 @@ static const struct option opts[] = {
 	{ "mode", required_argument, NULL, OPT_MODE },
 	{ "max-overhead", required_argument, NULL, OPT_MAX_OVERHEAD },
 	{ "rss", no_argument, NULL, OPT_RSS },
+	{ "sample-bytes", required_argument, NULL, OPT_SAMPLE_BYTES },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -260,6 +264,10 @@ int cli_parse(int argc, char **argv, struct lt_env *env)
 		case OPT_RSS:
 			env->rss = true;
 			break;
+		case OPT_SAMPLE_BYTES: /* the bound keeps the BPF fixed point in range */
+			err = parse_uint("sample-bytes", optarg, 1, 1L << 30, &v);
+			env->sample_bytes = v;
+			break;
 		case 'v':
 			lt_verbosity = lt_verbosity < 0 ? 1 : lt_verbosity + 1;
 			break;
@@ -284,6 +292,10 @@ int cli_parse(int argc, char **argv, struct lt_env *env)
 	if (env->python_libc && !env->cmd) {
 		elog("--python-malloc=libc needs launch mode (-- CMD): a running interpreter "
 		     "keeps its allocator\n");
+		return -EINVAL;
+	}
+	if (env->sample_bytes && env->mode == LT_MODE_LITE) {
+		elog("--sample-bytes samples exact mode: lite mode has --max-overhead instead\n");
 		return -EINVAL;
 	}
 	if (env->objects && env->mode == LT_MODE_LITE) {

@@ -37,6 +37,7 @@ struct lt_env {
 	bool rss;		/* --rss: what drives RSS growth (page faults) */
 	enum lt_mode mode;	/* --mode */
 	double max_overhead;	/* --max-overhead percent; 0: no budget */
+	uint64_t sample_bytes;	/* --sample-bytes: mean bytes between samples; 0: exact */
 };
 
 /* Parse argv into env. 0, or -EINVAL after printing why (exit 1), or

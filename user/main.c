@@ -134,13 +134,14 @@ static void setup_python(struct loader *ld, struct target *t, struct python **py
 	 * good there and far cheaper. */
 	if (m->mode == LT_MODE_AUTO) {
 		m->mode = LT_MODE_EXACT;
-		if (python_lto_stripped(py) && !python_uses_libc_malloc(py)) {
+		/* --sample-bytes asks for exact mode's sampling */
+		if (python_lto_stripped(py) && !python_uses_libc_malloc(py) && !env->sample_bytes) {
 			m->mode = LT_MODE_LITE;
 			snprintf(m->why, sizeof(m->why), "%s is a stripped LTO build whose small-"
 				 "object allocator exact mode cannot see", python_module_path(py));
 		}
 	}
-	ri->mode = m->mode == LT_MODE_LITE ? "lite" : "exact";
+	ri->mode = m->mode == LT_MODE_LITE ? "lite" : env->sample_bytes ? "sampled" : "exact";
 	ri->mode_why = m->why;
 	if (objects && m->mode == LT_MODE_LITE)
 		wlog("--objects needs exact mode (--mode exact): objects are not counted\n");
@@ -375,6 +376,12 @@ int main(int argc, char **argv)
 	ri.all_frames = env.native_all;
 	ri.native_frames = env.native_frames;
 	ri.fds = env.fds;
+	if (env.sample_bytes) {
+		ri.mode = "sampled";
+		snprintf(mode.why, sizeof(mode.why), "--sample-bytes %llu",
+			 (unsigned long long)env.sample_bytes);
+		ri.sample_bytes = env.sample_bytes;
+	}
 
 	newstacks = ring_buffer__new(bpf_map__fd(rc.skel->maps.lt_newstacks), on_new_stack, &nsctx,
 				     NULL);

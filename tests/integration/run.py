@@ -233,13 +233,13 @@ def leaf(st):
     return frames[0]
 
 
-def validate(rep, comm=None, pid=None, sums=True, python=False):
+def validate(rep, comm=None, pid=None, sums=True, python=False, mode=None):
     """The shape every report must have; dropped_events must be 0 here. With
     python, frames may also be Python ones and allocators CPython's."""
     problems = []
     if rep.get("version") != 1:
         problems.append(f"version={rep.get('version')!r}")
-    if rep.get("mode") not in ("exact", "lite"):
+    if rep.get("mode") not in ((mode,) if mode else ("exact", "lite")):
         problems.append(f"mode={rep.get('mode')!r}")
     if pid is not None and rep.get("pid") != pid:
         problems.append(f"pid={rep.get('pid')!r}, want {pid}")
@@ -502,8 +502,11 @@ def t_free_all(c):
 
 @test()
 def t_realloc(c):
-    rep = c.launch("reallocs")
-    validate(rep, comm="reallocs")
+    check_reallocs(c.launch("reallocs"))
+
+
+def check_reallocs(rep, mode="exact"):
+    validate(rep, comm="reallocs", mode=mode)
     expect_stack(rep, "reallocs.c", "realloc_grow", "reallocs", "realloc", 32768, 1, ["main"])
     expect_stack(rep, "reallocs.c", "realloc_chain", "reallocs", "realloc", 20000, 1, ["main"])
     expect_stack(rep, "reallocs.c", "realloc_shrink", "reallocs", "realloc", 300, 1, ["main"])
@@ -524,8 +527,11 @@ def same_function(a, b):
 
 @test()
 def t_allocators(c):
-    rep = c.launch("allocators")
-    validate(rep, comm="allocators")
+    check_allocators(c.launch("allocators"))
+
+
+def check_allocators(rep, mode="exact"):
+    validate(rep, comm="allocators", mode=mode)
     aligned = {"aligned_alloc", "memalign"} if same_function("aligned_alloc", "memalign") else None
     want = [  # site, allocator, bytes, allocs
         ("use_calloc", "calloc", 3 * 25 * 40, 3),
@@ -747,6 +753,8 @@ BAD_OPTIONS = [
     ["-t", "5x"], ["-d", "abc"], ["-d", "-1"], ["--min-age", "-1"], ["--min-age", "soon"],
     ["--max-allocs", "0"], ["--max-allocs", "many"], ["--max-stacks", "0"],
     ["--max-stacks", "-5"], ["-p", "abc"], ["-p", "0"], ["-p", "-4"],
+    ["--sample-bytes", "0"], ["--sample-bytes", "-1"], ["--sample-bytes", "4k"],
+    ["--sample-bytes", str(1 << 31)],
 ]
 
 
@@ -1669,6 +1677,88 @@ def check_rss_python_debian(c):
 
 
 add_test("rss_python_debian", check_rss_python_debian, 60)
+# --- sampling (issue 5) ----------------------------------------------------
+
+SAMPLE_N = 4096
+SAMPLER_LEAKS = {  # function: (allocator, exact bytes, allocations), as sampler.c makes them
+    "leak_small": ("malloc", sum(200 + i * 7919 % 401 for i in range(50000)), 50000),
+    "leak_large": ("calloc", sum(300 + i * 104729 % 1101 for i in range(50000)), 50000),
+    "realloc_grow": ("realloc", 5000 * 3000, 5000),
+}
+
+
+@test(60)
+def t_sample_exact_totals(c):
+    """Without --sample-bytes, sampler.c's leaks are exact: the reference."""
+    rep = c.launch("sampler")
+    validate(rep, comm="sampler")
+    for fn, (alloc, nbytes, allocs) in SAMPLER_LEAKS.items():
+        expect_stack(rep, "sampler.c", fn, "sampler", alloc, nbytes, allocs, ["main"])
+    expect_absent(rep, "sampler.c", "churn", "grow_start")
+    expect_nstacks(rep, 3)
+    expect_totals(rep, sum(v[1] for v in SAMPLER_LEAKS.values()),
+                  sum(v[2] for v in SAMPLER_LEAKS.values()))
+
+
+@test(180)
+def t_sample_estimates(c):
+    """--sample-bytes 4096: per-function bytes and allocations within 10% of
+    the exact totals (each leak gets 2,500+ samples: standard errors of
+    0.9-1.5%, so 10% is over 6 of them), freed blocks gone (also those realloc
+    moved), the report and the pprof say it is sampled."""
+    path = os.path.join(c.tmp, "report.json")
+    prof = os.path.join(c.tmp, "heap.pb.gz")
+    rc, out, err = c.leaktrace(["-t", "1000", "--json", path, "--pprof", prof,
+                                "--sample-bytes", str(SAMPLE_N), "--",
+                                os.path.join(BUILD, "sampler"), "-q"], 40)
+    if rc != 0:
+        raise Fail(f"leaktrace exited {rc}; stderr: {tail(err)}")
+    rep = c.report(path, rc, err)
+    validate(rep, comm="sampler", mode="sampled")
+    if rep.get("sample_bytes") != SAMPLE_N:
+        raise Fail(f"sample_bytes={rep.get('sample_bytes')!r}, want {SAMPLE_N}")
+    if "sampled mode" not in out or f"--sample-bytes {SAMPLE_N}" not in out \
+            or "estimates" not in out:
+        raise Fail("text report does not say it is sampled: " + tail(out, 400))
+    expect_absent(rep, "sampler.c", "churn", "grow_start")
+    wrong = []
+    for fn, (alloc, nbytes, allocs) in SAMPLER_LEAKS.items():
+        fname, line = marker("sampler.c", fn)
+        hits = [st for st in rep["stacks"] if leaf(st).get("function") == fn]
+        if len(hits) != 1:
+            wrong.append(f"{len(hits)} stacks for {fn}, want 1")
+            continue
+        st = hits[0]
+        fr = leaf(st)
+        if (base(fr.get("file")), fr.get("line")) != (fname, line) or st["allocator"] != alloc \
+                or [f.get("function") for f in st["frames"][1:2]] != ["main"]:
+            wrong.append(f"{fn}: {stack_str(st)}, want {alloc} at {fname}:{line} from main")
+        for what, got, want in (("bytes", st["bytes"], nbytes), ("allocs", st["allocs"], allocs)):
+            if abs(got - want) > 0.1 * want:
+                wrong.append(f"{fn}: {what} {got}, exact {want} ({(got - want) / want:+.1%})")
+    if wrong:
+        raise Fail("; ".join(wrong) + " | " + summary(rep))
+    expect_nstacks(rep, 3)
+    raw = go_pprof(c, ["-raw", prof])
+    for need in ("PeriodType: space bytes", f"Period: {SAMPLE_N}\n", "inuse_space/bytes"):
+        if need not in raw:
+            raise Fail(f"go tool pprof -raw lacks {need!r}: {tail(raw, 400)}")
+    top = pprof_top(go_pprof(c, ["-top", "-sample_index=inuse_space", prof]))
+    if not top or top[0] != "leak_large":
+        raise Fail(f"pprof inuse_space ranks {top[:3]}, want leak_large first")
+
+
+@test(60)
+def t_sample_every_byte(c):
+    """--sample-bytes 1 samples every allocation of 32+ bytes at weight 1
+    (p = 1 - e^-32): the exact tests' programs give their exact results
+    through the sampling paths (sessions, nesting, realloc, posix_memalign)."""
+    opts = ("--sample-bytes", "1")
+    rep = c.launch("leaker", opts=opts)
+    validate(rep, comm="leaker", mode="sampled")
+    check_leaker(rep)
+    check_reallocs(c.launch("reallocs", opts=opts), mode="sampled")
+    check_allocators(c.launch("allocators", opts=opts), mode="sampled")
 
 
 def main():
