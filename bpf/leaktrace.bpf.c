@@ -2,7 +2,8 @@
 /*
  * Exact leak tracing of one process: every allocation is recorded at the
  * allocator's return, every free removes it, and a per-stack aggregate is
- * kept up to date on both, so a report reads O(stacks) entries.
+ * kept up to date on both, so a report reads O(stacks) entries. With
+ * --sample-bytes only sampled allocations are, as estimates (lt_sample.h).
  *
  * Entry probes only stash arguments per thread (lt_inflight); the return
  * probe records the result. The user stack is taken at the return, where the
@@ -14,6 +15,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "leaktrace.h"
+#include "lt_sample.h"
 
 #define MAP_FIXED 0x10
 #define MAP_ANONYMOUS 0x20
@@ -39,6 +41,11 @@ __u64 exec_maps_gen;
 /* Launch mode: stop the (ptrace-seized) main thread after it maps code, so
  * the loader sees every library, CPython above all, before it runs. */
 __u32 stop_on_exec_map;
+/* --sample-bytes N (0: exact mode) and the loader's tables, see lt_sample.h.
+ * Read-only: in exact mode the verifier drops the sampling code. */
+const volatile __u64 sample_bytes;
+const volatile __u64 sample_draws[LT_SAMPLE_DRAWS];
+const volatile __u64 sample_g[LT_SAMPLE_G_STEPS + 1];
 /* Set by the loader once it finds CPython in the target (enabled last). */
 struct lt_py_cfg py_cfg;
 
@@ -58,6 +65,10 @@ struct lt_inflight {
 	__u64 gc_type;
 	__u64 gc_sp;
 	__u32 gc_depth;
+	/* --sample-bytes: bytes left before the next sample (0: not drawn yet),
+	 * and whether the call in progress is sampled */
+	__u32 sampled;
+	__u64 sample_left;
 };
 
 struct {
@@ -119,6 +130,17 @@ struct {
 	__type(key, struct lt_obj_key);
 	__type(value, struct lt_obj_val);
 } lt_objagg SEC(".maps");
+
+/* --rss: outstanding allocations of at least rss_big_min bytes (0: off), whose
+ * pages the loader checks for "allocated but never touched". */
+const volatile __u64 rss_big_min;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);	/* sized by the loader with --rss */
+	__type(key, __u64);
+	__type(value, struct lt_alloc);
+} lt_rss_big SEC(".maps");
 
 /* Scratch for the stack being captured (too large for the BPF stack). */
 struct {
@@ -237,7 +259,7 @@ static long py_walk_one(__u32 i, void *arg)
 		}
 		w->st->py[n].code = code;
 		w->st->py[n].pos = pos;
-		w->st->py[n].check = read_u32(code + c->code_firstlineno);
+		w->st->py[n].check = lt_code_check(read_u64(code + c->code_firstlineno));
 		w->n = n + 1;
 	}
 	w->frame = read_u64(w->frame + c->frame_back);
@@ -335,6 +357,8 @@ static __always_inline void *lookup_or_init(void *map, const void *key, const vo
 	return v;
 }
 
+#include "rss.bpf.h"
+
 static __always_inline void agg_sub(const struct lt_alloc *a)
 {
 	struct lt_agg_val *v = bpf_map_lookup_elem(&lt_agg, &a->key);
@@ -342,7 +366,7 @@ static __always_inline void agg_sub(const struct lt_alloc *a)
 	if (!v)
 		return;
 	__sync_fetch_and_add(&v->bytes, -(__s64)a->size);
-	__sync_fetch_and_add(&v->allocs, -1);
+	__sync_fetch_and_add(&v->allocs, -(__s64)(a->weight ?: 1));
 }
 
 /* Forget the block at ptr; only the thread whose delete succeeds updates
@@ -358,11 +382,14 @@ static __always_inline void record_free(__u64 ptr)
 	if (bpf_map_delete_elem(&lt_allocs, &ptr))
 		return;
 	agg_sub(&a);
+	rss_big_forget(ptr, a.size);
 	count(LT_CNT_FREES);
 }
 
-static __always_inline void record_alloc(void *ctx, __u64 addr, __u64 size, __u32 kind,
-					 __u64 caller)
+/* weight: allocations this one stands for (--sample-bytes), 0 for one; size
+ * is then the estimated bytes. */
+static __always_inline void record_alloc_w(void *ctx, __u64 addr, __u64 size, __u64 weight,
+					   __u32 kind, __u64 caller)
 {
 	struct lt_alloc a = {};
 	struct lt_agg_val zero = {}, *v;
@@ -375,6 +402,7 @@ static __always_inline void record_alloc(void *ctx, __u64 addr, __u64 size, __u3
 	record_free(addr);
 
 	a.size = size;
+	a.weight = weight;
 	a.key.stack_id = store_stack(ctx);
 	a.key.caller = caller;
 	a.key.bucket_ms = ms / width * width;
@@ -388,9 +416,48 @@ static __always_inline void record_alloc(void *ctx, __u64 addr, __u64 size, __u3
 		return;
 	}
 	__sync_fetch_and_add(&v->bytes, size);
-	__sync_fetch_and_add(&v->allocs, 1);
-	__sync_fetch_and_add(&v->total_allocs, 1);
+	__sync_fetch_and_add(&v->allocs, weight ?: 1);
+	__sync_fetch_and_add(&v->total_allocs, weight ?: 1);
+	rss_big_note(addr, &a);
 	count(LT_CNT_ALLOCS);
+}
+
+static __always_inline void record_alloc(void *ctx, __u64 addr, __u64 size, __u32 kind,
+					 __u64 caller)
+{
+	record_alloc_w(ctx, addr, size, 0, kind, caller);
+}
+
+/*
+ * An unsampled call that needs no return program: a libc allocator that
+ * calls no other probed function (not realloc, which may call malloc and
+ * must free the old block; not CPython's, which call libc's), with a size
+ * below glibc's smallest mmap threshold, so the mmap tracepoint never sees
+ * a mapping of its own (128 KiB, M_MMAP_THRESHOLD's default, only grows).
+ * Nor a thread's first call, which maps its arena (the caller checks): a
+ * later new heap of a full 64 MiB arena may then count among the C
+ * runtime's own mappings.
+ */
+static __always_inline bool sample_leaf(__u32 kind, __u64 size)
+{
+	return size < (128 << 10) &&
+	       (kind == LT_MALLOC || kind == LT_CALLOC || kind == LT_POSIX_MEMALIGN ||
+		kind == LT_ALIGNED_ALLOC || kind == LT_MEMALIGN || kind == LT_VALLOC ||
+		kind == LT_PVALLOC);
+}
+
+/* --sample-bytes: charge a new outermost call's size to the thread's budget
+ * (the common case inline: no random number until a budget is drawn). */
+static __always_inline void sample_enter(struct lt_inflight *f, __u64 size)
+{
+	f->sampled = 0;
+	if (!sample_bytes)
+		return;
+	if (size < f->sample_left) {
+		f->sample_left -= size;
+		return;
+	}
+	f->sampled = lt_sample_take(&f->sample_left, size, sample_draws, bpf_get_prandom_u32());
 }
 
 /*
@@ -399,34 +466,42 @@ static __always_inline void record_alloc(void *ctx, __u64 addr, __u64 size, __u3
  * call runs deeper in the stack (lower or, for a tail call, equal %rsp); an
  * entry above the recorded %rsp is a new call after a lost return (a thread
  * that died mid-call, its tid reused), so it replaces the stale entry.
+ *
+ * session: the uprobe session programs of sampled mode, which return 1 for a
+ * call that needs no return program (see lt_ss_*).
  */
-static __always_inline int enter(struct pt_regs *ctx, __u32 kind, __u64 size, __u64 old_ptr,
-				 __u64 memptr)
+static __always_inline int enter_x(struct pt_regs *ctx, __u32 kind, __u64 size, __u64 old_ptr,
+				   __u64 memptr, bool session)
 {
 	__u64 sp = PT_REGS_SP(ctx);
 	struct lt_inflight *f;
+	bool first;
 
 	if (!is_target())
-		return 0;
+		return session; /* a session then declines the return */
 	f = inflight();
 	if (!f)
-		return 0;
+		return session;
 	if (f->gen != probe_gen) {
 		f->gen = probe_gen;
 		f->depth = 0;
 		f->armed = 0;
 	}
+	first = !f->sample_left; /* the thread's first call (budget not drawn) */
 	/* reallocarray tail-jumps to realloc with the same %rsp. */
 	if (f->armed && kind == LT_REALLOC && f->sp == sp) {
 		f->size = size;
 		f->old_ptr = old_ptr;
 		f->depth = 1;
 		f->armed = 0;
+		sample_enter(f, size);
 		return 0;
 	}
 	/* Equal %rsp is a tail call (realloc(NULL, n) jumps to malloc): both
 	 * uretprobes fire on the one return, so it nests too. */
 	if (f->depth > 0 && sp <= f->sp) {
+		if (session)
+			return 1; /* the outermost call's return records */
 		f->depth++;
 		return 0;
 	}
@@ -437,7 +512,18 @@ static __always_inline int enter(struct pt_regs *ctx, __u32 kind, __u64 size, __
 	f->kind = kind;
 	f->armed = kind == LT_REALLOCARRAY;
 	f->depth = !f->armed;
+	sample_enter(f, size);
+	if (session && !f->sampled && !first && sample_leaf(kind, size)) {
+		f->depth = 0;
+		return 1;
+	}
 	return 0;
+}
+
+static __always_inline int enter(struct pt_regs *ctx, __u32 kind, __u64 size, __u64 old_ptr,
+				 __u64 memptr)
+{
+	return enter_x(ctx, kind, size, old_ptr, memptr, false);
 }
 
 /* Entry programs: the attach cookie carries the enum lt_kind for the
@@ -483,19 +569,19 @@ int BPF_KPROBE(lt_posix_memal, __u64 memptr, __u64 align, __u64 size)
 	return enter(ctx, LT_POSIX_MEMALIGN, size, 0, memptr);
 }
 
-SEC("uretprobe")
-int BPF_KRETPROBE(lt_ret, __u64 ret)
+/* An allocator's return (uretprobe, or a session's return half). */
+static __always_inline void on_return(struct pt_regs *ctx, __u64 ret)
 {
 	struct lt_inflight *f, in;
 	__u64 addr = ret;
 
 	if (!is_target())
-		return 0;
+		return;
 	f = inflight();
 	if (!f || f->depth == 0)
-		return 0;
+		return;
 	if (--f->depth > 0)
-		return 0;
+		return;
 	in = *f;
 
 	if (in.kind == LT_POSIX_MEMALIGN) {
@@ -510,13 +596,81 @@ int BPF_KRETPROBE(lt_ret, __u64 ret)
 		if (in.old_ptr && (addr || in.size == 0))
 			record_free(in.old_ptr);
 	}
+	/* --sample-bytes: most calls end here, with no stack walk and no map
+	 * update (a resized block was freed above all the same). The address
+	 * reuse check of record_alloc() is skipped too: a stale entry lasts
+	 * until a sampled allocation reuses its address. */
+	if (sample_bytes && !in.sampled)
+		return;
 	if (!addr) {
 		if (in.size)
 			count(LT_CNT_FAILED_ALLOCS);
-		return 0;
+		return;
+	}
+	if (sample_bytes) {
+		__u64 bytes, weight;
+
+		lt_sample_estimate(sample_g, in.size, sample_bytes, bpf_get_prandom_u32(), &bytes,
+				   &weight);
+		record_alloc_w(ctx, addr, bytes, weight, in.kind, PT_REGS_IP(ctx));
+		return;
 	}
 	record_alloc(ctx, addr, in.size, in.kind, PT_REGS_IP(ctx));
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(lt_ret, __u64 ret)
+{
+	on_return(ctx, ret);
 	return 0;
+}
+
+/*
+ * Sampled mode, kernel 6.13+: uprobe sessions (attached by user/session.c).
+ * One program serves the entry and the return of a call, and an entry that
+ * returns 1 gets no return at all: an unsampled malloc then costs its entry
+ * probe only, not also the uretprobe trampoline (and its syscall). Frees
+ * and reallocarray keep their plain uprobes.
+ */
+extern bool bpf_session_is_return(void) __ksym __weak;
+
+static __always_inline int session(struct pt_regs *ctx, __u64 size, __u64 old_ptr, __u64 memptr)
+{
+	if (bpf_session_is_return()) {
+		on_return(ctx, PT_REGS_RC(ctx));
+		return 0;
+	}
+	return enter_x(ctx, bpf_get_attach_cookie(ctx), size, old_ptr, memptr, true);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(lt_ss_size_rdi, __u64 size)
+{
+	return session(ctx, size, 0, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(lt_ss_size_rsi, __u64 align, __u64 size)
+{
+	return session(ctx, size, 0, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(lt_ss_calloc, __u64 nmemb, __u64 size)
+{
+	return session(ctx, nmemb * size, 0, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(lt_ss_realloc, __u64 ptr, __u64 size)
+{
+	return session(ctx, size, ptr, 0);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(lt_ss_posix_mem, __u64 memptr, __u64 align, __u64 size)
+{
+	return session(ctx, size, 0, memptr);
 }
 
 /* free() is probed after its first instruction (`test`, single-stepped) on
@@ -595,6 +749,8 @@ int lt_mmap_exit(struct trace_event_raw_sys_exit *ctx)
 	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	if (regs)
 		bpf_probe_read_user(&caller, sizeof(caller), (void *)BPF_CORE_READ(regs, sp));
+	/* exact also under --sample-bytes: mappings are few, and their
+	 * partial munmaps below need the true size */
 	record_alloc(ctx, ret, f->size, LT_MMAP, caller);
 	return 0;
 }
@@ -624,9 +780,12 @@ int lt_munmap(struct trace_event_raw_sys_enter *ctx)
 
 		if (v)
 			__sync_fetch_and_add(&v->bytes, -(__s64)len);
+		rss_big_forget(addr, a.size);
 		a.size -= len;
 		if (bpf_map_update_elem(&lt_allocs, &rest, &a, BPF_ANY))
 			count(LT_CNT_DROP_ALLOCS_FULL);
+		else
+			rss_big_note(rest, &a);
 	}
 	return 0;
 }

@@ -74,8 +74,20 @@ struct lt_agg_key {
 struct lt_py_frame {
 	__u64 code;	/* PyCodeObject * (3.13: f_executable, maybe not code) */
 	__u32 pos;	/* <= 3.10: f_lasti as stored; 3.11+: code-unit index */
-	__u32 check;	/* co_firstlineno when walked: detects a reused address */
+	__u32 check;	/* lt_code_check() when walked: detects a reused address */
 };
+
+/*
+ * A code object's fingerprint: co_firstlineno and the 4 bytes after it
+ * (co_nlocalsplus from 3.11, padding that never changes before), both fixed
+ * for the object's life. firstlineno alone is 1 for every module's code, so
+ * a module code object freed and another one allocated at its address would
+ * pass for it.
+ */
+static inline __u32 lt_code_check(__u64 v)
+{
+	return (__u32)v ^ ((__u32)(v >> 32) * 0x9E3779B1u);
+}
 
 struct lt_stack {
 	__u32 depth;		/* native frames in ips[] */
@@ -130,8 +142,48 @@ struct lt_agg_val {
 
 /* One outstanding allocation, keyed by its address. */
 struct lt_alloc {
-	__u64 size;
+	__u64 size;		/* bytes in the aggregate: the size, or (sampled) its estimate */
 	struct lt_agg_key key;
+	__u64 weight;		/* --sample-bytes: allocations it stands for; 0: exactly one */
+};
+
+/*
+ * --rss: page-fault attribution ("what drives RSS growth"), apart from the
+ * leak ranking. A write fault on a user page not yet charged charges the
+ * faulting stack with the page (or the large folio the kernel will map
+ * there); unmapping or releasing the page charges it back.
+ */
+#define LT_RSS_PAGE_SHIFT 12
+
+struct lt_rss_key {
+	__u64 stack_id;		/* lt_stacks key; 0: not stored */
+	__u64 caller;		/* kernel faults in a syscall: [%rsp] at entry, else 0 */
+	__u32 kernel;		/* fault in kernel mode (read() into a buffer...) */
+	__u32 pad;
+};
+
+struct lt_rss_val {
+	__s64 bytes;		/* resident: charged and not released */
+	__s64 pages;		/* in 4 KiB pages */
+	__u64 faulted;		/* bytes ever charged here */
+	__u64 faults;		/* faults that charged */
+};
+
+/* One charged page or large folio; lt_rss_pages key: its address | order. */
+struct lt_rss_page {
+	struct lt_rss_key key;
+	__u64 bytes;		/* still charged (a partial unmap lowers it) */
+};
+
+enum lt_rss_counter {
+	LT_RSS_WRITE_FAULTS = 0, /* write faults on user addresses of the target */
+	LT_RSS_CHARGED,		/* of them, on pages not yet charged */
+	LT_RSS_RELEASED,	/* pages and folios charged back */
+	LT_RSS_PAGES_FULL,	/* charged but not remembered: never charged back */
+	LT_RSS_AGG_FULL,	/* not charged: lt_rss_agg full */
+	LT_RSS_VMA_BUSY,	/* VMA not found (mmap lock busy): weighed as 4 KiB */
+	LT_RSS_BIG_FULL,	/* --rss: large allocation not watched for untouched pages */
+	LT_RSS_CNT_MAX,
 };
 
 #endif /* __LEAKTRACE_H */

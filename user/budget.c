@@ -22,10 +22,10 @@
 #define MIN_ON_S 0.02
 #define MIN_DUTY 0.01
 #define MIN_CPU_NS 20e6	/* a window with less target CPU decides nothing */
-/* Measured here on bench/pyworkload.py: the target slowed down twice as much
- * as its probes' BPF time plus traps (the caches, TLB and branch predictors
- * the probes disturb), so direct cost counts double. */
-#define INDIRECT 2.0
+/* Measured here on bench/pyworkload.py: the target slowed down 2-2.5 times
+ * as much as its probes' BPF time plus traps (the caches, TLB and branch
+ * predictors the probes disturb), so direct cost counts 2.5 times. */
+#define INDIRECT 2.5
 
 /* A group of probes that is switched on and off as one. */
 struct probe_group {

@@ -36,11 +36,13 @@ static const char usage[] =
 	"      --native-frames    show the Python interpreter's own native frames\n"
 	"      --objects          Python: live GC objects per type, by growth\n"
 	"      --fds              also track open file descriptors per stack (unclosed files)\n"
+	"      --rss              also show what drives RSS growth: pages first written, by\n"
+	"                         stack, and memory allocated but never touched\n"
 	"      --live             full-screen view (keys: g/b sort, Enter expand, q quit)\n"
 	"      --mode MODE        exact: every allocation, CPython's small objects too;\n"
 	"                         lite: the C allocator and mmap only, cheap enough for\n"
 	"                         production (default: exact; lite for LTO Pythons)\n"
-	"      --max-overhead PCT lite: slow the target by at most PCT%% (default 5; 0: no\n"
+	"      --max-overhead PCT lite: slow the target by at most PCT% (default 5; 0: no\n"
 	"                         limit): hot allocation probes are duty-cycled beyond it\n"
 	"      --python-malloc=libc  launch CMD with PYTHONMALLOC=malloc, so every Python\n"
 	"                         allocation goes through libc (for LTO interpreters)\n"
@@ -56,6 +58,8 @@ static const char usage[] =
 	"      --spool DIR        undelivered profiles, sent once the server is back\n"
 	"                         (default: DIR/spool with --out-dir, else /var/spool/leaktrace)\n"
 	"      --spool-max SIZE   spool cap, oldest dropped past it (default 64M)\n"
+	"      --sample-bytes N   sample one allocation per N bytes on average (Poisson,\n"
+	"                         like Go and tcmalloc): far cheaper; figures are estimates\n"
 	"  -v, --verbose          more detail on stderr (-vv: debug)\n"
 	"  -q, --quiet            errors only on stderr\n"
 	"  -h, --help             this help\n"
@@ -93,6 +97,8 @@ enum {
 	OPT_SERVICE,
 	OPT_SPOOL,
 	OPT_SPOOL_MAX,
+	OPT_RSS,
+	OPT_SAMPLE_BYTES,
 };
 
 static const struct option opts[] = {
@@ -128,6 +134,8 @@ static const struct option opts[] = {
 	{ "service", required_argument, NULL, OPT_SERVICE },
 	{ "spool", required_argument, NULL, OPT_SPOOL },
 	{ "spool-max", required_argument, NULL, OPT_SPOOL_MAX },
+	{ "rss", no_argument, NULL, OPT_RSS },
+	{ "sample-bytes", required_argument, NULL, OPT_SAMPLE_BYTES },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -397,6 +405,13 @@ int cli_parse(int argc, char **argv, struct lt_env *env)
 			err = parse_size("spool-max", optarg, 1024, &env->spool_max);
 			push_opts = true;
 			break;
+		case OPT_RSS:
+			env->rss = true;
+			break;
+		case OPT_SAMPLE_BYTES: /* the bound keeps the BPF fixed point in range */
+			err = parse_uint("sample-bytes", optarg, 1, 1L << 30, &v);
+			env->sample_bytes = v;
+			break;
 		case 'v':
 			lt_verbosity = lt_verbosity < 0 ? 1 : lt_verbosity + 1;
 			break;
@@ -421,6 +436,10 @@ int cli_parse(int argc, char **argv, struct lt_env *env)
 	if (env->python_libc && !env->cmd) {
 		elog("--python-malloc=libc needs launch mode (-- CMD): a running interpreter "
 		     "keeps its allocator\n");
+		return -EINVAL;
+	}
+	if (env->sample_bytes && env->mode == LT_MODE_LITE) {
+		elog("--sample-bytes samples exact mode: lite mode has --max-overhead instead\n");
 		return -EINVAL;
 	}
 	if (env->objects && env->mode == LT_MODE_LITE) {

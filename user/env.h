@@ -33,9 +33,11 @@ struct lt_env {
 	bool live;		/* --live: full-screen view */
 	bool fds;		/* --fds: open file descriptors per stack */
 	bool objects;		/* --objects: live GC objects per type */
-	bool python_libc;
+	bool python_libc;	/* --python-malloc=libc: launch with PYTHONMALLOC=malloc */
+	bool rss;		/* --rss: what drives RSS growth (page faults) */
 	enum lt_mode mode;	/* --mode */
-	double max_overhead;	/* --max-overhead percent; 0: no budget */	/* --python-malloc=libc: launch with PYTHONMALLOC=malloc */
+	double max_overhead;	/* --max-overhead percent; 0: no budget */
+	uint64_t sample_bytes;	/* --sample-bytes: mean bytes between samples; 0: exact */
 	/* continuous mode (continuous.h): a profile every period */
 	bool continuous;	/* --continuous, or implied by --every/--out-dir/--push */
 	double every;		/* --every seconds: the period (and report interval) */

@@ -22,8 +22,12 @@
  *                   freed, so freed ones are counted at the outstanding
  *                   average size (exact when every allocation has one size)
  *   inuse_objects = allocs, inuse_space = bytes (exact; the leaks)
- * Every allocation is traced, so period is 1 and nothing is scaled. Labels
- * on each sample: bytes (average outstanding size, as Go's), pid, comm.
+ * In exact mode every allocation is traced: period 1, nothing scaled. With
+ * --sample-bytes N the period is N (period_type space/bytes, as Go's
+ * MemProfileRate) and the values are already unbiased estimates: the kernel
+ * side adds each sample as 1/p allocations of s/p bytes, p = 1 - e^(-s/N),
+ * Go's scaleHeapSample (bpf/lt_sample.h). Labels on each sample: bytes
+ * (average outstanding size, as Go's), pid, comm.
  *
  * Ids are sequential from 1 (Parca requires it). One Mapping per mapped
  * module (keyed by path and start address, so a module mapped twice gets
@@ -611,9 +615,10 @@ int export_pprof(FILE *f, const struct lt_profile *p)
 
 	/* shown in the header of `go tool pprof -top` */
 	snprintf(note, sizeof(note),
-		 "leaktrace: pid %d (%s)%s%s; alloc_space counts freed allocations at the "
+		 "leaktrace: pid %d (%s)%s%s%s; alloc_space counts freed allocations at the "
 		 "outstanding average size", p->pid, p->comm ? p->comm : "?",
-		 p->mode ? ", mode " : "", p->mode ? p->mode : "");
+		 p->mode ? ", mode " : "", p->mode ? p->mode : "",
+		 p->sample_bytes ? " (values are estimates, see Period)" : "");
 	err = str_id(&w, note, &comment);
 	if (!err)
 		err = str_id(&w, "inuse_space", &dflt);
@@ -626,7 +631,7 @@ int export_pprof(FILE *f, const struct lt_profile *p)
 	if (p->duration_s > 0)
 		pb_int64(&w.top, PROF_DURATION_NANOS,
 			 p->duration_s < 9e9 ? (int64_t)(p->duration_s * 1e9) : INT64_MAX);
-	pb_int64(&w.top, PROF_PERIOD, 1);
+	pb_int64(&w.top, PROF_PERIOD, p->sample_bytes ? (int64_t)p->sample_bytes : 1);
 	pb_uint(&w.top, PROF_COMMENT, comment);
 	pb_uint(&w.top, PROF_DEFAULT_SAMPLE_TYPE, dflt);
 	/* the string table last: every index is known by now */

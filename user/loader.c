@@ -20,6 +20,9 @@
 #include "log.h"
 #include "probe_place.h"
 #include "procmaps.h"
+#include "rss.h"
+#include "sample.h"
+#include "session.h"
 
 #define MAX_LINKS 96
 #define MAX_PATHS 8
@@ -66,6 +69,11 @@ struct loader {
 	struct lt_doomed doomed[MAX_LINKS];
 	int ndoomed;
 	double last_detach_s;	/* how long the last batch took */
+	/* --sample-bytes on a kernel with uprobe sessions: the allocators with a
+	 * return probe get one session program instead (links as plain fds) */
+	bool session;
+	int session_fds[MAX_LINKS];
+	int nsession;
 };
 
 /* One libc allocator probe. */
@@ -92,6 +100,27 @@ static const struct probe_spec probes[] = {
 	{ "pvalloc", "lt_size_rdi", LT_PVALLOC, PP_RDI, true, true },
 	{ "free", "lt_free", 0, PP_RDI, false },
 };
+
+/* Sampled mode with sessions: the entry programs that have a session twin
+ * ("lt_size_rdi" -> "lt_ss_size_rdi"), and lt_ret, are not loaded. */
+static const char *const session_twins[][2] = {
+	{ "lt_size_rdi", "lt_ss_size_rdi" }, { "lt_size_rsi", "lt_ss_size_rsi" },
+	{ "lt_calloc", "lt_ss_calloc" },     { "lt_realloc", "lt_ss_realloc" },
+	{ "lt_posix_memal", "lt_ss_posix_mem" },
+};
+
+static const char *session_twin(const char *prog)
+{
+	for (size_t i = 0; i < sizeof(session_twins) / sizeof(session_twins[0]); i++)
+		if (!strcmp(prog, session_twins[i][0]))
+			return session_twins[i][1];
+	return NULL;
+}
+
+static bool session_replaces(const char *prog)
+{
+	return !strcmp(prog, "lt_ret") || session_twin(prog);
+}
 
 static const char *intern(struct loader *l, const char *path)
 {
@@ -263,6 +292,7 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 static int open_load(struct loader *l, const struct lt_env *env, bool multi)
 {
 	struct bpf_program *prog;
+	int err;
 
 	l->multi = multi;
 	l->skel = leaktrace_bpf__open();
@@ -276,17 +306,42 @@ static int open_load(struct loader *l, const struct lt_env *env, bool multi)
 		bpf_map__set_max_entries(l->skel->maps.lt_objs, env->max_allocs);
 		bpf_map__set_max_entries(l->skel->maps.lt_objagg, env->max_agg);
 	}
+	if (env->sample_bytes) {
+		err = sample_tables(env->sample_bytes, (__u64 *)l->skel->rodata->sample_draws,
+				    (__u64 *)l->skel->rodata->sample_g);
+		if (err) {
+			elog("invalid --sample-bytes %llu\n", (unsigned long long)env->sample_bytes);
+			return err;
+		}
+		l->skel->rodata->sample_bytes = env->sample_bytes;
+	}
 
+	l->session = env->sample_bytes && session_supported();
 	/* Leave out what this run does not use: each program costs verifier
 	 * time at start (the descriptor ones inline the whole record path). */
 	bpf_object__for_each_program(prog, l->skel->obj) {
 		const char *name = bpf_program__name(prog);
 
 		if ((!env->fds && !strncmp(name, "lt_fd_", 6)) ||
-		    (!env->objects && !strncmp(name, "lt_gc_", 6)))
+		    (!env->objects && !strncmp(name, "lt_gc_", 6)) ||
+		    (!env->rss && !strncmp(name, "lt_rss_", 7)))
 			bpf_program__set_autoload(prog, false);
-		if (multi && bpf_program__type(prog) == BPF_PROG_TYPE_KPROBE)
+		if (!strncmp(name, "lt_ss_", 6)) {
+			if (!l->session)
+				bpf_program__set_autoload(prog, false);
+			else if ((err = session_prepare(prog)))
+				return err;
+		} else if (l->session && session_replaces(name)) {
+			bpf_program__set_autoload(prog, false);
+		} else if (multi && bpf_program__type(prog) == BPF_PROG_TYPE_KPROBE) {
 			bpf_program__set_expected_attach_type(prog, LT_TRACE_UPROBE_MULTI);
+		}
+	}
+	if (env->rss) {
+		int err = rss_configure(l->skel, env->cmd ? 0 : l->tgid);
+
+		if (err)
+			return err;
 	}
 	return leaktrace_bpf__load(l->skel);
 }
@@ -427,7 +482,28 @@ static int attach_table(struct loader *l, const char *path, const struct probe_s
 			l->nsinglestep++;
 		}
 		vlog("probe %s+%llu (%s)%s\n", p->sym, (unsigned long long)res.offset, res.insn,
-		     p->ret ? " + uretprobe" : "");
+		     !p->ret ? "" : l->session && !p->ret_prog && session_twin(p->prog) ?
+		     " as a uprobe session" : " + uretprobe");
+		if (l->session && p->ret && !p->ret_prog && session_twin(p->prog)) {
+			struct bpf_program *prog;
+			int fd;
+
+			if (l->nsession == MAX_LINKS) {
+				err = -E2BIG;
+				goto cleanup;
+			}
+			prog = bpf_object__find_program_by_name(l->skel->obj, session_twin(p->prog));
+			fd = session_attach(prog, path, off + res.offset, p->kind, pid);
+			if (fd < 0) {
+				err = fd;
+				elog("cannot attach uprobe session %s+%llu: %s\n", p->sym,
+				     (unsigned long long)res.offset, strerror(-err));
+				goto cleanup;
+			}
+			l->session_fds[l->nsession++] = fd;
+			l->nprobes++;
+			continue;
+		}
 		/* frees are never thinned: a missed free would be a false leak */
 		k.group = pid != l->tgid ? LT_LINK_CALIB :
 			  !strncmp(p->prog, "lt_free", 7) || !strcmp(p->prog, "lt_gc_del") ? LT_LINK_FREE
@@ -480,17 +556,28 @@ int loader_attach(struct loader *l, const char *libc_path)
 	return err;
 }
 
-int loader_attach_fds(struct loader *l)
+/* The tracepoint programs whose names start with prefix. */
+static int attach_prefixed(struct loader *l, const char *prefix)
 {
 	struct bpf_program *prog;
 	int err = ensure_tracefs();
 
 	bpf_object__for_each_program(prog, l->skel->obj) {
-		if (err || strncmp(bpf_program__name(prog), "lt_fd_", 6))
+		if (err || strncmp(bpf_program__name(prog), prefix, strlen(prefix)))
 			continue;
 		err = attach_prog(l, prog, bpf_program__name(prog));
 	}
 	return err;
+}
+
+int loader_attach_rss(struct loader *l)
+{
+	return attach_prefixed(l, "lt_rss_");
+}
+
+int loader_attach_fds(struct loader *l)
+{
+	return attach_prefixed(l, "lt_fd_");
 }
 
 /*
@@ -710,6 +797,9 @@ void loader_detach(struct loader *l)
 	loader_drop(l, ~0U);
 	reaper_join(l);
 	l->nlinks = 0;
+	for (int i = 0; i < l->nsession; i++)
+		close(l->session_fds[i]);
+	l->nsession = 0;
 }
 
 void loader_destroy(struct loader *l)

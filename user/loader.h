@@ -50,6 +50,8 @@ struct lt_prog_stats {
 };
 int loader_prog_stats(struct loader *l, struct lt_prog_stats *alloc, struct lt_prog_stats *frees);
 
+/* --rss: the page-fault and charge-back tracepoints. 0 or -errno. */
+int loader_attach_rss(struct loader *l);
 /* Detach every probe (maps stay readable). */
 void loader_detach(struct loader *l);
 void loader_destroy(struct loader *l);

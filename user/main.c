@@ -26,6 +26,7 @@
 #include "output.h"
 #include "python.h"
 #include "report.h"
+#include "rss.h"
 #include "symbolize.h"
 #include "target.h"
 
@@ -134,13 +135,14 @@ static void setup_python(struct loader *ld, struct target *t, struct python **py
 	 * good there and far cheaper. */
 	if (m->mode == LT_MODE_AUTO) {
 		m->mode = LT_MODE_EXACT;
-		if (python_lto_stripped(py) && !python_uses_libc_malloc(py)) {
+		/* --sample-bytes asks for exact mode's sampling */
+		if (python_lto_stripped(py) && !python_uses_libc_malloc(py) && !env->sample_bytes) {
 			m->mode = LT_MODE_LITE;
 			snprintf(m->why, sizeof(m->why), "%s is a stripped LTO build whose small-"
 				 "object allocator exact mode cannot see", python_module_path(py));
 		}
 	}
-	ri->mode = m->mode == LT_MODE_LITE ? "lite" : "exact";
+	ri->mode = m->mode == LT_MODE_LITE ? "lite" : env->sample_bytes ? "sampled" : "exact";
 	ri->mode_why = m->why;
 	if (objects && m->mode == LT_MODE_LITE)
 		wlog("--objects needs exact mode (--mode exact): objects are not counted\n");
@@ -219,6 +221,8 @@ static int report(struct report_ctx *rc, struct report_info *ri, const struct lt
 	}
 	err = aggregate_collect(rc->agg, skel, (uint64_t)(rc->now_s * 1000),
 				(uint64_t)(env->min_age * 1000), skel->data->bucket_ms);
+	if (!err && rc->rss)
+		err = rss_collect(rc->rss, skel, t->pid, !t->exited);
 	if (err) {
 		elog("cannot read the BPF maps: %s\n", strerror(-err));
 		return err;
@@ -230,6 +234,8 @@ static int report(struct report_ctx *rc, struct report_info *ri, const struct lt
 		live_draw(live, rc, ri);
 	else
 		report_text(text, rc, ri);
+	if (!(live && !ri->final))
+		rss_report_text(text, rc, ri);
 	if (ri->final || env->export_every) {
 		err = exports_write(env, rc, ri);
 		if (err)
@@ -242,6 +248,8 @@ static int report(struct report_ctx *rc, struct report_info *ri, const struct lt
 			return err;
 	}
 	aggregate_mark_reported(rc->agg);
+	if (rc->rss && !ri->final)
+		rss_mark_reported(rc->rss);
 	if (rc->objs && !ri->final)
 		objects_mark_reported(rc->objs);
 	return 0;
@@ -261,6 +269,7 @@ int main(int argc, char **argv)
 	struct classify_ctx cctx = {};
 	struct python *py = NULL;
 	struct objects *objs = NULL;
+	struct rss *rss = NULL;
 	struct live *live = NULL;
 	struct ring_buffer *newstacks = NULL;
 	struct newstack_ctx nsctx = {};
@@ -314,17 +323,24 @@ int main(int argc, char **argv)
 
 	mode.mode = env.mode;
 	mode.libc = libc;
-	if (env.mode != LT_MODE_AUTO)
+	if (env.mode != LT_MODE_AUTO) {
 		snprintf(mode.why, sizeof(mode.why), "--mode %s",
 			 env.mode == LT_MODE_LITE ? "lite" : "exact");
-	else
+	} else if (env.continuous && !env.sample_bytes) {
+		/* always on: production cost rules */
+		mode.mode = LT_MODE_LITE;
+		snprintf(mode.why, sizeof(mode.why), "the default for continuous use");
+	} else {
 		snprintf(mode.why, sizeof(mode.why), "the default for one process");
-	ri.mode = env.mode == LT_MODE_LITE ? "lite" : "exact";
+	}
+	ri.mode = mode.mode == LT_MODE_LITE ? "lite" : "exact";
 	ri.mode_why = mode.why;
 	err = loader_open(&env, tgt.pid, &ld);
 	err = err ?: loader_attach(ld, libc);
 	if (!err && env.fds)
 		err = loader_attach_fds(ld);
+	if (!err && env.rss)
+		err = loader_attach_rss(ld) ?: rss_new(&rss);
 	err = err ?: symbolizer_new(tgt.pid, &sym);
 	err = err ?: aggregate_new(&agg);
 	if (!err && env.objects)
@@ -370,6 +386,7 @@ int main(int argc, char **argv)
 	rc.sym = sym;
 	rc.py = &py;
 	rc.objs = objs;
+	rc.rss = rss;
 	rc.skel = loader_skel(ld);
 	ri.pid = tgt.pid;
 	ri.top = env.top;
@@ -377,6 +394,12 @@ int main(int argc, char **argv)
 	ri.all_frames = env.native_all;
 	ri.native_frames = env.native_frames;
 	ri.fds = env.fds;
+	if (env.sample_bytes) {
+		ri.mode = "sampled";
+		snprintf(mode.why, sizeof(mode.why), "--sample-bytes %llu",
+			 (unsigned long long)env.sample_bytes);
+		ri.sample_bytes = env.sample_bytes;
+	}
 
 	newstacks = ring_buffer__new(bpf_map__fd(rc.skel->maps.lt_newstacks), on_new_stack, &nsctx,
 				     NULL);
@@ -394,6 +417,9 @@ int main(int argc, char **argv)
 			setup_python(ld, &tgt, &py, &ri, &py_tried, &env, &mode);
 			if (py && tgt.exiting && !tgt.mapstop)
 				python_prefetch(py, bpf_map__fd(rc.skel->maps.lt_stacks));
+			/* held at exit: its pages are still there to read */
+			if (rss && tgt.exiting && !tgt.mapstop)
+				rss_collect(rss, rc.skel, tgt.pid, true);
 			target_resume_exit(&tgt);
 		}
 		if (py && now_s() - last_prefetch >= 1) { /* names outlive the target */
@@ -461,6 +487,7 @@ cleanup:
 	output_abort(json_out);
 	python_free(py);
 	objects_free(objs);
+	rss_free(rss);
 	aggregate_free(agg);
 	symbolizer_free(sym);
 	loader_destroy(ld);

@@ -51,6 +51,7 @@ int profile_build(const struct report_ctx *c, const struct report_info *ri, stru
 	out->pid = ri->pid;
 	out->comm = ri->comm;
 	out->mode = ri->mode;
+	out->sample_bytes = ri->sample_bytes;
 	out->duration_s = ri->duration_s;
 	out->totals = aggregate_totals(c->agg);
 	sites = aggregate_sites(c->agg, &n);

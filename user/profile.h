@@ -34,6 +34,7 @@ struct lt_profile {
 	int pid;
 	const char *comm;
 	const char *mode;
+	uint64_t sample_bytes;	/* --sample-bytes (values are estimates), or 0 */
 	double duration_s;
 	const struct lt_totals *totals;
 	struct lt_prof_stack *stacks;	/* sorted by outstanding bytes, descending */

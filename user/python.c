@@ -25,12 +25,12 @@
 #define GLIBC_TSD_FIRST 0x310
 #define GLIBC_TSD_SECOND 0x510
 
-/* Keyed by (address, co_firstlineno as the walker saw it): a code object
+/* Keyed by (address, fingerprint as the walker saw it): a code object
  * freed and another allocated at its address are two entries, so a late
  * read never overwrites a good one. */
 struct py_code {
 	uint64_t addr;
-	uint32_t check;		/* co_firstlineno recorded with the frame */
+	uint32_t check;		/* lt_code_check() recorded with the frame */
 	bool read;		/* looked at (once) */
 	bool valid;		/* the code object recorded with the frame was read */
 	bool freed;		/* a code object is there, but another one */
@@ -533,13 +533,15 @@ static void code_read(struct python *py, struct py_code *c)
 	const struct py_offsets *o = py->off;
 	uint64_t addr = c->addr;
 	uint32_t lt_off = o->co_linetable != PY_OFF_NONE ? o->co_linetable : o->co_lnotab;
+	uint64_t fp;
 
 	c->read = true;
 	/* 3.13 entry frames hold None, not code */
 	if (py->code_type && rd64(py, addr + o->ob_type) != py->code_type)
 		return;
-	c->firstlineno = rd32(py, addr + o->co_firstlineno);
-	if (c->firstlineno != c->check) {
+	fp = rd64(py, addr + o->co_firstlineno);
+	c->firstlineno = (uint32_t)fp;
+	if (lt_code_check(fp) != c->check) {
 		c->freed = true; /* freed since, another code object took its place */
 		return;
 	}
@@ -550,7 +552,13 @@ static void code_read(struct python *py, struct py_code *c)
 		c->name = read_str(py, rd64(py, addr + o->co_name));
 	c->file = read_str(py, rd64(py, addr + o->co_filename));
 	c->lines = read_bytes(py, rd64(py, addr + lt_off), &c->nlines);
-	c->valid = c->name != NULL;
+	/* Every code object has a name and a file: without them this is one
+	 * freed and another being built at its address, read half made. */
+	if (!c->name || !c->name[0] || !c->file) {
+		c->freed = true;
+		return;
+	}
+	c->valid = true;
 }
 
 /* 3.8/3.9 co_lnotab: (byte offset delta, line delta) pairs; lasti in bytes */

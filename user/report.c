@@ -9,6 +9,7 @@
 #include "objects.h"
 #include "profile.h"
 #include "python.h"
+#include "rss.h"
 #include "symbolize.h"
 #include "util.h"
 
@@ -194,6 +195,10 @@ void report_text(FILE *f, const struct report_ctx *c, const struct report_info *
 		ri->final ? "final report — " : "", ri->pid, ri->comm ? ri->comm : "?", ri->mode,
 		ri->target_exited ? ", target exited" : "");
 	text_mode(f, ri);
+	if (ri->sample_bytes)
+		fprintf(f, "sampling: one allocation per %s allocated on average (--sample-bytes %" PRIu64
+			   "): bytes and allocation counts are estimates\n",
+			lt_human_bytes(ri->sample_bytes, b1, sizeof(b1)), ri->sample_bytes);
 	if (ri->python[0])
 		fprintf(f, "python: CPython %s%s\n", ri->python,
 			ri->python_lite ? "" :
@@ -217,8 +222,9 @@ void report_text(FILE *f, const struct report_ctx *c, const struct report_info *
 		fprintf(f, "C runtime's own mappings (loader, thread stacks; not listed): %s in %" PRId64
 			   " mapping%s\n", lt_human_bytes(t->runtime_bytes, b1, sizeof(b1)), t->runtime_allocs,
 			t->runtime_allocs == 1 ? "" : "s");
-	fprintf(f, "events: %" PRIu64 " allocations, %" PRIu64 " frees; dropped %" PRIu64,
-		t->counters[LT_CNT_ALLOCS], t->counters[LT_CNT_FREES], t->dropped);
+	fprintf(f, "events: %" PRIu64 " %sallocations, %" PRIu64 " frees; dropped %" PRIu64,
+		t->counters[LT_CNT_ALLOCS], ri->sample_bytes ? "sampled " : "",
+		t->counters[LT_CNT_FREES], t->dropped);
 	if (t->dropped)
 		fprintf(f, " (allocs map full %" PRIu64 ", aggregate map full %" PRIu64
 			   ", stacks lost %" PRIu64 ", in-flight map full %" PRIu64 ")",
@@ -338,6 +344,10 @@ int report_json(FILE *f, const struct report_ctx *c, const struct report_info *r
 		json_key(&j, "free_probe_duty");
 		json_double(&j, b->free_duty, 3);
 		json_obj_end(&j);
+	}
+	if (ri->sample_bytes) { /* bytes and allocs are estimates */
+		json_key(&j, "sample_bytes");
+		json_uint(&j, ri->sample_bytes);
 	}
 	json_key(&j, "pid");
 	json_int(&j, ri->pid);
@@ -463,6 +473,9 @@ int report_json(FILE *f, const struct report_ctx *c, const struct report_info *r
 		json_obj_end(&j);
 	}
 
+	if (c->rss)
+		rss_report_json(&j, c, ri);
+
 	/* Every stack, not just --top: tools filter for themselves. */
 	json_key(&j, "stacks");
 	json_arr_begin(&j);
@@ -508,4 +521,15 @@ int report_json(FILE *f, const struct report_ctx *c, const struct report_info *r
 	json_obj_end(&j);
 	fflush(f);
 	return ferror(f) ? -EIO : 0;
+}
+
+void report_frames_text(FILE *f, const struct lt_out_frame *fr, int n)
+{
+	for (int i = 0; i < n; i++)
+		print_frame(f, &fr[i]);
+}
+
+void report_frames_json(struct json *j, const struct lt_out_frame *fr, int n)
+{
+	json_frames(j, fr, n);
 }

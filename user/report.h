@@ -4,6 +4,7 @@
 #define LT_REPORT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 struct aggregate;
@@ -14,7 +15,7 @@ struct lt_budget_info;
 struct report_info {
 	int pid;
 	const char *comm;
-	const char *mode;	/* "exact" or "lite" */
+	const char *mode;	/* "exact", "lite", or "sampled" (--sample-bytes) */
 	const char *mode_why;	/* why that mode runs */
 	const struct lt_budget_info *budget; /* lite's --max-overhead, or NULL */
 	double duration_s;
@@ -29,6 +30,7 @@ struct report_info {
 	char python[16];	/* CPython version found in the target, or "" */
 	bool python_lto;	/* its small-object allocations are partly unseen */
 	bool python_lite;	/* lite mode on CPython: pymalloc's blocks unseen */
+	uint64_t sample_bytes;	/* --sample-bytes N: figures are estimates; 0: exact */
 };
 
 struct report_ctx {
@@ -37,11 +39,18 @@ struct report_ctx {
 	struct leaktrace_bpf *skel;
 	struct python **py;	/* CPython in the target, once found */
 	struct objects *objs;	/* --objects, or NULL */
+	struct rss *rss;	/* --rss, or NULL */
 	double now_s;		/* seconds since tracing started */
 };
 
 void report_text(FILE *f, const struct report_ctx *c, const struct report_info *ri);
 /* The final report as JSON (schema in README.md). 0 or -errno. */
 int report_json(FILE *f, const struct report_ctx *c, const struct report_info *ri);
+
+/* Frames as the reports print them, for sections kept elsewhere (rss.c). */
+struct lt_out_frame;
+struct json;
+void report_frames_text(FILE *f, const struct lt_out_frame *fr, int n);
+void report_frames_json(struct json *j, const struct lt_out_frame *fr, int n);
 
 #endif

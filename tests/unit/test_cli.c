@@ -90,3 +90,26 @@ UT_TEST(cli_mode_and_budget)
 	CHECK_EQ_INT(env.mode, LT_MODE_EXACT);
 	CHECK(env.max_overhead == 0);
 }
+
+UT_TEST(cli_sample_bytes)
+{
+	char *ok[] = { "leaktrace", "--sample-bytes", "524288", "-p", "1", NULL };
+	char *bad[][5] = {
+		{ "leaktrace", "--sample-bytes", "0", "-p", "1" },
+		{ "leaktrace", "--sample-bytes", "1k", "-p", "1" },
+		{ "leaktrace", "--sample-bytes", "1073741825", "-p", "1" },
+	};
+	struct lt_env env;
+
+	CHECK_EQ_INT(parse(&env, ok), 0);
+	CHECK_EQ_INT(env.sample_bytes, 524288);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *argv[6] = { bad[i][0], bad[i][1], bad[i][2], bad[i][3], bad[i][4], NULL };
+
+		CHECK(parse(&env, argv) < 0);
+	}
+	char *dflt[] = { "leaktrace", "-p", "1", NULL };
+
+	CHECK_EQ_INT(parse(&env, dflt), 0);
+	CHECK_EQ_INT(env.sample_bytes, 0);
+}

@@ -954,3 +954,33 @@ UT_TEST(pprof_go_tool)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	CHECK_EQ_INT(system(cmd), 0);
 }
+
+/* --sample-bytes: the period says how the (already scaled) values were sampled. */
+UT_TEST(pprof_sampled_period)
+{
+	char path[] = "/tmp/lt-pprof-XXXXXX";
+	struct dprof *d;
+	struct fake x;
+	int fd;
+
+	fake_profile(&x);
+	x.p.mode = "sampled";
+	x.p.sample_bytes = 524288;
+	fd = mkstemp(path);
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	close(fd);
+	CHECK_EQ_INT(write_fake(path, &x.p), 0);
+	d = read_back(path);
+	CHECK(d && !d->bad);
+	if (d) {
+		CHECK_EQ_STR(S(d, d->pt_type), "space");
+		CHECK_EQ_STR(S(d, d->pt_unit), "bytes");
+		CHECK_EQ_INT(d->period, 524288);
+		CHECK(strstr(S(d, d->comment), "estimates") != NULL);
+		CHECK_EQ_INT(d->ns, 3);
+	}
+	dprof_free(d);
+	unlink(path);
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * --rss: what drives RSS growth. Bytes of the pages each stack touched first
+ * (write faults, charged back when released; see bpf/rss.bpf.h), and memory
+ * allocated but never touched. Its own report section: first touch is not
+ * ownership (a freed block's pages are reused by the next allocation without
+ * a fault), so none of this enters the leak ranking.
+ */
+#ifndef LT_RSS_H
+#define LT_RSS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "leaktrace.h"
+
+struct rss;
+struct leaktrace_bpf;
+struct report_ctx;
+struct report_info;
+
+/* Allocations at least this large are checked for untouched pages. */
+#define LT_RSS_BIG_MIN (64 * 1024)
+
+int rss_new(struct rss **out);
+void rss_free(struct rss *r);
+/* Before load: size the maps, set the THP orders and knobs for pid (0 in
+ * launch mode: nothing mapped yet). 0 or -errno. */
+int rss_configure(struct leaktrace_bpf *skel, int pid);
+/* Read the maps; with `alive`, also the target's pages (untouched memory),
+ * else the last such figures are kept. 0 or -errno. */
+int rss_collect(struct rss *r, struct leaktrace_bpf *skel, int pid, bool alive);
+/* This report's bytes become the baseline for the next growth. */
+void rss_mark_reported(struct rss *r);
+void rss_report_text(FILE *f, const struct report_ctx *c, const struct report_info *ri);
+struct json;
+void rss_report_json(struct json *j, const struct report_ctx *c, const struct report_info *ri);
+
+#endif
