@@ -217,7 +217,9 @@ run_py_lt() {
 }
 run_py_untraced() { "$1" "$pywork" "$py_n" >"$tmp/py.out" 2>&1 && us_of "$tmp/py.out"; }
 exact_n() { if [ "$1" = pydeb ]; then echo "$py_n_exact_deb"; else echo "$py_n_exact"; fi; }
-run_py_exact() { run_py_lt "$1" "$(exact_n "$2")"; } # PY ROW
+run_py_exact() { # plain -p would pick lite on an LTO Python
+	if lt_has --mode; then run_py_lt "$1" "$(exact_n "$2")" --mode exact; else run_py_lt "$1" "$(exact_n "$2")"; fi
+}
 run_py_lite() { run_py_lt "$1" "$py_n" --mode lite; }
 run_py_rss() { run_py_lt "$1" "$py_n" --mode lite --rss; } # lite plus page faults
 run_py_tracemalloc() {
