@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "log.h"
+#include "dirlist.h"
 #include "outdir.h"
 
 struct outdir {
@@ -17,12 +18,6 @@ struct outdir {
 	uint32_t max_files;
 	uint64_t max_bytes;
 	double max_age_s;
-};
-
-struct ofile {
-	char *name;
-	uint64_t size;
-	time_t mtime;
 };
 
 int mkdir_p(const char *path, mode_t mode)
@@ -55,73 +50,27 @@ static bool ours(const char *name)
 	return isdigit((unsigned char)name[0]) && n > 6 && !strcmp(name + n - 6, ".pb.gz");
 }
 
-static int cmp_name(const void *a, const void *b)
+/* Remove the oldest files so that one more of len bytes stays within the
+ * caps: the directory never holds more than they allow, not even while
+ * the new file is being added. */
+static void rotate(struct outdir *o, size_t len)
 {
-	return strcmp(((const struct ofile *)a)->name, ((const struct ofile *)b)->name);
-}
-
-/* Our files, oldest first. */
-static int list(const struct outdir *o, struct ofile **out, size_t *n)
-{
-	struct ofile *v = NULL, *nv;
-	size_t cap = 0, k = 0;
-	struct dirent *de;
-	DIR *d = opendir(o->dir);
-	int err = 0;
-
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		struct stat st;
-
-		if (!ours(de->d_name) || fstatat(dirfd(d), de->d_name, &st, 0) ||
-		    !S_ISREG(st.st_mode))
-			continue;
-		if (k == cap) {
-			cap = cap ? cap * 2 : 64;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				err = -ENOMEM;
-				break;
-			}
-			v = nv;
-		}
-		v[k].name = strdup(de->d_name);
-		if (!v[k].name) {
-			err = -ENOMEM;
-			break;
-		}
-		v[k].size = st.st_size;
-		v[k++].mtime = st.st_mtime;
-	}
-	closedir(d);
-	if (k)
-		qsort(v, k, sizeof(*v), cmp_name);
-	*out = v;
-	*n = k;
-	return err;
-}
-
-/* Remove the oldest files past a cap; the newest file always stays. */
-static void rotate(struct outdir *o)
-{
-	struct ofile *v = NULL;
-	uint64_t bytes = 0;
+	struct lt_dfile *v = NULL;
+	uint64_t bytes = len;
 	time_t now = time(NULL);
 	size_t n = 0;
 
-	if (list(o, &v, &n))
+	if (dirlist(o->dir, ours, &v, &n, NULL))
 		vlog("cannot list %s to rotate it\n", o->dir);
 	for (size_t i = 0; i < n; i++)
 		bytes += v[i].size;
-	for (size_t i = 0; i + 1 < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		bool old = o->max_age_s > 0 && difftime(now, v[i].mtime) > o->max_age_s;
-
-		if (!old && (!o->max_files || n - i <= o->max_files) &&
-		    (!o->max_bytes || bytes <= o->max_bytes))
-			break;
 		char path[4096];
 
+		if (!old && (!o->max_files || n - i + 1 <= o->max_files) &&
+		    (!o->max_bytes || bytes <= o->max_bytes))
+			break;
 		snprintf(path, sizeof(path), "%s/%s", o->dir, v[i].name);
 		if (unlink(path) && errno != ENOENT)
 			wlog("cannot remove %s: %s\n", path, strerror(errno));
@@ -129,8 +78,6 @@ static void rotate(struct outdir *o)
 			vlog("out-dir: removed %s\n", path);
 		bytes -= v[i].size;
 	}
-	for (size_t i = 0; i < n; i++)
-		free(v[i].name);
 	free(v);
 }
 
@@ -197,12 +144,12 @@ int outdir_write(struct outdir *o, const char *name, const void *buf, size_t len
 	int err;
 
 	snprintf(path, sizeof(path), "%s/%s", o->dir, name);
+	rotate(o, len);
 	err = write_atomic(path, NULL, 0, buf, len);
 	if (err) {
 		elog("cannot write %s: %s\n", path, strerror(-err));
 		return err;
 	}
-	rotate(o);
 	return 0;
 }
 

@@ -13,10 +13,12 @@
 #include <curl/curl.h>
 #include "log.h"
 #include "outdir.h"
+#include "dirlist.h"
 #include "push.h"
 
 #define SPOOL_MAGIC "LTSPOOL1 "
 #define SPOOL_SUFFIX ".push"
+#define SPOOL_NAME_MAX 64	/* name buffers below; longer names are not ours */
 #define MAX_SPOOL_FILE ((size_t)256 << 20)
 
 /* Every type is a value at the end of its period, not a running counter
@@ -49,11 +51,6 @@ struct pusher {
 	CURL *curl;
 };
 
-struct sfile {
-	char name[64];
-	uint64_t size;
-};
-
 static double now_mono(void)
 {
 	struct timespec ts;
@@ -66,53 +63,14 @@ static bool is_spool_file(const char *name)
 {
 	size_t n = strlen(name), m = strlen(SPOOL_SUFFIX);
 
-	return n > m && n < sizeof(((struct sfile *)0)->name) && name[0] >= '0' &&
+	return n > m && n < SPOOL_NAME_MAX && name[0] >= '0' &&
 	       name[0] <= '9' && !strcmp(name + n - m, SPOOL_SUFFIX);
 }
 
-static int cmp_sfile(const void *a, const void *b)
-{
-	return strcmp(((const struct sfile *)a)->name, ((const struct sfile *)b)->name);
-}
-
 /* Spool files, oldest first; *bytes: their total size. Caller frees. */
-static int spool_list(const struct pusher *p, struct sfile **out, size_t *n, uint64_t *bytes)
+static int spool_list(const struct pusher *p, struct lt_dfile **out, size_t *n, uint64_t *bytes)
 {
-	struct sfile *v = NULL, *nv;
-	size_t cap = 0, k = 0;
-	struct dirent *de;
-	DIR *d = opendir(p->dir);
-	int err = 0;
-
-	*bytes = 0;
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		struct stat st;
-
-		if (!is_spool_file(de->d_name) || fstatat(dirfd(d), de->d_name, &st, 0) ||
-		    !S_ISREG(st.st_mode))
-			continue;
-		if (k == cap) {
-			cap = cap ? cap * 2 : 32;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				err = -ENOMEM;
-				break;
-			}
-			v = nv;
-		}
-		snprintf(v[k].name, sizeof(v[k].name), "%s", de->d_name);
-		v[k].size = st.st_size;
-		*bytes += st.st_size;
-		k++;
-	}
-	closedir(d);
-	if (k)
-		qsort(v, k, sizeof(*v), cmp_sfile);
-	*out = v;
-	*n = k;
-	return err;
+	return dirlist(p->dir, is_spool_file, out, n, bytes);
 }
 
 static void spool_path(const struct pusher *p, const char *name, char *buf, size_t len)
@@ -123,15 +81,19 @@ static void spool_path(const struct pusher *p, const char *name, char *buf, size
 /* The oldest spool file's name into name (lock held); false if none. */
 static bool spool_oldest(struct pusher *p, char *name, size_t len)
 {
-	struct sfile *v = NULL;
+	struct lt_dfile *v = NULL;
 	uint64_t bytes;
 	size_t n = 0;
 	bool found;
 
 	spool_list(p, &v, &n, &bytes);
 	found = n > 0;
-	if (found)
-		snprintf(name, len, "%s", v[0].name);
+	if (found) { /* is_spool_file() keeps names short */
+		size_t k = strnlen(v[0].name, len - 1);
+
+		memcpy(name, v[0].name, k);
+		name[k] = '\0';
+	}
 	free(v);
 	return found;
 }
@@ -337,7 +299,7 @@ static void *worker(void *arg)
 
 int pusher_submit(struct pusher *p, const char *query, const void *body, size_t len)
 {
-	struct sfile *v = NULL;
+	struct lt_dfile *v = NULL;
 	char name[64], path[4096], *hdr = NULL;
 	struct timespec ts;
 	uint64_t bytes = 0, need;
@@ -396,7 +358,7 @@ int pusher_new(const char *url, const char *spool_dir, uint64_t spool_max, doubl
 	       struct pusher **out)
 {
 	struct pusher *p;
-	struct sfile *v = NULL;
+	struct lt_dfile *v = NULL;
 	uint64_t bytes;
 	size_t n = 0, ul = strlen(url);
 	int err;
@@ -455,7 +417,7 @@ cleanup:
 
 void pusher_free(struct pusher *p, struct push_stats *st)
 {
-	struct sfile *v = NULL;
+	struct lt_dfile *v = NULL;
 	uint64_t bytes;
 	size_t n = 0;
 
