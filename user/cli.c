@@ -66,7 +66,8 @@ static const char usage[] =
 	"  -V, --version          print the version\n"
 	"\n"
 	"Launch mode holds CMD until every probe is attached, so its first allocation\n"
-	"is seen, and exits with CMD's exit status. Needs root (CAP_BPF, CAP_PERFMON).\n";
+	"is seen, and exits with CMD's exit status. Needs root, or as little as\n"
+	"CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE (see README.md).\n";
 
 enum {
 	OPT_MIN_AGE = 256,

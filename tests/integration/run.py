@@ -412,12 +412,12 @@ class Ctx:
             raise Fail(f"{prog} never got ready: {tail(t.err.text)}")
         return t
 
-    def attach(self, target, duration=ATTACH_DURATION, opts=(), others=(), stop=None):
+    def attach(self, target, duration=ATTACH_DURATION, opts=(), others=(), stop=None, wrap=()):
         """leaktrace -p target: waits for "leaktrace: tracing", sends the go
         signal (to the others too), waits for "done", then lets leaktrace stop
         (or calls stop(lt) to stop it). Returns the report."""
         path = os.path.join(self.tmp, "report.json")
-        lt = self.last = self.spawn([LEAKTRACE, "-p", str(target.pid), "-d", str(duration),
+        lt = self.last = self.spawn([*wrap, LEAKTRACE, "-p", str(target.pid), "-d", str(duration),
                                      "-t", "1000", "--json", path, *opts])
         if not lt.err.wait_for(r"^leaktrace: tracing", READY_TIMEOUT):
             lt.wait(1)
@@ -1327,6 +1327,19 @@ def t_lite_budget(c):
     for st in rep["stacks"]:
         if leaf(st).get("function") == "churn" and (st.get("suspect") or st["allocs"] > 2):
             raise Fail(f"churn's freed blocks count as a leak: {stack_str(st)}")
+
+
+@test(30)
+def t_minimal_capabilities(c):
+    """Root with only CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE (what a
+    container or a systemd unit would grant) traces exactly as full root."""
+    setpriv = shutil.which("setpriv")
+    if not setpriv:
+        raise Skip("no setpriv (util-linux)")
+    caps = "-all,+bpf,+perfmon,+sys_ptrace"
+    wrap = [setpriv, f"--inh-caps={caps}", f"--ambient-caps={caps}", f"--bounding-set={caps}"]
+    t = c.start_target("leaker")
+    check_leaker(c.attach(t, wrap=wrap))
 
 
 @test(30)
