@@ -21,6 +21,7 @@
 #include "exports.h"
 #include "live.h"
 #include "loader.h"
+#include "mode.h"
 #include "log.h"
 #include "objects.h"
 #include "output.h"
@@ -89,25 +90,6 @@ static enum lt_mmap_class classify_mmap(void *arg, uint64_t caller)
 	return LT_MMAP_PROGRAM;
 }
 
-/* The mode that runs and why (every report says both). */
-struct run_mode {
-	enum lt_mode mode;	/* exact or lite once decided */
-	char why[200];
-	const char *libc;	/* for the budget's calibration */
-	struct budget *budget;
-};
-
-/* Lite mode has an overhead budget unless --max-overhead 0. */
-static void start_budget(struct run_mode *m, const struct lt_env *env, struct loader *ld,
-			 struct report_info *ri, int pid)
-{
-	if (m->mode != LT_MODE_LITE || !env->max_overhead || m->budget)
-		return;
-	if (budget_new(ld, m->libc, env->max_overhead, pid, &m->budget))
-		wlog("running without --max-overhead's budget\n");
-	ri->budget = m->budget ? budget_info(m->budget) : NULL;
-}
-
 /*
  * Find CPython in the target (once), attach its allocator probes (exact
  * mode) and turn on the BPF frame walker. Not Python, or an unsupported
@@ -131,23 +113,9 @@ static void setup_python(struct loader *ld, struct target *t, struct python **py
 		return;
 	}
 	*tried = true;
-	/* Exact mode cannot see an LTO build's inlined pymalloc: lite is as
-	 * good there and far cheaper. */
-	if (m->mode == LT_MODE_AUTO) {
-		m->mode = LT_MODE_EXACT;
-		/* --sample-bytes asks for exact mode's sampling */
-		if (python_lto_stripped(py) && !python_uses_libc_malloc(py) && !env->sample_bytes) {
-			m->mode = LT_MODE_LITE;
-			snprintf(m->why, sizeof(m->why), "%s is a stripped LTO build whose small-"
-				 "object allocator exact mode cannot see", python_module_path(py));
-		}
-	}
-	ri->mode = m->mode == LT_MODE_LITE ? "lite" : env->sample_bytes ? "sampled" : "exact";
-	ri->mode_why = m->why;
-	if (objects && m->mode == LT_MODE_LITE)
-		wlog("--objects needs exact mode (--mode exact): objects are not counted\n");
-	err = m->mode == LT_MODE_LITE ? 0 : loader_attach_python(ld, python_module(py),
-								 python_lto_stripped(py), objects);
+	mode_for_python(m, env, py, ri);
+	err = mode_is_lite(m) ? 0 : loader_attach_python(ld, python_module(py),
+							      python_lto_stripped(py), objects);
 	if (err) {
 		wlog("cannot attach CPython's allocator probes: Python allocations not seen\n");
 		python_free(py);
@@ -161,15 +129,15 @@ static void setup_python(struct loader *ld, struct target *t, struct python **py
 	skel->bss->py_cfg.enabled = 1; /* last: the walker never sees half a config */
 	snprintf(ri->python, sizeof(ri->python), "%s", python_version(py));
 	ri->python_lto = python_lto_stripped(py) && !python_uses_libc_malloc(py);
-	ri->python_lite = m->mode == LT_MODE_LITE && !python_uses_libc_malloc(py);
-	if (ri->python_lto && m->mode == LT_MODE_EXACT)
+	ri->python_lite = mode_is_lite(m) && !python_uses_libc_malloc(py);
+	if (ri->python_lto && !mode_is_lite(m))
 		wlog("%s is a stripped LTO build: pymalloc's fast path is inlined, so most "
 		     "small Python objects are not seen. Launch with --python-malloc=libc "
 		     "(PYTHONMALLOC=malloc) to see every allocation.\n",
 		     python_module_path(py));
 	loader_probe_stats(ld, &ri->probes, &ri->single_stepped);
 	*pyp = py;
-	start_budget(m, env, ld, ri, t->pid);
+	mode_start_budget(m, env, ld, ri, t->pid);
 }
 
 struct newstack_ctx {
@@ -321,20 +289,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 
-	mode.mode = env.mode;
-	mode.libc = libc;
-	if (env.mode != LT_MODE_AUTO) {
-		snprintf(mode.why, sizeof(mode.why), "--mode %s",
-			 env.mode == LT_MODE_LITE ? "lite" : "exact");
-	} else if (env.continuous && !env.sample_bytes) {
-		/* always on: production cost rules */
-		mode.mode = LT_MODE_LITE;
-		snprintf(mode.why, sizeof(mode.why), "the default for continuous use");
-	} else {
-		snprintf(mode.why, sizeof(mode.why), "the default for one process");
-	}
-	ri.mode = mode.mode == LT_MODE_LITE ? "lite" : "exact";
-	ri.mode_why = mode.why;
+	mode_init(&mode, &env, libc, &ri);
 	err = loader_open(&env, tgt.pid, &ld);
 	err = err ?: loader_attach(ld, libc);
 	if (!err && env.fds)
@@ -366,7 +321,7 @@ int main(int argc, char **argv)
 	} else {
 		setup_python(ld, &tgt, &py, &ri, &py_tried, &env, &mode);
 	}
-	start_budget(&mode, &env, ld, &ri, tgt.pid);
+	mode_start_budget(&mode, &env, ld, &ri, tgt.pid);
 	start = last_report = loader_start_clock(ld);
 	err = target_release(&tgt);
 	if (err)
@@ -394,12 +349,7 @@ int main(int argc, char **argv)
 	ri.all_frames = env.native_all;
 	ri.native_frames = env.native_frames;
 	ri.fds = env.fds;
-	if (env.sample_bytes) {
-		ri.mode = "sampled";
-		snprintf(mode.why, sizeof(mode.why), "--sample-bytes %llu",
-			 (unsigned long long)env.sample_bytes);
-		ri.sample_bytes = env.sample_bytes;
-	}
+	ri.sample_bytes = env.sample_bytes;
 
 	newstacks = ring_buffer__new(bpf_map__fd(rc.skel->maps.lt_newstacks), on_new_stack, &nsctx,
 				     NULL);
@@ -482,7 +432,7 @@ int main(int argc, char **argv)
 cleanup:
 	continuous_free(cont); /* a last delivery attempt; the rest stays spooled */
 	ring_buffer__free(newstacks);
-	budget_free(mode.budget);
+	mode_free(&mode);
 	live_close(live);
 	output_abort(json_out);
 	python_free(py);
