@@ -234,14 +234,22 @@ cleanup:
 	return err;
 }
 
-/* Start a measurement window at now. */
+/* The base a window's deltas count from: the target's CPU time and the
+ * probes' run totals. */
+static void take_base(struct budget *b)
+{
+	b->cpu_ticks = proc_cpu_ticks(b->pid);
+	if (loader_prog_stats(b->ld, &b->alloc, &b->frees)) {
+		memset(&b->alloc, 0, sizeof(b->alloc));
+		memset(&b->frees, 0, sizeof(b->frees));
+	}
+}
+
+/* Start a measurement window at now; its base is the last one's end. */
 static void window_start(struct budget *b, double now)
 {
 	b->win_start = now;
 	b->alloc_g.on_s = b->free_g.on_s = 0;
-	b->cpu_ticks = proc_cpu_ticks(b->pid);
-	if (loader_prog_stats(b->ld, &b->alloc, &b->frees))
-		memset(&b->alloc, 0, sizeof(b->alloc));
 }
 
 /* Probes stay on until their background detach ends: count that too. */
@@ -284,8 +292,10 @@ static void window_end(struct budget *b, double now)
 
 	account(&b->alloc_g, now, 0);
 	account(&b->free_g, now, 0);
-	if (!ticks || loader_prog_stats(b->ld, &a, &f))
+	if (!ticks || loader_prog_stats(b->ld, &a, &f)) {
+		take_base(b);
 		return;
+	}
 	cpu_ns = (double)(ticks - b->cpu_ticks) * 1e9 / b->clk_tck;
 	free_ns = INDIRECT * ((f.run_ns - b->frees.run_ns) + (f.runs - b->frees.runs) * b->info.trap_ns);
 	alloc_ns = INDIRECT * ((a.run_ns - b->alloc.run_ns) + (a.runs - b->alloc.runs) * b->info.trap_ns);
@@ -293,6 +303,10 @@ static void window_end(struct budget *b, double now)
 	     "allocs %.1f ms (%llu runs, on %.2fs)\n", span, cpu_ns / 1e6, free_ns / 1e6,
 	     (unsigned long long)(f.runs - b->frees.runs), b->free_g.on_s, alloc_ns / 1e6,
 	     (unsigned long long)(a.runs - b->alloc.runs), b->alloc_g.on_s);
+	/* this window's end is the next one's base */
+	b->cpu_ticks = ticks;
+	b->alloc = a;
+	b->frees = f;
 	if (cpu_ns < MIN_CPU_NS)
 		return; /* idle: nothing to judge */
 	/* The trap cost is an estimate: the probes cannot take more than the
@@ -344,6 +358,7 @@ void budget_tick(struct budget *b, double now)
 		b->free_duty = 1;
 		b->cycle_start = b->last_tick = now;
 		b->cycle_s = CYCLE_S;
+		take_base(b);
 		window_start(b, now);
 		return;
 	}
