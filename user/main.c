@@ -67,13 +67,6 @@ struct classify_ctx {
 	struct python **py;
 };
 
-static bool same_base(const char *a, const char *b)
-{
-	const char *x = strrchr(a, '/'), *y = strrchr(b, '/');
-
-	return !strcmp(x ? x + 1 : a, y ? y + 1 : b);
-}
-
 static enum lt_mmap_class classify_mmap(void *arg, uint64_t caller)
 {
 	struct classify_ctx *c = arg;
@@ -85,7 +78,7 @@ static enum lt_mmap_class classify_mmap(void *arg, uint64_t caller)
 	if (loader_is_runtime_module(fr.module))
 		return LT_MMAP_RUNTIME;
 	/* CPython maps memory itself only for pymalloc's arenas */
-	if (*c->py && same_base(fr.module, python_module(*c->py)))
+	if (*c->py && !strcmp(fr.module, python_module_path(*c->py)))
 		return LT_MMAP_ARENA;
 	return LT_MMAP_PROGRAM;
 }

@@ -1270,11 +1270,11 @@ def check_lite(c, pattern, python, opts=("--mode", "lite")):
             pf[0][1].get("line") != line:
         raise Fail(f"suspect 1 is {stack_str(top)}, want {src}:{line} | " + summary(rep))
     validate(rep, comm=os.path.basename(python), pid=t.pid, python=True)
-    return top
+    return rep, top
 
 
 def check_lite_big(c, python, opts=("--mode", "lite")):
-    top = check_lite(c, "lite_big", python, opts)
+    _, top = check_lite(c, "lite_big", python, opts)
     n, nbytes = top["allocs"], top["bytes"]
     # a 4004-byte bytes object: 4037 B with its header
     if n < 50 or not n * 4033 <= nbytes <= n * 4037:
@@ -1284,13 +1284,21 @@ def check_lite_big(c, python, opts=("--mode", "lite")):
 
 
 def check_lite_dict(c, python, opts=("--mode", "lite")):
-    top = check_lite(c, "lite_dict", python, opts)
+    rep, top = check_lite(c, "lite_dict", python, opts)
     # the dict's one backing table, reallocated as it doubles
     if top["allocs"] != 1 or top["bytes"] < 256 * 1024:
         raise Fail(f"suspect 1 holds {top['bytes']} B in {top['allocs']} blocks, want the "
                    "dict's table: 1 block of >= 256 KiB")
     if not top.get("grows_in_steps"):
         raise Fail("the dict's table is not flagged as growing in steps")
+    # the tuples themselves fill pymalloc's arenas: counted apart, whole
+    # arenas (256 KiB before 3.10, 1 MiB since), never listed as stacks
+    arenas = rep["totals"].get("pymalloc_arenas", 0)
+    nbytes = rep["totals"].get("pymalloc_arena_bytes", 0)
+    if arenas < 2 or nbytes % (256 * 1024):
+        raise Fail(f"pymalloc arenas: {arenas} holding {nbytes} B, want >= 2 whole arenas")
+    if any(st.get("allocator") == "mmap" for st in rep["stacks"]):
+        raise Fail("an mmap stack is listed: arenas not counted apart | " + summary(rep))
 
 
 for _minor in range(8, 14):
