@@ -1467,22 +1467,30 @@ def pprof_top(text):
                       r"[0-9.]+[a-zA-Z]*[ \t]+[0-9.]+%[ \t]+(\S.*?)[ \t]*$", text)
 
 
+def check_pprof(c, path, needs, first=None):
+    """go tool pprof reads path: -raw holds every string of needs and, if
+    first is given, -top by inuse_space ranks that function first."""
+    raw = go_pprof(c, ["-raw", path])
+    for need in needs:
+        if need not in raw:
+            raise Fail(f"go tool pprof -raw of {base(path)} lacks {need!r}: {tail(raw, 400)}")
+    if first:
+        top = pprof_top(go_pprof(c, ["-top", "-sample_index=inuse_space", path]))
+        if not top or top[0] != first:
+            raise Fail(f"pprof inuse_space ranks {top[:3]}, want {first} first")
+
+
 @test(180)
 def t_pprof_go_tool(c):
     """go tool pprof reads the pprof and ranks the leaking function first."""
     path = os.path.join(c.tmp, "heap.pb.gz")
     rep = c.launch("leaker", opts=("--pprof", path))
     check_leaker(rep)
-    top = pprof_top(go_pprof(c, ["-top", "-sample_index=inuse_space", path]))
-    if not top or top[0] != "leak_big":
-        raise Fail(f"inuse_space ranks {top[:3]}, want leak_big first")
+    check_pprof(c, path, ("inuse_space/bytes", "alloc_objects/count", "pid:", "comm:"),
+                "leak_big")
     top = pprof_top(go_pprof(c, ["-top", "-sample_index=alloc_objects", path]))
     if not top or top[0] != "leak_small":
         raise Fail(f"alloc_objects ranks {top[:3]}, want leak_small (100 objects) first")
-    raw = go_pprof(c, ["-raw", path])
-    for need in ("inuse_space/bytes", "alloc_objects/count", "pid:", "comm:"):
-        if need not in raw:
-            raise Fail(f"go tool pprof -raw lacks {need!r}: {tail(raw, 400)}")
 
 
 @test(60)
@@ -1644,13 +1652,8 @@ def t_continuous_push(c):
     path = os.path.join(c.tmp, "last.pb.gz")
     with open(path, "wb") as f:
         f.write(reqs[-1]["parts"]["profile"])
-    raw = go_pprof(c, ["-raw", path])
-    for need in ("inuse_space/bytes", "leak_big", "leak_small", f"pid:[{tgt.pid}]"):
-        if need not in raw:
-            raise Fail(f"go tool pprof -raw of the last period lacks {need!r}: {tail(raw, 400)}")
-    top = pprof_top(go_pprof(c, ["-top", "-sample_index=inuse_space", path]))
-    if not top or top[0] != "leak_big":
-        raise Fail(f"inuse_space ranks {top[:3]}, want leak_big first")
+    check_pprof(c, path, ("inuse_space/bytes", "leak_big", "leak_small", f"pid:[{tgt.pid}]"),
+                "leak_big")
 
 
 @test(60)
@@ -2002,13 +2005,8 @@ def t_sample_estimates(c):
     if wrong:
         raise Fail("; ".join(wrong) + " | " + summary(rep))
     expect_nstacks(rep, 3)
-    raw = go_pprof(c, ["-raw", prof])
-    for need in ("PeriodType: space bytes", f"Period: {SAMPLE_N}\n", "inuse_space/bytes"):
-        if need not in raw:
-            raise Fail(f"go tool pprof -raw lacks {need!r}: {tail(raw, 400)}")
-    top = pprof_top(go_pprof(c, ["-top", "-sample_index=inuse_space", prof]))
-    if not top or top[0] != "leak_large":
-        raise Fail(f"pprof inuse_space ranks {top[:3]}, want leak_large first")
+    check_pprof(c, prof, ("PeriodType: space bytes", f"Period: {SAMPLE_N}\n",
+                          "inuse_space/bytes"), "leak_large")
 
 
 @test(60)
