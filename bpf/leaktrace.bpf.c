@@ -24,7 +24,17 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+/* The one traced process; 0: -a, every process in lt_procs. */
 const volatile __u32 target_tgid;
+/* -a filters for processes that exec while tracing (the loader scans the
+ * ones already running): all that are set must match. */
+const volatile __u32 filter_uid = ~0U;
+const volatile __u64 filter_cgroup;	/* cgroup id; 0: any */
+const volatile __u32 filter_cgroup_level; /* its depth below the root */
+const volatile __u32 filter_ncomm;
+const volatile char filter_comm[8][16];
+/* leaktrace itself: never traced (its own mallocs would feed the maps) */
+const volatile __u32 self_tgid;
 
 /* Written by the loader while running (mmapped .data): it widens buckets as
  * the run gets longer, so each stack keeps at most ~100 of them. */
@@ -46,8 +56,9 @@ __u32 stop_on_exec_map;
 const volatile __u64 sample_bytes;
 const volatile __u64 sample_draws[LT_SAMPLE_DRAWS];
 const volatile __u64 sample_g[LT_SAMPLE_G_STEPS + 1];
-/* Set by the loader once it finds CPython in the target (enabled last). */
-struct lt_py_cfg py_cfg;
+/* One process: its state, and its CPython config, which the loader sets
+ * once it finds CPython (enabled last). */
+struct lt_proc single;
 
 /* Per-thread state of an allocator call in progress (task storage: no hash
  * update and delete per call, and no confusion when a tid is reused). */
@@ -74,9 +85,23 @@ struct lt_inflight {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 524288);	/* --max-allocs */
-	__type(key, __u64);
+	__type(key, struct lt_alloc_key);
 	__type(value, struct lt_alloc);
 } lt_allocs SEC(".maps");
+
+/* -a: the traced processes, by tgid (sized by the loader) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lt_proc);
+} lt_procs SEC(".maps");
+
+/* -a: process events (enum lt_proc_ev) */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} lt_procevents SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -158,6 +183,22 @@ static __always_inline void count(__u32 idx)
 		(*c)++;
 }
 
+static __always_inline void proc_event(__u32 type, __u32 tgid, __u32 epoch, __u32 ppid)
+{
+	struct lt_proc_event *e = bpf_ringbuf_reserve(&lt_procevents, sizeof(*e), 0);
+
+	if (!e) {
+		count(LT_CNT_EVENTS_LOST);
+		return;
+	}
+	e->type = type;
+	e->tgid = tgid;
+	e->epoch = epoch;
+	e->ppid = ppid;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+}
+
 static __always_inline struct lt_inflight *inflight(void)
 {
 	struct lt_inflight *f;
@@ -169,9 +210,28 @@ static __always_inline struct lt_inflight *inflight(void)
 	return f;
 }
 
+/* The traced process the current task belongs to, or NULL. With one
+ * target the verifier drops the map lookup (target_tgid is a constant). */
+static __always_inline struct lt_proc *target(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (target_tgid)
+		return tgid == target_tgid ? &single : NULL;
+	return bpf_map_lookup_elem(&lt_procs, &tgid);
+}
+
 static __always_inline bool is_target(void)
 {
-	return (bpf_get_current_pid_tgid() >> 32) == target_tgid;
+	return target() != NULL;
+}
+
+static __always_inline struct lt_alloc_key alloc_key(__u64 addr, const struct lt_proc *p)
+{
+	struct lt_alloc_key k = { .addr = addr, .epoch = p->epoch };
+
+	k.tgid = bpf_get_current_pid_tgid() >> 32;
+	return k;
 }
 
 static __always_inline __u64 read_u64(__u64 addr)
@@ -266,9 +326,8 @@ static long py_walk_one(__u32 i, void *arg)
 	return 0;
 }
 
-static __always_inline void py_walk(struct lt_stack *st, __u32 max)
+static __always_inline void py_walk(struct lt_stack *st, __u32 max, const struct lt_py_cfg *c)
 {
-	const struct lt_py_cfg *c = &py_cfg;
 	struct py_walk w = { .st = st, .c = c, .max = max };
 	__u64 ts;
 
@@ -291,7 +350,7 @@ static __always_inline void py_walk(struct lt_stack *st, __u32 max)
 }
 
 /* Capture the user stack and store it once; returns its key, 0 on failure. */
-static __always_inline __u64 store_stack(void *ctx)
+static __always_inline __u64 store_stack(void *ctx, const struct lt_proc *p)
 {
 	__u32 zero = 0;
 	struct lt_stack *st = bpf_map_lookup_elem(&lt_scratch, &zero);
@@ -300,6 +359,11 @@ static __always_inline __u64 store_stack(void *ctx)
 
 	if (!st)
 		return 0;
+	/* the same addresses mean other code in another process */
+	st->tgid = bpf_get_current_pid_tgid() >> 32;
+	st->epoch = p->epoch;
+	if (!target_tgid)
+		h = (h ^ ((__u64)st->tgid << 32 | st->epoch)) * 0x100000001b3ULL;
 	n = bpf_get_stack(ctx, st->ips, sizeof(st->ips), BPF_F_USER_STACK);
 	if (n <= 0)
 		goto fail;
@@ -311,7 +375,7 @@ static __always_inline __u64 store_stack(void *ctx)
 		h = (h ^ st->ips[i]) * 0x100000001b3ULL;
 		h ^= h >> 29;
 	}
-	py_walk(st, LT_MAX_PY_DEPTH);
+	py_walk(st, LT_MAX_PY_DEPTH, &p->py);
 	for (int i = 0; i < LT_MAX_PY_DEPTH; i++) {
 		if (i >= st->py_depth)
 			break;
@@ -335,8 +399,11 @@ static __always_inline __u64 store_stack(void *ctx)
 			goto fail;
 		return h;
 	}
-	if (st->py_depth) /* full ring: the loader's periodic scan catches up */
-		bpf_ringbuf_output(&lt_newstacks, &h, sizeof(h), 0);
+	if (st->py_depth) { /* full ring: the loader's periodic scan catches up */
+		struct lt_newstack ns = { .id = h, .tgid = st->tgid, .epoch = st->epoch };
+
+		bpf_ringbuf_output(&lt_newstacks, &ns, sizeof(ns), 0);
+	}
 	return h;
 fail:
 	count(LT_CNT_DROP_STACK);
@@ -371,15 +438,16 @@ static __always_inline void agg_sub(const struct lt_alloc *a)
 
 /* Forget the block at ptr; only the thread whose delete succeeds updates
  * the aggregate, so a racing double free cannot subtract twice. */
-static __always_inline void record_free(__u64 ptr)
+static __always_inline void record_free(__u64 ptr, const struct lt_proc *pr)
 {
-	struct lt_alloc *p = bpf_map_lookup_elem(&lt_allocs, &ptr);
+	struct lt_alloc_key k = alloc_key(ptr, pr);
+	struct lt_alloc *p = bpf_map_lookup_elem(&lt_allocs, &k);
 	struct lt_alloc a;
 
 	if (!p)
 		return;
 	a = *p;
-	if (bpf_map_delete_elem(&lt_allocs, &ptr))
+	if (bpf_map_delete_elem(&lt_allocs, &k))
 		return;
 	agg_sub(&a);
 	rss_big_forget(ptr, a.size);
@@ -388,9 +456,10 @@ static __always_inline void record_free(__u64 ptr)
 
 /* weight: allocations this one stands for (--sample-bytes), 0 for one; size
  * is then the estimated bytes. */
-static __always_inline void record_alloc_w(void *ctx, __u64 addr, __u64 size, __u64 weight,
-					   __u32 kind, __u64 caller)
+static __always_inline void record_alloc_w(void *ctx, const struct lt_proc *p, __u64 addr,
+					   __u64 size, __u64 weight, __u32 kind, __u64 caller)
 {
+	struct lt_alloc_key k = alloc_key(addr, p);
 	struct lt_alloc a = {};
 	struct lt_agg_val zero = {}, *v;
 	__u32 width = bucket_ms ?: 100;
@@ -399,19 +468,21 @@ static __always_inline void record_alloc_w(void *ctx, __u64 addr, __u64 size, __
 
 	/* The allocator handing out an address we still hold proves that the
 	 * earlier block there was freed on a path we did not see. */
-	record_free(addr);
+	record_free(addr, p);
 
 	a.size = size;
 	a.weight = weight;
-	a.key.stack_id = store_stack(ctx);
+	a.key.stack_id = store_stack(ctx, p);
 	a.key.caller = caller;
 	a.key.bucket_ms = ms / width * width;
 	a.key.kind = kind;
+	a.key.tgid = k.tgid;
+	a.key.epoch = k.epoch;
 
 	v = lookup_or_init(&lt_agg, &a.key, &zero);
 	if (!v)
 		return;
-	if (bpf_map_update_elem(&lt_allocs, &addr, &a, BPF_ANY)) {
+	if (bpf_map_update_elem(&lt_allocs, &k, &a, BPF_ANY)) {
 		count(LT_CNT_DROP_ALLOCS_FULL);
 		return;
 	}
@@ -422,10 +493,10 @@ static __always_inline void record_alloc_w(void *ctx, __u64 addr, __u64 size, __
 	count(LT_CNT_ALLOCS);
 }
 
-static __always_inline void record_alloc(void *ctx, __u64 addr, __u64 size, __u32 kind,
-					 __u64 caller)
+static __always_inline void record_alloc(void *ctx, const struct lt_proc *p, __u64 addr,
+					 __u64 size, __u32 kind, __u64 caller)
 {
-	record_alloc_w(ctx, addr, size, 0, kind, caller);
+	record_alloc_w(ctx, p, addr, size, 0, kind, caller);
 }
 
 /*
@@ -477,7 +548,7 @@ static __always_inline int enter_x(struct pt_regs *ctx, __u32 kind, __u64 size, 
 	struct lt_inflight *f;
 	bool first;
 
-	if (!is_target())
+	if (!target())
 		return session; /* a session then declines the return */
 	f = inflight();
 	if (!f)
@@ -572,10 +643,11 @@ int BPF_KPROBE(lt_posix_memal, __u64 memptr, __u64 align, __u64 size)
 /* An allocator's return (uretprobe, or a session's return half). */
 static __always_inline void on_return(struct pt_regs *ctx, __u64 ret)
 {
+	struct lt_proc *p = target();
 	struct lt_inflight *f, in;
 	__u64 addr = ret;
 
-	if (!is_target())
+	if (!p)
 		return;
 	f = inflight();
 	if (!f || f->depth == 0)
@@ -594,7 +666,7 @@ static __always_inline void on_return(struct pt_regs *ctx, __u64 ret)
 		/* realloc(p, 0) frees p and may return NULL; a failed resize
 		 * leaves p allocated. */
 		if (in.old_ptr && (addr || in.size == 0))
-			record_free(in.old_ptr);
+			record_free(in.old_ptr, p);
 	}
 	/* --sample-bytes: most calls end here, with no stack walk and no map
 	 * update (a resized block was freed above all the same). The address
@@ -612,10 +684,10 @@ static __always_inline void on_return(struct pt_regs *ctx, __u64 ret)
 
 		lt_sample_estimate(sample_g, in.size, sample_bytes, bpf_get_prandom_u32(), &bytes,
 				   &weight);
-		record_alloc_w(ctx, addr, bytes, weight, in.kind, PT_REGS_IP(ctx));
+		record_alloc_w(ctx, p, addr, bytes, weight, in.kind, PT_REGS_IP(ctx));
 		return;
 	}
-	record_alloc(ctx, addr, in.size, in.kind, PT_REGS_IP(ctx));
+	record_alloc(ctx, p, addr, in.size, in.kind, PT_REGS_IP(ctx));
 }
 
 SEC("uretprobe")
@@ -678,9 +750,11 @@ int BPF_KPROBE(lt_ss_posix_mem, __u64 memptr, __u64 align, __u64 size)
 SEC("uprobe")
 int BPF_KPROBE(lt_free, __u64 ptr)
 {
-	if (!ptr || !is_target())
+	struct lt_proc *p;
+
+	if (!ptr || !(p = target()))
 		return 0;
-	record_free(ptr);
+	record_free(ptr, p);
 	return 0;
 }
 
@@ -688,9 +762,11 @@ int BPF_KPROBE(lt_free, __u64 ptr)
 SEC("uprobe")
 int BPF_KPROBE(lt_free_rsi, __u64 ctx_arg, __u64 ptr)
 {
-	if (!ptr || !is_target())
+	struct lt_proc *p;
+
+	if (!ptr || !(p = target()))
 		return 0;
-	record_free(ptr);
+	record_free(ptr, p);
 	return 0;
 }
 
@@ -707,6 +783,8 @@ int lt_mmap_enter(struct trace_event_raw_sys_enter *ctx)
 		return 0;
 	if (fd >= 0 && (prot & PROT_EXEC)) {
 		__sync_fetch_and_add(&exec_maps_gen, 1);
+		if (!target_tgid)
+			proc_event(LT_EV_MAPS, bpf_get_current_pid_tgid() >> 32, 0, 0);
 		/* delivered as the syscall returns: the mapping exists by then */
 		if (stop_on_exec_map && (__u32)bpf_get_current_pid_tgid() == target_tgid)
 			bpf_send_signal_thread(19 /* SIGSTOP */);
@@ -733,8 +811,9 @@ int lt_mmap_exit(struct trace_event_raw_sys_exit *ctx)
 	struct lt_inflight *f;
 	struct pt_regs *regs;
 	__u64 ret = ctx->ret, caller = 0;
+	struct lt_proc *p = target();
 
-	if (!is_target())
+	if (!p)
 		return 0;
 	f = inflight();
 	if (!f || f->kind != LT_MMAP || f->depth != 1)
@@ -751,7 +830,7 @@ int lt_mmap_exit(struct trace_event_raw_sys_exit *ctx)
 		bpf_probe_read_user(&caller, sizeof(caller), (void *)BPF_CORE_READ(regs, sp));
 	/* exact also under --sample-bytes: mappings are few, and their
 	 * partial munmaps below need the true size */
-	record_alloc(ctx, ret, f->size, LT_MMAP, caller);
+	record_alloc(ctx, p, ret, f->size, LT_MMAP, caller);
 	return 0;
 }
 
@@ -759,24 +838,28 @@ SEC("tracepoint/syscalls/sys_enter_munmap")
 int lt_munmap(struct trace_event_raw_sys_enter *ctx)
 {
 	__u64 addr = ctx->args[0], len = ctx->args[1];
+	struct lt_proc *pr = target();
+	struct lt_alloc_key k;
 	struct lt_alloc *p, a;
 
-	if (!is_target())
+	if (!pr)
 		return 0;
-	p = bpf_map_lookup_elem(&lt_allocs, &addr);
+	k = alloc_key(addr, pr);
+	p = bpf_map_lookup_elem(&lt_allocs, &k);
 	if (!p || p->key.kind != LT_MMAP)
 		return 0;
 	a = *p;
 	if (len >= a.size) {
-		record_free(addr);
+		record_free(addr, pr);
 		return 0;
 	}
 	/* Unmapping the head of a mapping: the rest stays outstanding. */
-	if (bpf_map_delete_elem(&lt_allocs, &addr))
+	if (bpf_map_delete_elem(&lt_allocs, &k))
 		return 0;
 	{
 		struct lt_agg_val *v = bpf_map_lookup_elem(&lt_agg, &a.key);
-		__u64 rest = addr + len;
+		struct lt_alloc_key rest = alloc_key(addr + len, pr);
+		__u64 rest_addr = addr + len;
 
 		if (v)
 			__sync_fetch_and_add(&v->bytes, -(__s64)len);
@@ -785,7 +868,7 @@ int lt_munmap(struct trace_event_raw_sys_enter *ctx)
 		if (bpf_map_update_elem(&lt_allocs, &rest, &a, BPF_ANY))
 			count(LT_CNT_DROP_ALLOCS_FULL);
 		else
-			rss_big_note(rest, &a);
+			rss_big_note(rest_addr, &a);
 	}
 	return 0;
 }
@@ -835,12 +918,12 @@ int BPF_KRETPROBE(lt_gc_ret, __u64 obj)
 	k.type = f->gc_type;
 	/* PyType_GenericAlloc also serves types outside the GC, whose objects
 	 * are never released through PyObject_GC_Del: leave them out. */
-	if (!(read_u64(k.type + py_cfg.type_flags) & (1ULL << 14) /* Py_TPFLAGS_HAVE_GC */))
+	if (!(read_u64(k.type + single.py.type_flags) & (1ULL << 14) /* Py_TPFLAGS_HAVE_GC */))
 		return 0;
 	/* the innermost Python frame names the allocating line */
 	st = bpf_map_lookup_elem(&lt_scratch, &idx);
 	if (st) {
-		py_walk(st, 1);
+		py_walk(st, 1, &single.py);
 		if (st->py_depth)
 			k.line = st->py[0];
 	}
@@ -884,8 +967,10 @@ int BPF_KPROBE(lt_gc_del, __u64 obj)
  */
 static __always_inline void fd_opened(void *ctx, long fd)
 {
-	if (fd >= 0 && is_target())
-		record_alloc(ctx, LT_FD_TAG | (__u64)fd, 1, LT_FD, 0);
+	struct lt_proc *p;
+
+	if (fd >= 0 && (p = target()))
+		record_alloc(ctx, p, LT_FD_TAG | (__u64)fd, 1, LT_FD, 0);
 }
 
 #define LT_FD_EXIT(prog, call)                                            \
@@ -964,8 +1049,115 @@ SEC("tracepoint/syscalls/sys_enter_close")
 int lt_fd_close(struct trace_event_raw_sys_enter *ctx)
 {
 	long fd = (long)ctx->args[0];
+	struct lt_proc *p;
 
-	if (fd >= 0 && is_target())
-		record_free(LT_FD_TAG | (__u64)fd);
+	if (fd >= 0 && (p = target()))
+		record_free(LT_FD_TAG | (__u64)fd, p);
+	return 0;
+}
+
+/*
+ * -a: which processes are traced. The loader enters those already running
+ * that pass the filters; a fork inherits its parent's choice; an exec is a
+ * new image, traced if it passes the filters (and counted as a new epoch,
+ * so the old image's allocations are not the new one's). The loader hears
+ * of each change through lt_procevents, and frees a process's state once it
+ * has reported it gone.
+ */
+static __always_inline bool comm_eq(const char *a, const volatile char *b)
+{
+	for (int i = 0; i < 16; i++) {
+		if (a[i] != b[i])
+			return false;
+		if (!a[i])
+			return true;
+	}
+	return true;
+}
+
+static __always_inline bool wanted(void)
+{
+	char comm[16] = {};
+	bool ok = !filter_ncomm;
+
+	if (filter_uid != ~0U && (__u32)bpf_get_current_uid_gid() != filter_uid)
+		return false;
+	if (filter_cgroup &&
+	    bpf_get_current_ancestor_cgroup_id(filter_cgroup_level) != filter_cgroup)
+		return false;
+	if (filter_ncomm) {
+		bpf_get_current_comm(comm, sizeof(comm));
+		for (int i = 0; i < 8; i++)
+			if (i < filter_ncomm && comm_eq(comm, filter_comm[i]))
+				ok = true;
+	}
+	return ok;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(lt_proc_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct lt_proc *p, np = {};
+
+	if (target_tgid || tgid == self_tgid)
+		return 0;
+	p = bpf_map_lookup_elem(&lt_procs, &tgid);
+	if (p) { /* the old image is gone */
+		np.epoch = p->epoch + 1;
+		proc_event(LT_EV_EXIT, tgid, p->epoch, 0);
+	}
+	if (!wanted()) {
+		if (p)
+			bpf_map_delete_elem(&lt_procs, &tgid);
+		return 0;
+	}
+	/* a new image: no CPython known yet */
+	if (bpf_map_update_elem(&lt_procs, &tgid, &np, BPF_ANY)) {
+		count(LT_CNT_DROP_PROCS_FULL);
+		return 0;
+	}
+	proc_event(LT_EV_NEW, tgid, np.epoch, BPF_CORE_READ(task, real_parent, tgid));
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(lt_proc_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	struct lt_proc *p, np;
+
+	if (target_tgid || ptgid == ctgid) /* a thread */
+		return 0;
+	p = bpf_map_lookup_elem(&lt_procs, &ptgid);
+	if (!p)
+		return 0;
+	/* same code at the same addresses: the parent's CPython config holds */
+	np = *p;
+	np.epoch = 0;
+	if (bpf_map_update_elem(&lt_procs, &ctgid, &np, BPF_ANY)) {
+		count(LT_CNT_DROP_PROCS_FULL);
+		return 0;
+	}
+	proc_event(LT_EV_NEW, ctgid, 0, ptgid);
+	return 0;
+}
+
+/* The last thread of a process exits (signal->live reached 0 before this
+ * tracepoint). Its comm is the event's. */
+SEC("tracepoint/sched/sched_process_exit")
+int lt_proc_exit(void *ctx)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct lt_proc *p;
+
+	if (target_tgid || BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0;
+	p = bpf_map_lookup_elem(&lt_procs, &tgid);
+	if (!p)
+		return 0;
+	proc_event(LT_EV_EXIT, tgid, p->epoch, 0);
+	bpf_map_delete_elem(&lt_procs, &tgid);
 	return 0;
 }

@@ -48,6 +48,8 @@ enum lt_counter {
 	LT_CNT_FAILED_ALLOCS,	/* allocator returned NULL / error: nothing to track */
 	LT_CNT_PY_NO_TSTATE,	/* Python target, thread without a (valid) thread state */
 	LT_CNT_PY_TRUNCATED,	/* Python stack deeper than LT_MAX_PY_DEPTH */
+	LT_CNT_DROP_PROCS_FULL,	/* -a: a new process not traced: lt_procs map full */
+	LT_CNT_EVENTS_LOST,	/* -a: process event lost (ring full): the scan catches up */
 	LT_CNT_MAX,
 };
 
@@ -64,6 +66,15 @@ struct lt_agg_key {
 	__u32 bucket_ms;	/* bucket start, ms since tracing started */
 	__u16 kind;		/* enum lt_kind */
 	__u16 pad;
+	__u32 tgid;		/* the process... */
+	__u32 epoch;		/* ...and its image: -a counts its execs (else 0) */
+};
+
+/* lt_allocs key: an address is only unique within one process image. */
+struct lt_alloc_key {
+	__u64 addr;
+	__u32 tgid;
+	__u32 epoch;
 };
 
 /*
@@ -93,6 +104,8 @@ struct lt_stack {
 	__u32 depth;		/* native frames in ips[] */
 	__u16 py_depth;		/* Python frames in py[], innermost first */
 	__u16 py_truncated;	/* the Python stack went deeper */
+	__u32 tgid;		/* whose addresses these are */
+	__u32 epoch;
 	__u64 ips[LT_MAX_STACK_DEPTH];
 	struct lt_py_frame py[LT_MAX_PY_DEPTH];
 };
@@ -132,6 +145,39 @@ struct lt_py_cfg {
 	__u32 owner_cstack;	/* skip frames with this owner (3.12+) */
 	__u32 type_flags;	/* PyTypeObject.tp_flags */
 	__u32 objects;		/* --objects: count GC objects */
+};
+
+/*
+ * A traced process (-a: lt_procs, by tgid; one process: a global). epoch
+ * counts its execs: a new image is a new process to the reports, and the
+ * old one's allocations are not the new one's leaks.
+ */
+struct lt_proc {
+	__u32 epoch;
+	__u32 pad;
+	struct lt_py_cfg py;	/* its CPython, once the loader finds it */
+};
+
+/* -a: process events for the loader (lt_procevents ring buffer). */
+enum lt_proc_ev {
+	LT_EV_NEW = 1,		/* traced from now on (fork or exec) */
+	LT_EV_EXIT,		/* image (tgid, epoch) is gone: exit, or exec */
+	LT_EV_MAPS,		/* mapped code: libraries to read, CPython to find */
+};
+
+struct lt_proc_event {
+	__u32 type;		/* enum lt_proc_ev */
+	__u32 tgid;
+	__u32 epoch;
+	__u32 ppid;
+	char comm[16];
+};
+
+/* lt_newstacks record: a new stack with Python frames, and whose it is. */
+struct lt_newstack {
+	__u64 id;
+	__u32 tgid;
+	__u32 epoch;
 };
 
 struct lt_agg_val {

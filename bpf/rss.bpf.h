@@ -211,7 +211,7 @@ static __always_inline void rss_charge(void *ctx, __u64 addr, __u64 error_code, 
 			return;
 	}
 
-	pg.key.stack_id = store_stack(ctx);
+	pg.key.stack_id = store_stack(ctx, &single); /* no --rss with -a */
 	pg.key.kernel = kernel;
 	if (kernel) { /* in a syscall: the libc wrapper keeps no frame */
 		struct task_struct *task = bpf_get_current_task_btf();

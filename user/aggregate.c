@@ -43,6 +43,8 @@ const char *const lt_counter_names[LT_CNT_MAX] = {
 	[LT_CNT_FAILED_ALLOCS] = "failed_allocs",
 	[LT_CNT_PY_NO_TSTATE] = "py_no_thread_state",
 	[LT_CNT_PY_TRUNCATED] = "py_truncated",
+	[LT_CNT_DROP_PROCS_FULL] = "procs_map_full",
+	[LT_CNT_EVENTS_LOST] = "proc_events_lost",
 };
 
 struct site_slot {
@@ -64,6 +66,13 @@ struct stack_slot {
 
 struct aggregate {
 	struct site_table cur, old;
+	struct lt_proc_sum *procs, *old_procs; /* -a: per image, sorted */
+	size_t nprocs, nold_procs;
+	/* aggregate_view(): the narrowed lists, and whether one is set */
+	struct lt_site **vsorted, **vsuspects, **vfds;
+	size_t nvsorted, nvsuspects, nvfds;
+	struct lt_totals vtotals;
+	bool viewing;
 	struct lt_site **sorted;
 	size_t nsorted;
 	struct lt_site **suspects;
@@ -83,9 +92,14 @@ struct aggregate {
 	void *runtime_arg;
 };
 
-static uint64_t site_hash(uint64_t stack_id, uint64_t caller, uint16_t kind)
+static uint64_t site_hash(uint64_t proc, uint64_t stack_id, uint64_t caller, uint16_t kind)
 {
-	return lt_mix64(stack_id ^ lt_mix64(caller ^ ((uint64_t)kind << 56)));
+	return lt_mix64(stack_id ^ lt_mix64(caller ^ ((uint64_t)kind << 56) ^ lt_mix64(proc)));
+}
+
+static uint64_t site_proc(const struct lt_site *s)
+{
+	return (uint64_t)s->tgid << 32 | s->epoch;
 }
 
 static int table_grow(struct site_table *t)
@@ -101,7 +115,7 @@ static int table_grow(struct site_table *t)
 
 		if (!o->used)
 			continue;
-		j = site_hash(o->s.stack_id, o->s.caller, o->s.kind) & (ncap - 1);
+		j = site_hash(site_proc(&o->s), o->s.stack_id, o->s.caller, o->s.kind) & (ncap - 1);
 		while (nv[j].used)
 			j = (j + 1) & (ncap - 1);
 		nv[j] = *o;
@@ -113,8 +127,8 @@ static int table_grow(struct site_table *t)
 }
 
 /* Find the slot for a site; with create, insert it. NULL if absent/ENOMEM. */
-static struct site_slot *table_get(struct site_table *t, uint64_t stack_id, uint64_t caller,
-				   uint16_t kind, bool create)
+static struct site_slot *table_get(struct site_table *t, uint64_t proc, uint64_t stack_id,
+				   uint64_t caller, uint16_t kind, bool create)
 {
 	size_t j;
 
@@ -122,19 +136,22 @@ static struct site_slot *table_get(struct site_table *t, uint64_t stack_id, uint
 		return NULL;
 	if (!t->cap)
 		return NULL;
-	j = site_hash(stack_id, caller, kind) & (t->cap - 1);
+	j = site_hash(proc, stack_id, caller, kind) & (t->cap - 1);
 	for (;; j = (j + 1) & (t->cap - 1)) {
 		struct site_slot *sl = &t->v[j];
 
 		if (!sl->used)
 			break;
-		if (sl->s.stack_id == stack_id && sl->s.caller == caller && sl->s.kind == kind)
+		if (sl->s.stack_id == stack_id && sl->s.caller == caller && sl->s.kind == kind &&
+		    site_proc(&sl->s) == proc)
 			return sl;
 	}
 	if (!create)
 		return NULL;
 	memset(&t->v[j], 0, sizeof(t->v[j]));
 	t->v[j].used = true;
+	t->v[j].s.tgid = proc >> 32;
+	t->v[j].s.epoch = (uint32_t)proc;
 	t->v[j].s.stack_id = stack_id;
 	t->v[j].s.caller = caller;
 	t->v[j].s.kind = kind;
@@ -184,6 +201,11 @@ void aggregate_free(struct aggregate *a)
 	free(a->keys);
 	free(a->vals);
 	free(a->gc);
+	free(a->procs);
+	free(a->old_procs);
+	free(a->vsorted);
+	free(a->vsuspects);
+	free(a->vfds);
 	free(a);
 }
 
@@ -214,7 +236,8 @@ static int add_entry(struct aggregate *a, const struct lt_agg_key *k, const stru
 		}
 		a->gc[a->ngc++] = *k;
 	}
-	sl = table_get(&a->cur, k->stack_id, k->caller, k->kind, true);
+	sl = table_get(&a->cur, (uint64_t)k->tgid << 32 | k->epoch, k->stack_id, k->caller, k->kind,
+		       true);
 	if (!sl)
 		return -ENOMEM;
 	sl->s.total_allocs += v->total_allocs;
@@ -417,7 +440,156 @@ static void read_counters(struct aggregate *a, int fd)
 	a->totals.dropped = a->totals.counters[LT_CNT_DROP_ALLOCS_FULL] +
 			    a->totals.counters[LT_CNT_DROP_AGG_FULL] +
 			    a->totals.counters[LT_CNT_DROP_STACK] +
-			    a->totals.counters[LT_CNT_DROP_INFLIGHT];
+			    a->totals.counters[LT_CNT_DROP_INFLIGHT] +
+			    a->totals.counters[LT_CNT_DROP_PROCS_FULL];
+}
+
+static struct lt_proc_sum *proc_find(struct lt_proc_sum *v, size_t n, uint32_t tgid,
+				     uint32_t epoch)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) { /* v sorted by (tgid, epoch) */
+		size_t m = (lo + hi) / 2;
+
+		if (v[m].tgid == tgid && v[m].epoch == epoch)
+			return &v[m];
+		if (v[m].tgid < tgid || (v[m].tgid == tgid && v[m].epoch < epoch))
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	return NULL;
+}
+
+static int cmp_proc_id(const void *pa, const void *pb)
+{
+	const struct lt_proc_sum *x = pa, *y = pb;
+
+	if (x->tgid != y->tgid)
+		return x->tgid < y->tgid ? -1 : 1;
+	return x->epoch < y->epoch ? -1 : x->epoch > y->epoch;
+}
+
+static int cmp_proc_growth(const void *pa, const void *pb)
+{
+	const struct lt_proc_sum *x = pa, *y = pb;
+
+	if (x->growth != y->growth)
+		return x->growth > y->growth ? -1 : 1;
+	if (x->totals.bytes != y->totals.bytes)
+		return x->totals.bytes > y->totals.bytes ? -1 : 1;
+	return cmp_proc_id(pa, pb);
+}
+
+/* Per process image: the totals of its sites, and its suspects' growth. */
+static int sum_procs(struct aggregate *a)
+{
+	struct lt_proc_sum *v, *p;
+	size_t n = 0;
+
+	free(a->old_procs);
+	a->old_procs = a->procs;
+	a->nold_procs = a->nprocs;
+	if (a->old_procs) /* aggregate_procs() sorted them by growth */
+		qsort(a->old_procs, a->nold_procs, sizeof(*a->old_procs), cmp_proc_id);
+	a->procs = NULL;
+	a->nprocs = 0;
+	v = calloc(a->cur.n ? a->cur.n : 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < a->cur.cap; i++) {
+		const struct lt_site *s = &a->cur.v[i].s;
+
+		if (a->cur.v[i].used)
+			v[n++] = (struct lt_proc_sum){ .tgid = s->tgid, .epoch = s->epoch };
+	}
+	qsort(v, n, sizeof(*v), cmp_proc_id);
+	for (size_t i = 0, k = 0; i <= n; i++) { /* unique */
+		if (i == n) {
+			n = k;
+			break;
+		}
+		if (!k || cmp_proc_id(&v[k - 1], &v[i]))
+			v[k++] = v[i];
+	}
+	for (size_t i = 0; i < a->cur.cap; i++) {
+		const struct lt_site *s = &a->cur.v[i].s;
+		struct lt_totals *t;
+
+		if (!a->cur.v[i].used || !(p = proc_find(v, n, s->tgid, s->epoch)))
+			continue;
+		t = &p->totals;
+		if (s->kind == LT_FD) {
+			t->fds_open += s->all_allocs;
+		} else if (s->kind == LT_MMAP && s->mclass == LT_MMAP_ARENA) {
+			t->arena_bytes += s->all_bytes;
+			t->arena_allocs += s->all_allocs;
+		} else if (s->kind == LT_MMAP && s->mclass == LT_MMAP_RUNTIME) {
+			t->runtime_bytes += s->all_bytes;
+			t->runtime_allocs += s->all_allocs;
+		} else {
+			t->bytes += s->all_bytes;
+			t->allocs += s->all_allocs;
+			if (s->suspect && s->allocs > 0) {
+				p->growth += s->growth_rate;
+				p->nsuspects++;
+				p->suspect_bytes += s->bytes;
+			}
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct lt_proc_sum *o = proc_find(a->old_procs, a->nold_procs, v[i].tgid,
+							v[i].epoch);
+
+		v[i].totals.arena_prev_bytes = o ? o->totals.arena_bytes : 0;
+	}
+	a->procs = v;
+	a->nprocs = n;
+	return 0;
+}
+
+struct lt_proc_sum *aggregate_procs(struct aggregate *a, size_t *n)
+{
+	static struct lt_proc_sum none;
+
+	/* sorted by id for lookups until asked for, then by growth */
+	qsort(a->procs, a->nprocs, sizeof(*a->procs), cmp_proc_growth);
+	*n = a->nprocs;
+	return a->procs ? a->procs : &none;
+}
+
+static int narrow(struct lt_site **from, size_t n, const struct lt_proc_sum *p,
+		  struct lt_site ***to, size_t *nto)
+{
+	free(*to);
+	*to = calloc(n ? n : 1, sizeof(**to));
+	*nto = 0;
+	if (!*to)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (from[i]->tgid == p->tgid && from[i]->epoch == p->epoch)
+			(*to)[(*nto)++] = from[i];
+	return 0;
+}
+
+int aggregate_view(struct aggregate *a, const struct lt_proc_sum *p)
+{
+	int err;
+
+	a->viewing = false;
+	if (!p)
+		return 0;
+	err = narrow(a->sorted, a->nsorted, p, &a->vsorted, &a->nvsorted) ?:
+	      narrow(a->suspects, a->nsuspects, p, &a->vsuspects, &a->nvsuspects) ?:
+	      narrow(a->fds, a->nfds, p, &a->vfds, &a->nvfds);
+	if (err)
+		return err;
+	a->vtotals = p->totals;
+	memcpy(a->vtotals.counters, a->totals.counters, sizeof(a->vtotals.counters));
+	a->vtotals.dropped = a->totals.dropped;
+	a->viewing = true;
+	return 0;
 }
 
 int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t now_ms,
@@ -449,7 +621,8 @@ int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t 
 		if (bpf_map_lookup_and_delete_elem(fd, &a->gc[i], &v) &&
 		    (bpf_map_lookup_elem(fd, &a->gc[i], &v) || bpf_map_delete_elem(fd, &a->gc[i])))
 			continue;
-		sl = table_get(&a->cur, a->gc[i].stack_id, a->gc[i].caller, a->gc[i].kind, false);
+		sl = table_get(&a->cur, (uint64_t)a->gc[i].tgid << 32 | a->gc[i].epoch,
+			       a->gc[i].stack_id, a->gc[i].caller, a->gc[i].kind, false);
 		if (sl)
 			sl->retired += v.total_allocs;
 	}
@@ -467,7 +640,8 @@ int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t 
 
 		if (!sl->used)
 			continue;
-		o = table_get(&a->old, sl->s.stack_id, sl->s.caller, sl->s.kind, false);
+		o = table_get(&a->old, site_proc(&sl->s), sl->s.stack_id, sl->s.caller, sl->s.kind,
+			      false);
 		if (o) {
 			sl->s.prev_bytes = o->s.prev_bytes;
 			sl->retired += o->retired;
@@ -484,7 +658,9 @@ int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t 
 		judge_growth(&sl->s, now_ms / 1000.0, a->blind);
 		sl->s.total_allocs += sl->retired;
 		if (sl->s.kind == LT_MMAP && sl->s.all_allocs > 0 && a->is_runtime) {
-			enum lt_mmap_class c = a->is_runtime(a->runtime_arg, sl->s.caller);
+			enum lt_mmap_class c = a->is_runtime(a->runtime_arg, &sl->s);
+
+			sl->s.mclass = c;
 
 			if (c != LT_MMAP_PROGRAM) {
 				a->totals.bytes -= sl->s.all_bytes;
@@ -517,19 +693,20 @@ int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t 
 		if (a->sorted[i]->suspect)
 			a->suspects[a->nsuspects++] = a->sorted[i];
 	qsort(a->suspects, a->nsuspects, sizeof(*a->suspects), cmp_growth);
-	return 0;
+	a->viewing = false;
+	return sum_procs(a);
 }
 
 struct lt_site **aggregate_fd_sites(struct aggregate *a, size_t *n)
 {
-	*n = a->nfds;
-	return a->fds;
+	*n = a->viewing ? a->nvfds : a->nfds;
+	return a->viewing ? a->vfds : a->fds;
 }
 
 struct lt_site **aggregate_suspects(struct aggregate *a, size_t *n)
 {
-	*n = a->nsuspects;
-	return a->suspects;
+	*n = a->viewing ? a->nvsuspects : a->nsuspects;
+	return a->viewing ? a->vsuspects : a->suspects;
 }
 
 const struct lt_totals *aggregate_counters(struct aggregate *a, struct leaktrace_bpf *skel)
@@ -540,13 +717,13 @@ const struct lt_totals *aggregate_counters(struct aggregate *a, struct leaktrace
 
 struct lt_site **aggregate_sites(struct aggregate *a, size_t *n)
 {
-	*n = a->nsorted;
-	return a->sorted;
+	*n = a->viewing ? a->nvsorted : a->nsorted;
+	return a->viewing ? a->vsorted : a->sorted;
 }
 
 const struct lt_totals *aggregate_totals(const struct aggregate *a)
 {
-	return &a->totals;
+	return a->viewing ? &a->vtotals : &a->totals;
 }
 
 void aggregate_mark_reported(struct aggregate *a)
@@ -566,6 +743,29 @@ static struct stack_slot *stack_slot(struct aggregate *a, uint64_t id)
 		if (a->stacks[j].id == id)
 			break;
 	return &a->stacks[j];
+}
+
+void aggregate_forget(struct aggregate *a, bool (*gone)(void *arg, uint32_t tgid, uint32_t epoch),
+		      void *arg)
+{
+	struct stack_slot *old = a->stacks;
+	size_t ocap = a->stacks_cap;
+
+	if (!ocap)
+		return;
+	a->stacks = calloc(ocap, sizeof(*a->stacks));
+	if (!a->stacks) { /* keep them: a cache, not a leak */
+		a->stacks = old;
+		return;
+	}
+	a->stacks_n = 0;
+	for (size_t i = 0; i < ocap; i++) {
+		if (!old[i].id || gone(arg, old[i].st.tgid, old[i].st.epoch))
+			continue;
+		*stack_slot(a, old[i].id) = old[i];
+		a->stacks_n++;
+	}
+	free(old);
 }
 
 /* Returned pointers stay valid until the cache grows, i.e. until the next

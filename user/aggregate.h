@@ -18,6 +18,7 @@ struct leaktrace_bpf;
 
 /* One allocation site: a distinct (stack, direct caller, allocator). */
 struct lt_site {
+	uint32_t tgid, epoch;	/* the process image (-a; one process: epoch 0) */
 	uint64_t stack_id;
 	uint64_t caller;
 	uint16_t kind;
@@ -40,6 +41,7 @@ struct lt_site {
 	unsigned int rises;	/* reports at which it reached a new maximum */
 	double last_rise_s, rise_gap_s; /* the last rise, and the gap before it */
 	bool stepwise;		/* suspect by its steps, not by steady growth */
+	uint8_t mclass;		/* mmap: enum lt_mmap_class */
 	double growth_rate;	/* bytes/s over the history (least squares) */
 	double confidence;	/* 0..1: share of intervals that grew, damped when few */
 	bool suspect;		/* grew in most recent intervals, and still grows */
@@ -59,6 +61,15 @@ struct lt_totals {
 
 struct aggregate;
 
+/* -a: one process image's share of a collect. */
+struct lt_proc_sum {
+	uint32_t tgid, epoch;
+	struct lt_totals totals;	/* its outstanding memory (counters: global) */
+	double growth;		/* bytes/s of its suspects */
+	int nsuspects;
+	int64_t suspect_bytes;
+};
+
 /*
  * Tells who made an mmap from `caller`. The C runtime's own maps (the
  * dynamic loader's startup maps, libc's cached thread stacks) are real
@@ -72,7 +83,7 @@ enum lt_mmap_class {
 	LT_MMAP_RUNTIME,
 	LT_MMAP_ARENA,
 };
-typedef enum lt_mmap_class (*lt_runtime_fn)(void *arg, uint64_t caller);
+typedef enum lt_mmap_class (*lt_runtime_fn)(void *arg, const struct lt_site *s);
 
 int aggregate_new(struct aggregate **out);
 void aggregate_set_runtime_fn(struct aggregate *a, lt_runtime_fn fn, void *arg);
@@ -95,6 +106,15 @@ struct lt_site **aggregate_sites(struct aggregate *a, size_t *n);
 const struct lt_totals *aggregate_totals(const struct aggregate *a);
 /* Re-read only the event and drop counters (cheap, for a status line). */
 const struct lt_totals *aggregate_counters(struct aggregate *a, struct leaktrace_bpf *skel);
+/* -a: the process images seen by the last collect, those with suspects
+ * first by growth, then by outstanding bytes; valid until the next collect. */
+struct lt_proc_sum *aggregate_procs(struct aggregate *a, size_t *n);
+/* Narrow sites, suspects, fd sites and totals to one process image (NULL:
+ * all again) until the next collect or view. 0 or -ENOMEM. */
+int aggregate_view(struct aggregate *a, const struct lt_proc_sum *p);
+/* Forget cached stacks of the images for which gone() is true. */
+void aggregate_forget(struct aggregate *a, bool (*gone)(void *arg, uint32_t tgid, uint32_t epoch),
+		      void *arg);
 /* Remember current bytes as the baseline for the next report's growth. */
 void aggregate_mark_reported(struct aggregate *a);
 /* Frames of a site, leaf first, starting at the allocator's caller.

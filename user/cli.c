@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -15,10 +16,19 @@
 static const char usage[] =
 	"Usage: leaktrace [OPTIONS] -p PID\n"
 	"       leaktrace [OPTIONS] -- CMD [ARGS...]\n"
+	"       leaktrace [OPTIONS] -a [--comm NAME] [--pid PID] [--uid UID] [--cgroup PATH]\n"
 	"Find memory leaks in a running process with eBPF: every allocation that is\n"
 	"still outstanding, grouped by the stack that made it.\n"
 	"\n"
 	"  -p, --pid PID          attach to a running process\n"
+	"  -a, --all              every process on the host, those started later too\n"
+	"                         (lite mode with --max-overhead's budget by default);\n"
+	"                         reports group by process. Filters (all must match):\n"
+	"      --comm NAME        process name (repeatable, up to 8)\n"
+	"      --pid PID          with -a: these processes and what they fork (repeatable)\n"
+	"      --uid UID          real user id or name\n"
+	"      --cgroup PATH      cgroup v2 directory and below (a container, a unit)\n"
+	"      --max-procs N      processes traced at once (default 16384)\n"
 	"  -d, --duration SEC     stop after SEC seconds (default: until Ctrl-C or exit)\n"
 	"  -i, --interval SEC     print a report every SEC seconds (default 5)\n"
 	"  -t, --top N            stacks per report (default 10)\n"
@@ -100,10 +110,19 @@ enum {
 	OPT_SPOOL_MAX,
 	OPT_RSS,
 	OPT_SAMPLE_BYTES,
+	OPT_COMM,
+	OPT_UID,
+	OPT_CGROUP,
+	OPT_MAX_PROCS,
 };
 
 static const struct option opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
+	{ "all", no_argument, NULL, 'a' },
+	{ "comm", required_argument, NULL, OPT_COMM },
+	{ "uid", required_argument, NULL, OPT_UID },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "max-procs", required_argument, NULL, OPT_MAX_PROCS },
 	{ "duration", required_argument, NULL, 'd' },
 	{ "interval", required_argument, NULL, 'i' },
 	{ "top", required_argument, NULL, 't' },
@@ -234,6 +253,30 @@ static int check_continuous(struct lt_env *env, bool interval_set, bool caps_set
 	return 0;
 }
 
+/* -a: what system-wide mode does not do (yet), said plainly. */
+static int check_all(struct lt_env *env)
+{
+	const char *bad = env->cmd ? "a command (-- CMD)" : env->live ? "--live" :
+			  env->rss ? "--rss" : env->objects ? "--objects" :
+			  env->folded_path ? "--folded" : env->flame_path ? "--flamegraph" :
+			  env->speedscope_path ? "--speedscope" : env->pprof_path ? "--pprof" :
+			  env->python_libc ? "--python-malloc" : NULL;
+
+	if (!env->all) {
+		elog("--comm, --uid and --cgroup filter system-wide tracing: add -a\n");
+		return -EINVAL;
+	}
+	if (bad) {
+		elog("-a does not take %s%s\n", bad,
+		     env->pprof_path || env->folded_path || env->flame_path || env->speedscope_path
+			     ? ": per-process profiles come with --continuous --out-dir DIR"
+			     : "");
+		return -EINVAL;
+	}
+	env->pid = 0; /* --pid filters */
+	return 0;
+}
+
 static const char *opts_name(int val)
 {
 	for (const struct option *o = opts; o->name; o++)
@@ -258,13 +301,53 @@ int cli_parse(int argc, char **argv, struct lt_env *env)
 	env->every = 60;
 	env->max_files = 100;
 	env->spool_max = 64 << 20;
+	env->uid = -1;
+	env->max_procs = 16384;
 
 	/* '+': stop at the first non-option so CMD's own options stay its own. */
-	while ((c = getopt_long(argc, argv, "+p:d:i:t:vqhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+ap:d:i:t:vqhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			err = parse_uint("pid", optarg, 1, INT_MAX, &v);
-			env->pid = v;
+			if (!err && env->npids == LT_MAX_FILTER_PIDS) {
+				elog("too many --pid: at most %d\n", LT_MAX_FILTER_PIDS);
+				err = -EINVAL;
+			}
+			if (!err)
+				env->pids[env->npids++] = env->pid = v;
+			break;
+		case 'a':
+			env->all = true;
+			break;
+		case OPT_COMM:
+			if (!*optarg || strlen(optarg) > 15 || env->ncomms == LT_MAX_FILTER_COMMS) {
+				elog(!*optarg || strlen(optarg) > 15 ?
+				     "invalid comm '%s': a process name has 1 to 15 characters\n" :
+				     "too many --comm ('%s'): at most 8\n", optarg);
+				err = -EINVAL;
+			}
+			env->comms[env->ncomms++ % LT_MAX_FILTER_COMMS] = optarg;
+			break;
+		case OPT_UID: {
+			struct passwd *pw = getpwnam(optarg);
+
+			if (pw)
+				env->uid = pw->pw_uid;
+			else
+				err = parse_uint("uid (a number or a user name)", optarg, 0,
+						 UINT32_MAX - 1, &env->uid);
+			break;
+		}
+		case OPT_CGROUP:
+			if (!*optarg) {
+				elog("invalid cgroup: empty\n");
+				err = -EINVAL;
+			}
+			env->cgroup = optarg;
+			break;
+		case OPT_MAX_PROCS:
+			err = parse_uint("max-procs", optarg, 16, 1 << 20, &v);
+			env->max_procs = v;
 			break;
 		case 'd':
 			err = parse_seconds("duration", optarg, false, &env->duration);
@@ -450,6 +533,12 @@ int cli_parse(int argc, char **argv, struct lt_env *env)
 	err = check_continuous(env, interval_set, caps_set, push_opts);
 	if (err)
 		return err;
+	if (env->all || env->ncomms || env->uid >= 0 || env->cgroup)
+		return check_all(env);
+	if (env->npids > 1) {
+		elog("one -p PID at a time; several processes: -a --pid PID --pid PID...\n");
+		return -EINVAL;
+	}
 	if (!env->pid == !env->cmd) {
 		elog("%s\nTry 'leaktrace --help'.\n", env->pid ? "give either -p PID or a command, not both"
 							    : "nothing to trace: give -p PID or -- CMD [ARGS...]");

@@ -12,8 +12,19 @@ enum lt_mode {
 	LT_MODE_LITE,
 };
 
+#define LT_MAX_FILTER_PIDS 64
+#define LT_MAX_FILTER_COMMS 8	/* as many as the BPF filter holds */
+
 struct lt_env {
-	int pid;		/* -p; 0 in launch mode */
+	int pid;		/* -p; 0 in launch mode and with -a */
+	bool all;		/* -a: every process (sysmain.c) */
+	int pids[LT_MAX_FILTER_PIDS];	/* -a --pid filter (and their forks) */
+	int npids;
+	const char *comms[LT_MAX_FILTER_COMMS];	/* -a --comm filter */
+	int ncomms;
+	long uid;		/* -a --uid filter; -1: any */
+	const char *cgroup;	/* -a --cgroup filter: a cgroup v2 directory */
+	uint32_t max_procs;	/* -a: processes traced at once */
 	char **cmd;		/* -- CMD ARGS...; NULL in attach mode */
 	double duration;	/* -d seconds; 0: until stopped */
 	double interval;	/* -i seconds between reports */

@@ -67,12 +67,12 @@ struct classify_ctx {
 	struct python **py;
 };
 
-static enum lt_mmap_class classify_mmap(void *arg, uint64_t caller)
+static enum lt_mmap_class classify_mmap(void *arg, const struct lt_site *s)
 {
 	struct classify_ctx *c = arg;
 	struct lt_frame fr;
 
-	symbolizer_frame(c->sym, caller, true, &fr);
+	symbolizer_frame(c->sym, s->caller, true, &fr);
 	if (!fr.module)
 		return LT_MMAP_PROGRAM;
 	if (loader_is_runtime_module(fr.module))
@@ -117,9 +117,9 @@ static void setup_python(struct loader *ld, struct target *t, struct python **py
 	python_fill_cfg(py, &cfg);
 	cfg.objects = objects;
 	cfg.enabled = 0;
-	skel->bss->py_cfg = cfg;
+	skel->bss->single.py = cfg;
 	__sync_synchronize();
-	skel->bss->py_cfg.enabled = 1; /* last: the walker never sees half a config */
+	skel->bss->single.py.enabled = 1; /* last: the walker never sees half a config */
 	snprintf(ri->python, sizeof(ri->python), "%s", python_version(py));
 	ri->python_lto = python_lto_stripped(py) && !python_uses_libc_malloc(py);
 	ri->python_lite = mode_is_lite(m) && !python_uses_libc_malloc(py);

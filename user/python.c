@@ -743,6 +743,8 @@ void python_prefetch(struct python *py, int fd)
 		key = next;
 		if (!seen_add(py, key) || bpf_map_lookup_elem(fd, &key, &st))
 			continue;
+		if (st.tgid != (uint32_t)py->pid) /* -a: another process's */
+			continue;
 		for (int i = 0; i < st.py_depth && i < LT_MAX_PY_DEPTH; i++)
 			python_frame(py, &st.py[i], &fi);
 	}

@@ -179,7 +179,41 @@ static void text_mode(FILE *f, const struct report_info *ri)
 	fputc('\n', f);
 }
 
+/* The run as a whole: mode, sampling, event and drop counts. */
+void report_run_text(FILE *f, const struct report_ctx *c, const struct report_info *ri)
+{
+	const struct lt_totals *t = aggregate_totals(c->agg);
+	char b1[32];
+
+	text_mode(f, ri);
+	if (ri->sample_bytes)
+		fprintf(f, "sampling: one allocation per %s allocated on average (--sample-bytes %" PRIu64
+			   "): bytes and allocation counts are estimates\n",
+			lt_human_bytes(ri->sample_bytes, b1, sizeof(b1)), ri->sample_bytes);
+	fprintf(f, "events: %" PRIu64 " %sallocations, %" PRIu64 " frees; dropped %" PRIu64,
+		t->counters[LT_CNT_ALLOCS], ri->sample_bytes ? "sampled " : "",
+		t->counters[LT_CNT_FREES], t->dropped);
+	if (t->dropped)
+		fprintf(f, " (allocs map full %" PRIu64 ", aggregate map full %" PRIu64
+			   ", stacks lost %" PRIu64 ", in-flight map full %" PRIu64 "%s)",
+			t->counters[LT_CNT_DROP_ALLOCS_FULL], t->counters[LT_CNT_DROP_AGG_FULL],
+			t->counters[LT_CNT_DROP_STACK], t->counters[LT_CNT_DROP_INFLIGHT],
+			t->counters[LT_CNT_DROP_PROCS_FULL] ? ", processes map full" : "");
+	fputc('\n', f);
+}
+
 void report_text(FILE *f, const struct report_ctx *c, const struct report_info *ri)
+{
+	fprintf(f, "\n[%.1fs] %sleaktrace: pid %d (%s), %s mode%s\n", ri->duration_s,
+		ri->final ? "final report — " : "", ri->pid, ri->comm ? ri->comm : "?", ri->mode,
+		ri->target_exited ? ", target exited" : "");
+	report_run_text(f, c, ri);
+	text_objects(f, c, ri);
+	report_process_text(f, c, ri);
+}
+
+/* One process: its memory, descriptors, suspects and largest stacks. */
+void report_process_text(FILE *f, const struct report_ctx *c, const struct report_info *ri)
 {
 	const struct lt_totals *t = aggregate_totals(c->agg);
 	struct lt_site **sites;
@@ -190,15 +224,6 @@ void report_text(FILE *f, const struct report_ctx *c, const struct report_info *
 	sites = aggregate_sites(c->agg, &n);
 	for (size_t i = 0; i < n; i++)
 		growth += sites[i]->bytes - sites[i]->prev_bytes;
-
-	fprintf(f, "\n[%.1fs] %sleaktrace: pid %d (%s), %s mode%s\n", ri->duration_s,
-		ri->final ? "final report — " : "", ri->pid, ri->comm ? ri->comm : "?", ri->mode,
-		ri->target_exited ? ", target exited" : "");
-	text_mode(f, ri);
-	if (ri->sample_bytes)
-		fprintf(f, "sampling: one allocation per %s allocated on average (--sample-bytes %" PRIu64
-			   "): bytes and allocation counts are estimates\n",
-			lt_human_bytes(ri->sample_bytes, b1, sizeof(b1)), ri->sample_bytes);
 	if (ri->python[0])
 		fprintf(f, "python: CPython %s%s\n", ri->python,
 			ri->python_lite ? "" :
@@ -222,16 +247,6 @@ void report_text(FILE *f, const struct report_ctx *c, const struct report_info *
 		fprintf(f, "C runtime's own mappings (loader, thread stacks; not listed): %s in %" PRId64
 			   " mapping%s\n", lt_human_bytes(t->runtime_bytes, b1, sizeof(b1)), t->runtime_allocs,
 			t->runtime_allocs == 1 ? "" : "s");
-	fprintf(f, "events: %" PRIu64 " %sallocations, %" PRIu64 " frees; dropped %" PRIu64,
-		t->counters[LT_CNT_ALLOCS], ri->sample_bytes ? "sampled " : "",
-		t->counters[LT_CNT_FREES], t->dropped);
-	if (t->dropped)
-		fprintf(f, " (allocs map full %" PRIu64 ", aggregate map full %" PRIu64
-			   ", stacks lost %" PRIu64 ", in-flight map full %" PRIu64 ")",
-			t->counters[LT_CNT_DROP_ALLOCS_FULL], t->counters[LT_CNT_DROP_AGG_FULL],
-			t->counters[LT_CNT_DROP_STACK], t->counters[LT_CNT_DROP_INFLIGHT]);
-	fputc('\n', f);
-	text_objects(f, c, ri);
 	if (!n) {
 		print_fds(f, c, ri);
 		fprintf(f, "no outstanding allocations%s\n", ri->min_age_s > 0 ? " that old" : "");
@@ -245,6 +260,11 @@ void report_text(FILE *f, const struct report_ctx *c, const struct report_info *
 		print_site(f, c, ri, sites[i], i + 1);
 	fflush(f);
 }
+
+static void json_objects(struct json *j, const struct report_ctx *c);
+static void json_fds(struct json *j, const struct report_ctx *c, const struct report_info *ri);
+static void json_stacks(struct json *j, const struct report_ctx *c, const struct report_info *ri,
+			struct lt_site **sites, size_t n);
 
 static void json_frame(struct json *j, const struct lt_out_frame *of)
 {
@@ -307,48 +327,50 @@ static void json_frames(struct json *j, const struct lt_out_frame *fr, int n)
 	json_arr_end(j);
 }
 
+/* "mode", "mode_reason", "overhead" and "sample_bytes" of the run. */
+void report_mode_json(struct json *j, const struct report_info *ri)
+{
+	json_key(j, "mode");
+	json_str(j, ri->mode);
+	json_key(j, "mode_reason");
+	json_str(j, ri->mode_why ? ri->mode_why : "");
+	if (ri->budget) {
+		const struct lt_budget_info *b = ri->budget;
+
+		json_key(j, "overhead");
+		json_obj_begin(j);
+		json_key(j, "budget_pct");
+		json_double(j, b->budget_pct, 2);
+		json_key(j, "estimated_pct");
+		json_double(j, b->overhead_pct, 2);
+		json_key(j, "all_probes_on_pct");
+		json_double(j, b->full_pct, 2);
+		json_key(j, "trap_ns");
+		json_double(j, b->trap_ns, 1);
+		json_key(j, "alloc_probe_duty");
+		json_double(j, b->duty, 3);
+		json_key(j, "thinned_s");
+		json_double(j, b->thinned_s, 2);
+		json_key(j, "free_probe_duty");
+		json_double(j, b->free_duty, 3);
+		json_obj_end(j);
+	}
+	if (ri->sample_bytes) { /* bytes and allocs are estimates */
+		json_key(j, "sample_bytes");
+		json_uint(j, ri->sample_bytes);
+	}
+}
+
 int report_json(FILE *f, const struct report_ctx *c, const struct report_info *ri)
 {
 	const struct lt_totals *t = aggregate_totals(c->agg);
-	struct lt_out_frame fr[LT_MAX_FRAMES];
-	struct lt_site **sites;
 	struct json j;
-	size_t n;
 
-	sites = aggregate_sites(c->agg, &n);
 	json_init(&j, f, 1);
 	json_obj_begin(&j);
 	json_key(&j, "version");
 	json_int(&j, 1);
-	json_key(&j, "mode");
-	json_str(&j, ri->mode);
-	json_key(&j, "mode_reason");
-	json_str(&j, ri->mode_why ? ri->mode_why : "");
-	if (ri->budget) {
-		const struct lt_budget_info *b = ri->budget;
-
-		json_key(&j, "overhead");
-		json_obj_begin(&j);
-		json_key(&j, "budget_pct");
-		json_double(&j, b->budget_pct, 2);
-		json_key(&j, "estimated_pct");
-		json_double(&j, b->overhead_pct, 2);
-		json_key(&j, "all_probes_on_pct");
-		json_double(&j, b->full_pct, 2);
-		json_key(&j, "trap_ns");
-		json_double(&j, b->trap_ns, 1);
-		json_key(&j, "alloc_probe_duty");
-		json_double(&j, b->duty, 3);
-		json_key(&j, "thinned_s");
-		json_double(&j, b->thinned_s, 2);
-		json_key(&j, "free_probe_duty");
-		json_double(&j, b->free_duty, 3);
-		json_obj_end(&j);
-	}
-	if (ri->sample_bytes) { /* bytes and allocs are estimates */
-		json_key(&j, "sample_bytes");
-		json_uint(&j, ri->sample_bytes);
-	}
+	report_mode_json(&j, ri);
 	json_key(&j, "pid");
 	json_int(&j, ri->pid);
 	json_key(&j, "comm");
@@ -357,38 +379,7 @@ int report_json(FILE *f, const struct report_ctx *c, const struct report_info *r
 	json_double(&j, ri->duration_s, 3);
 	json_key(&j, "target_exited");
 	json_bool(&j, ri->target_exited);
-	if (ri->python[0]) {
-		json_key(&j, "python");
-		json_obj_begin(&j);
-		json_key(&j, "version");
-		json_str(&j, ri->python);
-		json_key(&j, "small_objects_unseen");
-		json_bool(&j, ri->python_lto || ri->python_lite);
-		json_obj_end(&j);
-	}
-
-	json_key(&j, "totals");
-	json_obj_begin(&j);
-	json_key(&j, "outstanding_bytes");
-	json_int(&j, t->bytes);
-	json_key(&j, "outstanding_allocs");
-	json_int(&j, t->allocs);
-	json_key(&j, "dropped_events");
-	json_uint(&j, t->dropped);
-	json_key(&j, "runtime_bytes");
-	json_int(&j, t->runtime_bytes);
-	json_key(&j, "runtime_allocs");
-	json_int(&j, t->runtime_allocs);
-	json_key(&j, "pymalloc_arena_bytes");
-	json_int(&j, t->arena_bytes);
-	json_key(&j, "pymalloc_arenas");
-	json_int(&j, t->arena_allocs);
-	json_key(&j, "allocs_seen");
-	json_uint(&j, t->counters[LT_CNT_ALLOCS]);
-	json_key(&j, "frees_seen");
-	json_uint(&j, t->counters[LT_CNT_FREES]);
-	json_obj_end(&j);
-
+	report_process_json(&j, c, ri);
 	json_key(&j, "drops");
 	json_obj_begin(&j);
 	for (int i = LT_CNT_DROP_ALLOCS_FULL; i < LT_CNT_MAX; i++) {
@@ -398,129 +389,187 @@ int report_json(FILE *f, const struct report_ctx *c, const struct report_info *r
 		json_uint(&j, t->counters[i]);
 	}
 	json_obj_end(&j);
+	json_objects(&j, c);
+	if (c->rss)
+		rss_report_json(&j, c, ri);
+	json_obj_end(&j);
+	fflush(f);
+	return ferror(f) ? -EIO : 0;
+}
 
+/* One process's python, totals, fds and stacks, inside an open object. */
+void report_process_json(struct json *j, const struct report_ctx *c, const struct report_info *ri)
+{
+	const struct lt_totals *t = aggregate_totals(c->agg);
+	struct lt_site **sites;
+	size_t n;
+
+	sites = aggregate_sites(c->agg, &n);
+	if (ri->python[0]) {
+		json_key(j, "python");
+		json_obj_begin(j);
+		json_key(j, "version");
+		json_str(j, ri->python);
+		json_key(j, "small_objects_unseen");
+		json_bool(j, ri->python_lto || ri->python_lite);
+		json_obj_end(j);
+	}
+
+	json_key(j, "totals");
+	json_obj_begin(j);
+	json_key(j, "outstanding_bytes");
+	json_int(j, t->bytes);
+	json_key(j, "outstanding_allocs");
+	json_int(j, t->allocs);
+	json_key(j, "dropped_events");
+	json_uint(j, t->dropped);
+	json_key(j, "runtime_bytes");
+	json_int(j, t->runtime_bytes);
+	json_key(j, "runtime_allocs");
+	json_int(j, t->runtime_allocs);
+	json_key(j, "pymalloc_arena_bytes");
+	json_int(j, t->arena_bytes);
+	json_key(j, "pymalloc_arenas");
+	json_int(j, t->arena_allocs);
+	json_key(j, "allocs_seen");
+	json_uint(j, t->counters[LT_CNT_ALLOCS]);
+	json_key(j, "frees_seen");
+	json_uint(j, t->counters[LT_CNT_FREES]);
+	json_obj_end(j);
+	json_fds(j, c, ri);
+	json_stacks(j, c, ri, sites, n);
+}
+
+static void json_objects(struct json *j, const struct report_ctx *c)
+{
 	if (c->objs && c->py && *c->py) {
 		struct python *py = *c->py;
 		const struct obj_type *t;
 		size_t nt;
 
 		t = objects_types(c->objs, &nt);
-		json_key(&j, "objects");
-		json_arr_begin(&j);
+		json_key(j, "objects");
+		json_arr_begin(j);
 		for (size_t i = 0; i < nt; i++) {
 			struct py_frame_info fi;
 
-			json_obj_begin(&j);
-			json_key(&j, "type");
-			json_str(&j, python_type_name(py, t[i].type));
-			json_key(&j, "live");
-			json_int(&j, t[i].live);
-			json_key(&j, "growth");
-			json_int(&j, t[i].growth);
-			json_key(&j, "created");
-			json_uint(&j, t[i].created);
+			json_obj_begin(j);
+			json_key(j, "type");
+			json_str(j, python_type_name(py, t[i].type));
+			json_key(j, "live");
+			json_int(j, t[i].live);
+			json_key(j, "growth");
+			json_int(j, t[i].growth);
+			json_key(j, "created");
+			json_uint(j, t[i].created);
 			if (t[i].top.code && python_frame(py, &t[i].top, &fi)) {
-				json_key(&j, "top_line");
-				json_obj_begin(&j);
-				json_key(&j, "kind");
-				json_str(&j, "python");
-				json_key(&j, "function");
-				json_str(&j, fi.function);
+				json_key(j, "top_line");
+				json_obj_begin(j);
+				json_key(j, "kind");
+				json_str(j, "python");
+				json_key(j, "function");
+				json_str(j, fi.function);
 				if (fi.file) {
-					json_key(&j, "file");
-					json_str(&j, fi.file);
+					json_key(j, "file");
+					json_str(j, fi.file);
 				}
 				if (fi.line) {
-					json_key(&j, "line");
-					json_int(&j, fi.line);
+					json_key(j, "line");
+					json_int(j, fi.line);
 				}
-				json_key(&j, "live");
-				json_int(&j, t[i].top_live);
-				json_obj_end(&j);
+				json_key(j, "live");
+				json_int(j, t[i].top_live);
+				json_obj_end(j);
 			}
-			json_obj_end(&j);
+			json_obj_end(j);
 		}
-		json_arr_end(&j);
+		json_arr_end(j);
 	}
+}
+
+static void json_fds(struct json *j, const struct report_ctx *c, const struct report_info *ri)
+{
+	const struct lt_totals *t = aggregate_totals(c->agg);
+	struct lt_out_frame fr[LT_MAX_FRAMES];
 
 	if (ri->fds) {
 		struct lt_site **fs;
 		size_t nf;
 
 		fs = aggregate_fd_sites(c->agg, &nf);
-		json_key(&j, "fds");
-		json_obj_begin(&j);
-		json_key(&j, "open");
-		json_int(&j, t->fds_open);
-		json_key(&j, "stacks");
-		json_arr_begin(&j);
+		json_key(j, "fds");
+		json_obj_begin(j);
+		json_key(j, "open");
+		json_int(j, t->fds_open);
+		json_key(j, "stacks");
+		json_arr_begin(j);
 		for (size_t i = 0; i < nf; i++) {
 			int k = profile_site_frames(c, ri, fs[i], fr);
 
-			json_obj_begin(&j);
-			json_key(&j, "open");
-			json_int(&j, fs[i]->allocs);
-			json_key(&j, "growth");
-			json_int(&j, fs[i]->bytes - fs[i]->prev_bytes);
-			json_key(&j, "oldest_age_s");
-			json_double(&j, oldest_age(c, fs[i]), 1);
-			json_key(&j, "suspect");
-			json_bool(&j, fs[i]->suspect);
-			json_frames(&j, fr, k);
-			json_obj_end(&j);
+			json_obj_begin(j);
+			json_key(j, "open");
+			json_int(j, fs[i]->allocs);
+			json_key(j, "growth");
+			json_int(j, fs[i]->bytes - fs[i]->prev_bytes);
+			json_key(j, "oldest_age_s");
+			json_double(j, oldest_age(c, fs[i]), 1);
+			json_key(j, "suspect");
+			json_bool(j, fs[i]->suspect);
+			json_frames(j, fr, k);
+			json_obj_end(j);
 		}
-		json_arr_end(&j);
-		json_obj_end(&j);
+		json_arr_end(j);
+		json_obj_end(j);
 	}
+}
 
-	if (c->rss)
-		rss_report_json(&j, c, ri);
+static void json_stacks(struct json *j, const struct report_ctx *c, const struct report_info *ri,
+			struct lt_site **sites, size_t n)
+{
+	struct lt_out_frame fr[LT_MAX_FRAMES];
 
 	/* Every stack, not just --top: tools filter for themselves. */
-	json_key(&j, "stacks");
-	json_arr_begin(&j);
+	json_key(j, "stacks");
+	json_arr_begin(j);
 	for (size_t i = 0; i < n; i++) {
 		const struct lt_site *s = sites[i];
 		int k = profile_site_frames(c, ri, s, fr);
 
-		json_obj_begin(&j);
-		json_key(&j, "bytes");
-		json_int(&j, s->bytes);
-		json_key(&j, "allocs");
-		json_int(&j, s->allocs);
-		json_key(&j, "oldest_age_s");
-		json_double(&j, oldest_age(c, s), 1);
-		json_key(&j, "growth_bytes");
-		json_int(&j, s->bytes - s->prev_bytes);
-		json_key(&j, "total_allocs");
-		json_uint(&j, s->total_allocs);
-		json_key(&j, "growth_bytes_per_s");
-		json_double(&j, s->growth_rate, 1);
-		json_key(&j, "suspect");
-		json_bool(&j, s->suspect);
-		json_key(&j, "confidence");
-		json_double(&j, s->confidence, 2);
+		json_obj_begin(j);
+		json_key(j, "bytes");
+		json_int(j, s->bytes);
+		json_key(j, "allocs");
+		json_int(j, s->allocs);
+		json_key(j, "oldest_age_s");
+		json_double(j, oldest_age(c, s), 1);
+		json_key(j, "growth_bytes");
+		json_int(j, s->bytes - s->prev_bytes);
+		json_key(j, "total_allocs");
+		json_uint(j, s->total_allocs);
+		json_key(j, "growth_bytes_per_s");
+		json_double(j, s->growth_rate, 1);
+		json_key(j, "suspect");
+		json_bool(j, s->suspect);
+		json_key(j, "confidence");
+		json_double(j, s->confidence, 2);
 		if (s->stepwise) {
-			json_key(&j, "grows_in_steps");
-			json_bool(&j, true);
+			json_key(j, "grows_in_steps");
+			json_bool(j, true);
 		}
-		json_key(&j, "allocator");
-		json_str(&j, lt_kind_names[s->kind < LT_KIND_MAX ? s->kind : 0]);
+		json_key(j, "allocator");
+		json_str(j, lt_kind_names[s->kind < LT_KIND_MAX ? s->kind : 0]);
 		if (!s->stack_id) {
-			json_key(&j, "stack_lost");
-			json_bool(&j, 1);
+			json_key(j, "stack_lost");
+			json_bool(j, 1);
 		}
 		if (py_truncated(c, s)) {
-			json_key(&j, "python_truncated");
-			json_bool(&j, 1);
+			json_key(j, "python_truncated");
+			json_bool(j, 1);
 		}
-		json_frames(&j, fr, k);
-		json_obj_end(&j);
+		json_frames(j, fr, k);
+		json_obj_end(j);
 	}
-	json_arr_end(&j);
-	json_obj_end(&j);
-	fflush(f);
-	return ferror(f) ? -EIO : 0;
+	json_arr_end(j);
 }
 
 void report_frames_text(FILE *f, const struct lt_out_frame *fr, int n)

@@ -44,8 +44,15 @@ struct report_ctx {
 };
 
 void report_text(FILE *f, const struct report_ctx *c, const struct report_info *ri);
+/* Pieces of it, for -a's report by process (report_sys.c): the run's mode
+ * and counters, and one process's body (narrowed by aggregate_view()). */
+void report_run_text(FILE *f, const struct report_ctx *c, const struct report_info *ri);
+void report_process_text(FILE *f, const struct report_ctx *c, const struct report_info *ri);
 /* The final report as JSON (schema in README.md). 0 or -errno. */
 int report_json(FILE *f, const struct report_ctx *c, const struct report_info *ri);
+struct json;
+void report_mode_json(struct json *j, const struct report_info *ri);
+void report_process_json(struct json *j, const struct report_ctx *c, const struct report_info *ri);
 
 /* Frames as the reports print them, for sections kept elsewhere (rss.c). */
 struct lt_out_frame;
