@@ -33,6 +33,8 @@ const volatile __u64 filter_cgroup;	/* cgroup id; 0: any */
 const volatile __u32 filter_cgroup_level; /* its depth below the root */
 const volatile __u32 filter_ncomm;
 const volatile char filter_comm[8][16];
+/* --pid: no process outside those (and their forks) is ever added */
+const volatile __u32 filter_known_only;
 /* leaktrace itself: never traced (its own mallocs would feed the maps) */
 const volatile __u32 self_tgid;
 
@@ -1103,6 +1105,8 @@ int BPF_PROG(lt_proc_exec, struct task_struct *task, pid_t old_pid, struct linux
 	if (target_tgid || tgid == self_tgid)
 		return 0;
 	p = bpf_map_lookup_elem(&lt_procs, &tgid);
+	if (!p && filter_known_only)
+		return 0;
 	if (p) { /* the old image is gone */
 		np.epoch = p->epoch + 1;
 		proc_event(LT_EV_EXIT, tgid, p->epoch, 0);

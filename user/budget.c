@@ -57,7 +57,22 @@ struct budget {
 	unsigned int windows;	/* judged so far */
 };
 
-/* utime + stime of the whole process, in clock ticks; 0 once it is gone. */
+/* Busy time of every CPU (user, nice, system, irq, softirq, steal), in
+ * clock ticks: what -a's probes are weighed against. */
+static uint64_t host_cpu_ticks(void)
+{
+	unsigned long long v[8] = {};
+	FILE *f = fopen("/proc/stat", "re");
+	int n = f ? fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+			   &v[3], &v[4], &v[5], &v[6], &v[7]) : 0;
+
+	if (f)
+		fclose(f);
+	return n == 8 ? v[0] + v[1] + v[2] + v[5] + v[6] + v[7] : 0;
+}
+
+/* utime + stime of the whole process (pid 0: the host), in clock ticks;
+ * 0 once it is gone. */
 static uint64_t proc_cpu_ticks(int pid)
 {
 	char path[64], buf[1024], *p;
@@ -65,6 +80,8 @@ static uint64_t proc_cpu_ticks(int pid)
 	ssize_t n;
 	int fd;
 
+	if (!pid)
+		return host_cpu_ticks();
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)

@@ -184,24 +184,39 @@ out:
 	return err;
 }
 
-int continuous_period(struct continuous *c, const struct lt_labels *lb, const struct report_ctx *rc,
-		      const struct report_info *ri)
+void continuous_window(struct continuous *c, double *from, double *until)
 {
-	struct lt_profile prof;
-	double until = (long long)now_real();
-	int err;
-
 	/* whole seconds, each window at least one: a period a little short of
 	 * --every (reports take varying time) must not end where it began */
-	if (until < c->last_until + 1)
-		until = c->last_until + 1;
+	*until = (long long)now_real();
+	if (*until < c->last_until + 1)
+		*until = c->last_until + 1;
+	*from = c->last_until;
+	c->last_until = *until;
+}
+
+int continuous_profile(struct continuous *c, const struct lt_labels *lb,
+		       const struct report_ctx *rc, const struct report_info *ri, double from,
+		       double until)
+{
+	struct lt_profile prof;
+	int err;
+
 	err = profile_build(rc, ri, &prof);
 	if (err)
 		return err;
-	err = continuous_submit(c, lb, &prof, c->last_until, until);
-	c->last_until = until;
+	err = continuous_submit(c, lb, &prof, from, until);
 	profile_free(&prof);
 	return err;
+}
+
+int continuous_period(struct continuous *c, const struct lt_labels *lb, const struct report_ctx *rc,
+		      const struct report_info *ri)
+{
+	double from, until;
+
+	continuous_window(c, &from, &until);
+	return continuous_profile(c, lb, rc, ri, from, until);
 }
 
 void continuous_free(struct continuous *c)

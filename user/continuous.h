@@ -38,6 +38,11 @@ int continuous_new(const struct lt_env *env, struct continuous **out);
 /* One process's profile for the window [from, until] (UNIX seconds). */
 int continuous_submit(struct continuous *c, const struct lt_labels *lb, const struct lt_profile *p,
 		      double from, double until);
+/* -a: one window per period, then a profile per process in it. */
+void continuous_window(struct continuous *c, double *from, double *until);
+int continuous_profile(struct continuous *c, const struct lt_labels *lb,
+		       const struct report_ctx *rc, const struct report_info *ri, double from,
+		       double until);
 /* The period that ends now, from the last collect: the window starts
  * where the previous one ended (at continuous_new() for the first). */
 int continuous_period(struct continuous *c, const struct lt_labels *lb, const struct report_ctx *rc,

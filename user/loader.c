@@ -17,6 +17,7 @@
 #include "leaktrace.h"
 #include "elfsym.h"
 #include "loader.h"
+#include "procfilter.h"
 #include "log.h"
 #include "probe_place.h"
 #include "procmaps.h"
@@ -184,7 +185,8 @@ static int do_attach(bool multi, struct lt_link *k)
 		return k->fd < 0 ? k->fd : 0;
 	}
 	k->link = !k->path ? bpf_program__attach(k->prog)
-			   : bpf_program__attach_uprobe_opts(k->prog, k->pid, k->path, k->offs[0], &uo);
+			   : bpf_program__attach_uprobe_opts(k->prog, k->pid ?: -1 /* -a: all */,
+							     k->path, k->offs[0], &uo);
 	return k->link ? 0 : -errno;
 }
 
@@ -299,6 +301,12 @@ static int open_load(struct loader *l, const struct lt_env *env, bool multi)
 	if (!l->skel)
 		return -errno;
 	l->skel->rodata->target_tgid = l->tgid;
+	if (!l->tgid) { /* -a */
+		bpf_map__set_max_entries(l->skel->maps.lt_procs, env->max_procs);
+		err = procfilter_to_bpf(env, l->skel);
+		if (err)
+			return err;
+	}
 	bpf_map__set_max_entries(l->skel->maps.lt_allocs, env->max_allocs);
 	bpf_map__set_max_entries(l->skel->maps.lt_stacks, env->max_stacks);
 	bpf_map__set_max_entries(l->skel->maps.lt_agg, env->max_agg);
@@ -324,7 +332,8 @@ static int open_load(struct loader *l, const struct lt_env *env, bool multi)
 
 		if ((!env->fds && !strncmp(name, "lt_fd_", 6)) ||
 		    (!env->objects && !strncmp(name, "lt_gc_", 6)) ||
-		    (!env->rss && !strncmp(name, "lt_rss_", 7)))
+		    (!env->rss && !strncmp(name, "lt_rss_", 7)) ||
+		    (!env->all && !strncmp(name, "lt_proc_", 8)))
 			bpf_program__set_autoload(prog, false);
 		if (!strncmp(name, "lt_ss_", 6)) {
 			if (!l->session)
@@ -544,11 +553,16 @@ cleanup:
 	return err;
 }
 
+int loader_attach_libc(struct loader *l, const char *libc_path)
+{
+	return attach_table(l, libc_path, probes, sizeof(probes) / sizeof(probes[0]), l->tgid);
+}
+
 int loader_attach(struct loader *l, const char *libc_path)
 {
 	int err;
 
-	err = attach_table(l, libc_path, probes, sizeof(probes) / sizeof(probes[0]), l->tgid);
+	err = loader_attach_libc(l, libc_path);
 	err = err ?: ensure_tracefs();
 	err = err ?: attach_prog(l, l->skel->progs.lt_mmap_enter, "sys_enter_mmap");
 	err = err ?: attach_prog(l, l->skel->progs.lt_mmap_exit, "sys_exit_mmap");
@@ -568,6 +582,11 @@ static int attach_prefixed(struct loader *l, const char *prefix)
 		err = attach_prog(l, prog, bpf_program__name(prog));
 	}
 	return err;
+}
+
+int loader_attach_procs(struct loader *l)
+{
+	return attach_prefixed(l, "lt_proc_");
 }
 
 int loader_attach_rss(struct loader *l)

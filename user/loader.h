@@ -11,11 +11,16 @@
 struct loader;
 struct leaktrace_bpf;
 
-/* Open and load the BPF object for process tgid. 0 or -errno. */
+/* Open and load the BPF object for process tgid (0: -a, every process
+ * env's filters let through). 0 or -errno. */
 int loader_open(const struct lt_env *env, int tgid, struct loader **out);
 /* Place and attach the libc allocator probes (on libc_path, the library as
  * the target maps it) and the mmap/munmap tracepoints. 0 or -errno. */
 int loader_attach(struct loader *l, const char *libc_path);
+/* -a: the allocator probes on another libc (a container's), for every
+ * process that maps it; and the process exec/fork/exit tracepoints. */
+int loader_attach_libc(struct loader *l, const char *libc_path);
+int loader_attach_procs(struct loader *l);
 /* Attach CPython's allocator probes on its module (libpython or the
  * executable); `stripped`: pymalloc's internals have no symbols;
  * `objects`: also the GC object hooks (--objects). */

@@ -29,6 +29,7 @@
 #include "report.h"
 #include "rss.h"
 #include "symbolize.h"
+#include "sysmain.h"
 #include "target.h"
 
 #define TICK_US 50000 /* exit / dlopen polling period */
@@ -248,6 +249,8 @@ int main(int argc, char **argv)
 	err = cli_parse(argc, argv, &env);
 	if (err)
 		return err > 0 ? 0 : 1;
+	if (env.all)
+		return sys_main(&env);
 	if (env.json_path && !strcmp(env.json_path, "-"))
 		text = stderr; /* stdout carries the JSON */
 

@@ -23,6 +23,10 @@ void mode_init(struct run_mode *m, const struct lt_env *env, const char *libc,
 	} else if (env->sample_bytes) {
 		snprintf(m->why, sizeof(m->why), "--sample-bytes %llu",
 			 (unsigned long long)env->sample_bytes);
+	} else if (env->all) {
+		/* every process pays for the probes */
+		m->mode = LT_MODE_LITE;
+		snprintf(m->why, sizeof(m->why), "the default for -a");
 	} else if (env->continuous) {
 		/* always on: production cost rules */
 		m->mode = LT_MODE_LITE;

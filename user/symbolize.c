@@ -397,6 +397,8 @@ void symbolizer_frame(struct symbolizer *s, uint64_t addr, bool is_return_addr,
 	memset(out, 0, sizeof(*out));
 	out->addr = addr;
 	out->build_id = "";
+	if (!s) /* -a: a process gone before its maps were read */
+		return;
 	c = cache_get(s, addr, ret);
 	/* A miss is final once the maps were re-read for it, until they change. */
 	if (c && (!c->miss || (c->miss_final && c->gen == s->gen))) {
@@ -431,4 +433,11 @@ void symbolizer_frame(struct symbolizer *s, uint64_t addr, bool is_return_addr,
 	}
 	e.f = *out;
 	cache_put(s, &e);
+}
+
+const char *symbolizer_module(struct symbolizer *s, uint64_t addr)
+{
+	const struct lt_map *m = s ? procmaps_find(&s->maps, addr) : NULL;
+
+	return m && m->path[0] == '/' ? m->path : NULL;
 }

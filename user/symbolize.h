@@ -44,5 +44,8 @@ int symbolizer_refresh(struct symbolizer *s);
  * (addr, is_return_addr), so repeated calls cost a hash lookup. */
 void symbolizer_frame(struct symbolizer *s, uint64_t addr, bool is_return_addr,
 		      struct lt_frame *out);
+/* The file mapped at addr, from the maps alone (no ELF read); NULL if none
+ * or s is NULL. */
+const char *symbolizer_module(struct symbolizer *s, uint64_t addr);
 
 #endif

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * -a's process filters (--comm, --pid, --uid, --cgroup): checked here for
+ * the processes running at start, and in BPF (the same rules, set as
+ * constants) for each exec after it.
+ */
+#ifndef LT_PROCFILTER_H
+#define LT_PROCFILTER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "env.h"
+
+struct leaktrace_bpf;
+
+/* --cgroup PATH as the kernel knows it. 0, or -errno after a message. */
+struct lt_cgroup {
+	char rel[4096];		/* below the cgroup2 root: "/system.slice/x.service" */
+	uint64_t id;		/* its inode number: the cgroup id */
+	uint32_t level;		/* components in rel (the root is level 0) */
+};
+int procfilter_cgroup(const char *path, struct lt_cgroup *out);
+
+/* Set the BPF program's filter constants (before load). 0 or -errno. */
+int procfilter_to_bpf(const struct lt_env *env, struct leaktrace_bpf *skel);
+
+/* pid passes every filter given (cg: the resolved --cgroup, or NULL). */
+bool procfilter_match(const struct lt_env *env, const struct lt_cgroup *cg, int pid);
+
+/* The cgroup v2 path of pid ("0::" line of /proc/PID/cgroup). 0 or -errno. */
+int proc_cgroup_path(int pid, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,629 @@
+// SPDX-License-Identifier: MIT
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "leaktrace.h"
+#include "leaktrace.skel.h"
+#include "aggregate.h"
+#include "loader.h"
+#include "log.h"
+#include "procfilter.h"
+#include "procs.h"
+#include "python.h"
+#include "symbolize.h"
+#include "util.h"
+
+#define NBUCKETS 4096
+#define SETTLE_S 0.1	/* look for CPython once a burst of code mappings ends */
+#define BATCH 4096	/* map entries per batch syscall in a purge */
+
+/* A file by identity: a module probed once for every process mapping it. */
+struct file_id {
+	dev_t dev;
+	ino_t ino;
+};
+
+struct file_set {
+	struct file_id *v;
+	size_t n, cap;
+};
+
+/* lt_stacks key -> owner image (0: owner not read yet) */
+struct stack_own {
+	uint64_t id;
+	uint64_t proc;
+};
+
+struct procs {
+	const struct lt_env *env;
+	struct loader *ld;
+	struct leaktrace_bpf *skel;
+	bool lite;
+	struct lt_cgroup cg;
+	bool has_cg;
+	struct lt_pstate *buckets[NBUCKETS];
+	size_t n, nlive;
+	struct lt_pstate **list;
+	size_t list_cap;
+	struct ring_buffer *rb;
+	double now;
+	struct file_set libcs, pythons, not_python;
+	struct stack_own *stacks;	/* open addressing, id 0: empty */
+	size_t stacks_cap, stacks_n;
+};
+
+static uint64_t proc_key(uint32_t tgid, uint32_t epoch)
+{
+	return (uint64_t)tgid << 32 | epoch;
+}
+
+static bool set_has(const struct file_set *s, const struct stat *st)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].dev == st->st_dev && s->v[i].ino == st->st_ino)
+			return true;
+	return false;
+}
+
+static void set_add(struct file_set *s, const struct stat *st)
+{
+	if (s->n == s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 16;
+		struct file_id *nv = realloc(s->v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return; /* only a cache: it will be looked at again */
+		s->v = nv;
+		s->cap = ncap;
+	}
+	s->v[s->n++] = (struct file_id){ st->st_dev, st->st_ino };
+}
+
+struct lt_pstate *procs_find(struct procs *ps, uint32_t tgid, uint32_t epoch)
+{
+	for (struct lt_pstate *p = ps->buckets[tgid % NBUCKETS]; p; p = p->next)
+		if (p->tgid == tgid && p->epoch == epoch)
+			return p;
+	return NULL;
+}
+
+static struct lt_pstate *find_live(struct procs *ps, uint32_t tgid)
+{
+	for (struct lt_pstate *p = ps->buckets[tgid % NBUCKETS]; p; p = p->next)
+		if (p->tgid == tgid && !p->gone)
+			return p;
+	return NULL;
+}
+
+static void mark_gone(struct procs *ps, struct lt_pstate *p)
+{
+	if (p->gone)
+		return;
+	p->gone = true;
+	p->gone_s = ps->now;
+	ps->nlive--;
+}
+
+static void read_comm(int pid, char *buf, size_t len)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	f = fopen(path, "re");
+	if (f && fgets(buf, len, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	if (f)
+		fclose(f);
+}
+
+/* A new image: an older one of the same tgid is gone (its exit or exec
+ * event may come later or have been lost). */
+static struct lt_pstate *add(struct procs *ps, uint32_t tgid, uint32_t epoch, uint32_t ppid,
+			     const char *comm)
+{
+	struct lt_pstate *p = procs_find(ps, tgid, epoch), *old;
+
+	if (p && !p->gone)
+		return p;
+	if (p) /* a gone image's number came back (pid reuse): it is new */
+		p->epoch |= 0x80000000u; /* park it apart until purged */
+	while ((old = find_live(ps, tgid)))
+		mark_gone(ps, old);
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->tgid = tgid;
+	p->epoch = epoch;
+	p->ppid = ppid;
+	p->seen_s = ps->now;
+	p->dirty_s = ps->now;
+	if (comm)
+		snprintf(p->comm, sizeof(p->comm), "%s", comm);
+	read_comm(tgid, p->comm, sizeof(p->comm)); /* exec sets it after fork */
+	proc_cgroup_path(tgid, p->cgroup, sizeof(p->cgroup));
+	p->next = ps->buckets[tgid % NBUCKETS];
+	ps->buckets[tgid % NBUCKETS] = p;
+	ps->n++;
+	ps->nlive++;
+	return p;
+}
+
+static void pstate_free(struct lt_pstate *p)
+{
+	python_free(p->py);
+	symbolizer_free(p->sym);
+	free(p->labels);
+	free(p);
+}
+
+static int on_proc_event(void *arg, void *data, size_t len)
+{
+	struct procs *ps = arg;
+	const struct lt_proc_event *e = data;
+	struct lt_pstate *p;
+
+	if (len < sizeof(*e))
+		return 0;
+	switch (e->type) {
+	case LT_EV_NEW:
+		add(ps, e->tgid, e->epoch, e->ppid, e->comm);
+		break;
+	case LT_EV_EXIT:
+		p = procs_find(ps, e->tgid, e->epoch);
+		if (p)
+			mark_gone(ps, p);
+		break;
+	case LT_EV_MAPS:
+		p = find_live(ps, e->tgid);
+		if (p && !p->dirty_s)
+			p->dirty_s = ps->now;
+		break;
+	}
+	return 0;
+}
+
+static int on_new_stack(void *arg, void *data, size_t len)
+{
+	struct procs *ps = arg;
+	const struct lt_newstack *ns = data;
+	struct lt_pstate *p;
+
+	if (len < sizeof(*ns))
+		return 0;
+	p = procs_find(ps, ns->tgid, ns->epoch);
+	if (p && p->py)
+		python_prefetch_one(p->py, bpf_map__fd(ps->skel->maps.lt_stacks), ns->id);
+	return 0;
+}
+
+int procs_new(const struct lt_env *env, struct loader *ld, bool lite, struct procs **out)
+{
+	struct procs *ps = calloc(1, sizeof(*ps));
+	int err = 0;
+
+	if (!ps)
+		return -ENOMEM;
+	ps->env = env;
+	ps->ld = ld;
+	ps->skel = loader_skel(ld);
+	ps->lite = lite;
+	if (env->cgroup) {
+		err = procfilter_cgroup(env->cgroup, &ps->cg);
+		if (err)
+			goto cleanup;
+		ps->has_cg = true;
+	}
+	ps->rb = ring_buffer__new(bpf_map__fd(ps->skel->maps.lt_procevents), on_proc_event, ps,
+				  NULL);
+	if (!ps->rb || ring_buffer__add(ps->rb, bpf_map__fd(ps->skel->maps.lt_newstacks),
+					on_new_stack, ps)) {
+		err = -errno ?: -ENOMEM;
+		goto cleanup;
+	}
+	*out = ps;
+	return 0;
+cleanup:
+	procs_free(ps);
+	return err;
+}
+
+void procs_free(struct procs *ps)
+{
+	if (!ps)
+		return;
+	for (size_t b = 0; b < NBUCKETS; b++) {
+		struct lt_pstate *p = ps->buckets[b], *next;
+
+		for (; p; p = next) {
+			next = p->next;
+			pstate_free(p);
+		}
+	}
+	ring_buffer__free(ps->rb);
+	free(ps->list);
+	free(ps->libcs.v);
+	free(ps->pythons.v);
+	free(ps->not_python.v);
+	free(ps->stacks);
+	free(ps);
+}
+
+/* Kernel threads have no executable. */
+static bool user_process(int pid)
+{
+	char path[64], buf[16];
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	return readlink(path, buf, sizeof(buf)) > 0;
+}
+
+int procs_scan(struct procs *ps, double now)
+{
+	int fd = bpf_map__fd(ps->skel->maps.lt_procs);
+	struct lt_proc zero = {};
+	struct dirent *de;
+	DIR *d;
+
+	ps->now = now;
+	d = opendir("/proc");
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		int pid = atoi(de->d_name);
+		__u32 tgid = pid;
+
+		if (pid <= 0 || pid == getpid() || !user_process(pid) ||
+		    !procfilter_match(ps->env, ps->has_cg ? &ps->cg : NULL, pid))
+			continue;
+		/* EEXIST: it forked or exec'd since the tracepoints went on */
+		if (bpf_map_update_elem(fd, &tgid, &zero, BPF_NOEXIST) && errno != EEXIST) {
+			if (errno == E2BIG)
+				wlog("more than --max-procs %u processes: pid %d and others not "
+				     "traced\n", ps->env->max_procs, pid);
+			if (errno == E2BIG)
+				break;
+			continue;
+		}
+		if (!find_live(ps, pid))
+			add(ps, pid, 0, 0, NULL);
+	}
+	closedir(d);
+	return 0;
+}
+
+void procs_poll(struct procs *ps, int timeout_ms, double now)
+{
+	ps->now = now;
+	if (ring_buffer__poll(ps->rb, timeout_ms) < 0)
+		usleep(timeout_ms * 1000);
+}
+
+/* Hand the BPF walker p's CPython, if the image in lt_procs is still p's. */
+static void push_py(struct procs *ps, struct lt_pstate *p)
+{
+	int fd = bpf_map__fd(ps->skel->maps.lt_procs);
+	struct lt_proc v;
+	__u32 tgid = p->tgid;
+
+	if (bpf_map_lookup_elem(fd, &tgid, &v) || v.epoch != p->epoch)
+		return;
+	python_fill_cfg(p->py, &v.py);
+	v.py.enabled = 1;
+	bpf_map_update_elem(fd, &tgid, &v, BPF_EXIST);
+}
+
+/* Its libc, if no probe is on that file yet (a container's own). */
+static void ensure_libc(struct procs *ps, struct lt_pstate *p)
+{
+	char libc[4096];
+	struct stat st;
+
+	if (loader_find_libc(p->tgid, libc, sizeof(libc)) || stat(libc, &st) ||
+	    set_has(&ps->libcs, &st))
+		return;
+	set_add(&ps->libcs, &st);
+	if (!loader_attach_libc(ps->ld, libc))
+		vlog("probing the allocator of %s (pid %d)\n", libc, p->tgid);
+}
+
+/* Is it CPython? Executables already found not to be are skipped, unless
+ * the process has since mapped a libpython. */
+static void look_for_python(struct procs *ps, struct lt_pstate *p)
+{
+	char path[64], maps_hint[8] = "";
+	struct stat exe;
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/%u/exe", p->tgid);
+	if (stat(path, &exe))
+		return;
+	if (set_has(&ps->not_python, &exe)) {
+		char cmd[96];
+		FILE *f;
+
+		/* cheap: a line mentioning libpython3. in its maps */
+		snprintf(cmd, sizeof(cmd), "/proc/%u/maps", p->tgid);
+		f = fopen(cmd, "re");
+		while (f && fgets(path, sizeof(path), f))
+			if (strstr(path, "libpython3."))
+				snprintf(maps_hint, sizeof(maps_hint), "yes");
+		if (f)
+			fclose(f);
+		if (!maps_hint[0])
+			return;
+	}
+	err = python_detect(p->tgid, &p->py);
+	if (err) {
+		p->py = NULL;
+		if (!maps_hint[0] && (err == -ENOENT || err == -ENOTSUP))
+			set_add(&ps->not_python, &exe);
+		return;
+	}
+	p->py_done = true;
+	vlog("pid %u (%s): CPython %s\n", p->tgid, p->comm, python_version(p->py));
+	if (!ps->lite) {
+		struct stat st;
+
+		if (!stat(python_module(p->py), &st) && !set_has(&ps->pythons, &st)) {
+			set_add(&ps->pythons, &st);
+			if (loader_attach_python(ps->ld, python_module(p->py),
+						 python_lto_stripped(p->py), false))
+				wlog("cannot probe CPython's allocators in %s\n",
+				     python_module(p->py));
+		}
+	}
+	push_py(ps, p);
+}
+
+void procs_tick(struct procs *ps, double now)
+{
+	ps->now = now;
+	for (size_t b = 0; b < NBUCKETS; b++) {
+		for (struct lt_pstate *p = ps->buckets[b]; p; p = p->next) {
+			if (p->gone || !p->dirty_s || now - p->dirty_s < SETTLE_S)
+				continue;
+			p->dirty_s = 0;
+			ensure_libc(ps, p);
+			if (!p->py_done)
+				look_for_python(ps, p);
+			if (p->sym)
+				symbolizer_refresh(p->sym);
+		}
+	}
+}
+
+struct lt_pstate **procs_list(struct procs *ps, size_t *n)
+{
+	size_t k = 0;
+
+	if (ps->list_cap < ps->n) {
+		struct lt_pstate **nl = realloc(ps->list, ps->n * sizeof(*nl));
+
+		if (!nl) {
+			*n = 0;
+			return ps->list;
+		}
+		ps->list = nl;
+		ps->list_cap = ps->n;
+	}
+	for (size_t b = 0; b < NBUCKETS; b++)
+		for (struct lt_pstate *p = ps->buckets[b]; p; p = p->next)
+			ps->list[k++] = p;
+	*n = k;
+	return ps->list;
+}
+
+size_t procs_live(const struct procs *ps)
+{
+	return ps->nlive;
+}
+
+struct symbolizer *procs_symbolizer(struct procs *ps, struct lt_pstate *p)
+{
+	if (!p->sym && !p->gone)
+		symbolizer_new(p->tgid, &p->sym);
+	return p->sym;
+}
+
+void procs_reconcile(struct procs *ps, double now)
+{
+	int fd = bpf_map__fd(ps->skel->maps.lt_procs);
+	__u32 key, next;
+	struct lt_proc v;
+	int err;
+
+	ps->now = now;
+	/* gone without a word (ring full) */
+	for (size_t b = 0; b < NBUCKETS; b++)
+		for (struct lt_pstate *p = ps->buckets[b]; p; p = p->next) {
+			key = p->tgid;
+			if (!p->gone && (bpf_map_lookup_elem(fd, &key, &v) || v.epoch != p->epoch))
+				mark_gone(ps, p);
+		}
+	/* arrived without a word */
+	for (err = bpf_map_get_next_key(fd, NULL, &next); !err;
+	     err = bpf_map_get_next_key(fd, &key, &next)) {
+		key = next;
+		if (!bpf_map_lookup_elem(fd, &key, &v) && !procs_find(ps, key, v.epoch)) {
+			if (kill(key, 0) && errno == ESRCH) /* and gone: its exit was lost too */
+				bpf_map_delete_elem(fd, &key);
+			else
+				add(ps, key, v.epoch, 0, NULL);
+		}
+	}
+}
+
+/* ---- purge: what gone images left in the maps ---- */
+
+static struct stack_own *own_slot(struct stack_own *v, size_t cap, uint64_t id)
+{
+	size_t j = lt_mix64(id) & (cap - 1);
+
+	while (v[j].id && v[j].id != id)
+		j = (j + 1) & (cap - 1);
+	return &v[j];
+}
+
+static int own_grow(struct procs *ps)
+{
+	size_t ncap = ps->stacks_cap ? ps->stacks_cap * 2 : 1024;
+	struct stack_own *nv = calloc(ncap, sizeof(*nv));
+
+	if (!nv)
+		return -ENOMEM;
+	for (size_t i = 0; i < ps->stacks_cap; i++)
+		if (ps->stacks[i].id)
+			*own_slot(nv, ncap, ps->stacks[i].id) = ps->stacks[i];
+	free(ps->stacks);
+	ps->stacks = nv;
+	ps->stacks_cap = ncap;
+	return 0;
+}
+
+/* Learn the owner of every stack not seen before (one read of each). */
+static void learn_stacks(struct procs *ps)
+{
+	int fd = bpf_map__fd(ps->skel->maps.lt_stacks);
+	uint64_t key, next;
+	struct lt_stack *st = malloc(sizeof(*st));
+	int err;
+
+	if (!st)
+		return;
+	for (err = bpf_map_get_next_key(fd, NULL, &next); !err;
+	     err = bpf_map_get_next_key(fd, &key, &next)) {
+		struct stack_own *o;
+
+		key = next;
+		if ((ps->stacks_n + 1) * 2 > ps->stacks_cap && own_grow(ps))
+			break;
+		o = own_slot(ps->stacks, ps->stacks_cap, key);
+		if (o->id)
+			continue;
+		if (bpf_map_lookup_elem(fd, &key, st))
+			continue;
+		o->id = key;
+		o->proc = proc_key(st->tgid, st->epoch);
+		ps->stacks_n++;
+	}
+	free(st);
+}
+
+/* Gone and reported, or unknown and no longer in lt_procs. */
+static bool dead(struct procs *ps, uint32_t tgid, uint32_t epoch)
+{
+	struct lt_pstate *p = procs_find(ps, tgid, epoch);
+	struct lt_proc v;
+	__u32 k = tgid;
+
+	if (p)
+		return p->reported;
+	return bpf_map_lookup_elem(bpf_map__fd(ps->skel->maps.lt_procs), &k, &v) ||
+	       v.epoch != epoch;
+}
+
+static bool dead_cb(void *arg, uint32_t tgid, uint32_t epoch)
+{
+	return dead(arg, tgid, epoch);
+}
+
+/* Delete the entries of dead images from a hash map whose keys start with
+ * (.., tgid, epoch) at key_off. Batches of BATCH entries. */
+static void purge_map(struct procs *ps, int fd, size_t ksz, size_t vsz, size_t tgid_off)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	char *keys = malloc(BATCH * ksz), *vals = malloc(BATCH * vsz), *del = malloc(BATCH * ksz);
+	uint64_t in = 0, out = 0;
+	bool first = true;
+	int err;
+
+	if (!keys || !vals || !del)
+		goto cleanup;
+	for (;;) {
+		__u32 count = BATCH, ndel = 0;
+
+		err = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, keys, vals, &count, &opts);
+		if (err && errno != ENOENT)
+			break;
+		for (__u32 i = 0; i < count; i++) {
+			uint32_t id[2];
+
+			memcpy(id, keys + i * ksz + tgid_off, sizeof(id));
+			if (dead(ps, id[0], id[1]))
+				memcpy(del + ndel++ * ksz, keys + i * ksz, ksz);
+		}
+		for (__u32 i = 0; i < ndel; i++)
+			bpf_map_delete_elem(fd, del + i * ksz);
+		if (err)
+			break;
+		in = out;
+		first = false;
+	}
+cleanup:
+	free(keys);
+	free(vals);
+	free(del);
+}
+
+int procs_purge(struct procs *ps, struct aggregate *agg)
+{
+	int sfd = bpf_map__fd(ps->skel->maps.lt_stacks), freed = 0;
+	struct stack_own *nv;
+	bool any = false;
+
+	for (size_t b = 0; b < NBUCKETS; b++)
+		for (struct lt_pstate *p = ps->buckets[b]; p; p = p->next)
+			any |= p->reported;
+	if (!any)
+		return 0;
+	purge_map(ps, bpf_map__fd(ps->skel->maps.lt_allocs), sizeof(struct lt_alloc_key),
+		  sizeof(struct lt_alloc), offsetof(struct lt_alloc_key, tgid));
+	purge_map(ps, bpf_map__fd(ps->skel->maps.lt_agg), sizeof(struct lt_agg_key),
+		  sizeof(struct lt_agg_val), offsetof(struct lt_agg_key, tgid));
+	learn_stacks(ps);
+	nv = ps->stacks_cap ? calloc(ps->stacks_cap, sizeof(*nv)) : NULL;
+	if (nv) {
+		ps->stacks_n = 0;
+		for (size_t i = 0; i < ps->stacks_cap; i++) {
+			struct stack_own *o = &ps->stacks[i];
+
+			if (!o->id)
+				continue;
+			if (dead(ps, o->proc >> 32, (uint32_t)o->proc)) {
+				bpf_map_delete_elem(sfd, &o->id);
+				continue;
+			}
+			*own_slot(nv, ps->stacks_cap, o->id) = *o;
+			ps->stacks_n++;
+		}
+		free(ps->stacks);
+		ps->stacks = nv;
+	}
+	aggregate_forget(agg, dead_cb, ps);
+	for (size_t b = 0; b < NBUCKETS; b++) {
+		struct lt_pstate **pp = &ps->buckets[b];
+
+		while (*pp) {
+			struct lt_pstate *p = *pp;
+
+			if (!p->reported) {
+				pp = &p->next;
+				continue;
+			}
+			*pp = p->next;
+			pstate_free(p);
+			ps->n--;
+			freed++;
+		}
+	}
+	return freed;
+}

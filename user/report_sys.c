@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "aggregate.h"
+#include "json.h"
+#include "procs.h"
+#include "python.h"
+#include "report_sys.h"
+#include "util.h"
+
+#define STACKS_PER_PROC 5 /* a suspect process's stacks in the text report */
+
+/* rc and ri as they are for process p alone. */
+static void narrow(struct report_sys *rs, struct lt_pstate *p, struct report_ctx *rc,
+		   struct report_info *ri)
+{
+	rc->sym = procs_symbolizer(rs->ps, p);
+	rc->py = &p->py;
+	ri->pid = p->tgid;
+	ri->comm = p->comm;
+	ri->target_exited = p->gone;
+	ri->python[0] = '\0';
+	ri->python_lto = ri->python_lite = false;
+	if (p->py) {
+		snprintf(ri->python, sizeof(ri->python), "%s", python_version(p->py));
+		ri->python_lite = !strcmp(ri->mode, "lite") && !python_uses_libc_malloc(p->py);
+		ri->python_lto = python_lto_stripped(p->py) && !python_uses_libc_malloc(p->py);
+	}
+}
+
+static void remember_exit(struct report_sys *rs, const struct lt_pstate *p,
+			  const struct lt_proc_sum *s)
+{
+	struct lt_exited *e;
+
+	if (!rs->exited) {
+		rs->exited = calloc(LT_EXITED_KEEP, sizeof(*rs->exited));
+		if (!rs->exited)
+			return;
+	}
+	e = &rs->exited[rs->nexited++ % LT_EXITED_KEEP];
+	memset(e, 0, sizeof(*e));
+	e->pid = p->tgid;
+	snprintf(e->comm, sizeof(e->comm), "%s", p->comm);
+	snprintf(e->cgroup, sizeof(e->cgroup), "%s", p->cgroup);
+	e->lifetime_s = p->gone_s - p->seen_s;
+	if (s) {
+		e->bytes = s->totals.bytes;
+		e->allocs = s->totals.allocs;
+		e->nsuspects = s->nsuspects;
+	}
+}
+
+/* The sum of p, if the last collect saw any of its memory. */
+static const struct lt_proc_sum *sum_of(struct lt_proc_sum *sums, size_t n,
+					const struct lt_pstate *p)
+{
+	for (size_t i = 0; i < n; i++)
+		if (sums[i].tgid == p->tgid && sums[i].epoch == p->epoch)
+			return &sums[i];
+	return NULL;
+}
+
+void report_sys_text(FILE *f, struct report_sys *rs, struct report_ctx *rc,
+		     const struct report_info *ri0)
+{
+	struct report_info ri = *ri0;
+	size_t n, np, shown = 0, ngone = 0;
+	struct lt_proc_sum *sums = aggregate_procs(rc->agg, &n);
+	struct lt_pstate **ps = procs_list(rs->ps, &np);
+	char b1[32], b2[32];
+
+	for (size_t i = 0; i < np; i++)
+		ngone += ps[i]->gone && !ps[i]->reported;
+	fprintf(f, "\n[%.1fs] %sleaktrace: system-wide, %zu process%s traced, %zu gone since the "
+		   "last report\n", ri.duration_s, ri.final ? "final report — " : "",
+		procs_live(rs->ps), procs_live(rs->ps) == 1 ? "" : "es", ngone);
+	report_run_text(f, rc, &ri);
+
+	fprintf(f, "Processes by growth (suspects first, then by outstanding memory):\n");
+	fprintf(f, "  %8s %-16s %12s %14s %8s  %s\n", "PID", "COMM", "OUTSTANDING", "GROWTH",
+		"SUSPECTS", "CGROUP");
+	for (size_t i = 0; i < n && shown < (size_t)ri.top; i++) {
+		struct lt_pstate *p = procs_find(rs->ps, sums[i].tgid, sums[i].epoch);
+
+		if (!p || p->gone || (!sums[i].totals.allocs && !sums[i].totals.fds_open))
+			continue;
+		fprintf(f, "  %8u %-16s %12s %12s/s %8d  %s\n", p->tgid, p->comm,
+			lt_human_bytes(sums[i].totals.bytes, b1, sizeof(b1)),
+			lt_human_bytes(sums[i].growth, b2, sizeof(b2)), sums[i].nsuspects,
+			p->cgroup[0] ? p->cgroup : "-");
+		shown++;
+	}
+	if (!shown)
+		fprintf(f, "  (no traced process holds memory allocated since tracing began)\n");
+
+	/* the stacks of each suspect process */
+	ri.top = ri.top < STACKS_PER_PROC ? ri.top : STACKS_PER_PROC;
+	for (size_t i = 0, k = 0; i < n && k < (size_t)ri0->top; i++) {
+		struct lt_pstate *p = procs_find(rs->ps, sums[i].tgid, sums[i].epoch);
+
+		if (!p || p->gone || !sums[i].nsuspects)
+			continue;
+		k++;
+		narrow(rs, p, rc, &ri);
+		if (aggregate_view(rc->agg, &sums[i]))
+			continue;
+		fprintf(f, "\n== pid %u (%s)%s%s ==\n", p->tgid, p->comm, p->cgroup[0] ? ", cgroup " : "",
+			p->cgroup);
+		report_process_text(f, rc, &ri);
+		aggregate_view(rc->agg, NULL);
+	}
+
+	/* each gone process once */
+	if (ngone)
+		fprintf(f, "\nGone since the last report (exited or exec'd): %zu\n", ngone);
+	for (size_t i = 0, k = 0; i < np; i++) {
+		struct lt_pstate *p = ps[i];
+		const struct lt_proc_sum *s;
+
+		if (!p->gone || p->reported)
+			continue;
+		s = sum_of(sums, n, p);
+		remember_exit(rs, p, s);
+		p->reported = true;
+		if (!s || !s->totals.allocs || k++ >= (size_t)ri0->top)
+			continue; /* nothing left behind: counted above */
+		fprintf(f, "  pid %u (%s) after %.1fs: %s outstanding in %" PRId64 " allocation%s%s\n",
+			p->tgid, p->comm, p->gone_s - p->seen_s,
+			lt_human_bytes(s->totals.bytes, b1, sizeof(b1)), s->totals.allocs,
+			s->totals.allocs == 1 ? "" : "s",
+			s->nsuspects ? ", was growing" : "");
+	}
+	fflush(f);
+}
+
+int report_sys_each(struct report_sys *rs, struct report_ctx *rc, const struct report_info *ri0,
+		    int (*fn)(void *arg, struct lt_pstate *p, struct report_ctx *rc,
+			      struct report_info *ri),
+		    void *arg)
+{
+	struct report_info ri = *ri0;
+	size_t n;
+	struct lt_proc_sum *sums = aggregate_procs(rc->agg, &n);
+	int err = 0;
+
+	for (size_t i = 0; i < n && !err; i++) {
+		struct lt_pstate *p = procs_find(rs->ps, sums[i].tgid, sums[i].epoch);
+
+		if (!p || (!sums[i].totals.allocs && !sums[i].totals.fds_open))
+			continue;
+		narrow(rs, p, rc, &ri);
+		err = aggregate_view(rc->agg, &sums[i]);
+		err = err ?: fn(arg, p, rc, &ri);
+	}
+	aggregate_view(rc->agg, NULL);
+	return err;
+}
+
+struct json_ctx {
+	struct json *j;
+	struct lt_proc_sum *sums;
+	size_t n;
+};
+
+static int json_proc(void *arg, struct lt_pstate *p, struct report_ctx *rc, struct report_info *ri)
+{
+	struct json_ctx *c = arg;
+	struct json *j = c->j;
+	const struct lt_proc_sum *s = sum_of(c->sums, c->n, p);
+
+	json_obj_begin(j);
+	json_key(j, "pid");
+	json_int(j, p->tgid);
+	json_key(j, "comm");
+	json_str(j, p->comm);
+	json_key(j, "cgroup");
+	json_str(j, p->cgroup);
+	json_key(j, "ppid");
+	json_int(j, p->ppid);
+	json_key(j, "exec_epoch");
+	json_int(j, p->epoch);
+	json_key(j, "gone");
+	json_bool(j, p->gone);
+	json_key(j, "growth_bytes_per_s");
+	json_double(j, s ? s->growth : 0, 1);
+	json_key(j, "suspects");
+	json_int(j, s ? s->nsuspects : 0);
+	report_process_json(j, rc, ri);
+	json_obj_end(j);
+	return 0;
+}
+
+int report_sys_json(FILE *f, struct report_sys *rs, struct report_ctx *rc,
+		    const struct report_info *ri)
+{
+	const struct lt_totals *t = aggregate_totals(rc->agg);
+	struct json j;
+	struct json_ctx c = { .j = &j };
+	size_t kept;
+	int err;
+
+	c.sums = aggregate_procs(rc->agg, &c.n);
+	json_init(&j, f, 1);
+	json_obj_begin(&j);
+	json_key(&j, "version");
+	json_int(&j, 1);
+	report_mode_json(&j, ri);
+	json_key(&j, "system_wide");
+	json_bool(&j, 1);
+	json_key(&j, "duration_s");
+	json_double(&j, ri->duration_s, 3);
+	json_key(&j, "processes_traced");
+	json_uint(&j, procs_live(rs->ps));
+	json_key(&j, "events");
+	json_obj_begin(&j);
+	json_key(&j, "allocs_seen");
+	json_uint(&j, t->counters[LT_CNT_ALLOCS]);
+	json_key(&j, "frees_seen");
+	json_uint(&j, t->counters[LT_CNT_FREES]);
+	json_obj_end(&j);
+	json_key(&j, "drops");
+	json_obj_begin(&j);
+	for (int i = LT_CNT_DROP_ALLOCS_FULL; i < LT_CNT_MAX; i++) {
+		if (i == LT_CNT_FAILED_ALLOCS)
+			continue;
+		json_key(&j, lt_counter_names[i]);
+		json_uint(&j, t->counters[i]);
+	}
+	json_obj_end(&j);
+	/* processes holding memory, suspects first */
+	json_key(&j, "processes");
+	json_arr_begin(&j);
+	err = report_sys_each(rs, rc, ri, json_proc, &c);
+	json_arr_end(&j);
+	/* gone during the run (the last LT_EXITED_KEEP) */
+	json_key(&j, "exited_total");
+	json_uint(&j, rs->nexited);
+	json_key(&j, "exited");
+	json_arr_begin(&j);
+	kept = rs->nexited < LT_EXITED_KEEP ? rs->nexited : LT_EXITED_KEEP;
+	for (size_t i = rs->nexited - kept; rs->exited && i < rs->nexited; i++) {
+		const struct lt_exited *e = &rs->exited[i % LT_EXITED_KEEP];
+
+		json_obj_begin(&j);
+		json_key(&j, "pid");
+		json_int(&j, e->pid);
+		json_key(&j, "comm");
+		json_str(&j, e->comm);
+		json_key(&j, "cgroup");
+		json_str(&j, e->cgroup);
+		json_key(&j, "lifetime_s");
+		json_double(&j, e->lifetime_s, 2);
+		json_key(&j, "outstanding_bytes");
+		json_int(&j, e->bytes);
+		json_key(&j, "outstanding_allocs");
+		json_int(&j, e->allocs);
+		json_key(&j, "suspects");
+		json_int(&j, e->nsuspects);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_obj_end(&j);
+	fflush(f);
+	return err ?: ferror(f) ? -EIO : 0;
+}
