@@ -160,8 +160,15 @@ static struct site_slot *table_get(struct site_table *t, uint64_t proc, uint64_t
 	return &t->v[j];
 }
 
-static void table_clear(struct site_table *t)
+/* Empty t for a snapshot of about `expect` sites: a table far larger than
+ * that (-a, after many processes came and went) is let go. */
+static void table_clear(struct site_table *t, size_t expect)
 {
+	if (t->cap > 256 && expect * 8 < t->cap) {
+		free(t->v);
+		t->v = NULL;
+		t->cap = 0;
+	}
 	if (t->v)
 		memset(t->v, 0, t->cap * sizeof(*t->v));
 	t->n = 0;
@@ -531,6 +538,10 @@ static int sum_procs(struct aggregate *a)
 		} else {
 			t->bytes += s->all_bytes;
 			t->allocs += s->all_allocs;
+			if (s->kind == LT_MMAP) {
+				p->mmap_bytes += s->all_bytes;
+				p->mmap_allocs += s->all_allocs;
+			}
 			if (s->suspect && s->allocs > 0) {
 				p->growth += s->growth_rate;
 				p->nsuspects++;
@@ -604,7 +615,7 @@ int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t 
 	tmp = a->old;
 	a->old = a->cur;
 	a->cur = tmp;
-	table_clear(&a->cur);
+	table_clear(&a->cur, a->old.n);
 	a->totals.bytes = a->totals.allocs = 0;
 	a->totals.runtime_bytes = a->totals.runtime_allocs = 0;
 	a->totals.arena_bytes = a->totals.arena_allocs = 0;
@@ -749,15 +760,18 @@ void aggregate_forget(struct aggregate *a, bool (*gone)(void *arg, uint32_t tgid
 		      void *arg)
 {
 	struct stack_slot *old = a->stacks;
-	size_t ocap = a->stacks_cap;
+	size_t ocap = a->stacks_cap, keep = 0, ncap = 64;
 
-	if (!ocap)
-		return;
-	a->stacks = calloc(ocap, sizeof(*a->stacks));
+	for (size_t i = 0; i < ocap; i++)
+		keep += old[i].id && !gone(arg, old[i].st.tgid, old[i].st.epoch);
+	while (ncap < keep * 2 + 2)
+		ncap *= 2;
+	a->stacks = calloc(ncap, sizeof(*a->stacks));
 	if (!a->stacks) { /* keep them: a cache, not a leak */
 		a->stacks = old;
 		return;
 	}
+	a->stacks_cap = ncap;
 	a->stacks_n = 0;
 	for (size_t i = 0; i < ocap; i++) {
 		if (!old[i].id || gone(arg, old[i].st.tgid, old[i].st.epoch))

@@ -68,6 +68,8 @@ struct lt_proc_sum {
 	double growth;		/* bytes/s of its suspects */
 	int nsuspects;
 	int64_t suspect_bytes;
+	int64_t mmap_bytes, mmap_allocs; /* of totals: anonymous mmaps (C runtime's
+					  * own too once the process is gone) */
 };
 
 /*

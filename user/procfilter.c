@@ -11,34 +11,58 @@
 #include "log.h"
 #include "procfilter.h"
 
-#define CGROUP_ROOT "/sys/fs/cgroup"
 #define CGROUP2_SUPER_MAGIC 0x63677270
+
+/* Where cgroup v2 is mounted: /sys/fs/cgroup, or its "unified" directory
+ * on hybrid systems. 0 or -ENOENT. */
+static int cgroup2_root(char *buf, size_t len)
+{
+	char line[4096], mnt[4096], fstype[64];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int err = -ENOENT;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		const char *sep = strstr(line, " - ");
+
+		/* id parent maj:min root mountpoint opts... - fstype source opts */
+		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
+		    sscanf(sep + 3, "%63s", fstype) != 1 || strcmp(fstype, "cgroup2"))
+			continue;
+		snprintf(buf, len, "%s", mnt);
+		err = 0;
+		break;
+	}
+	if (f)
+		fclose(f);
+	return err;
+}
 
 int procfilter_cgroup(const char *path, struct lt_cgroup *out)
 {
-	char full[4200];
+	char root[4096], full[8300];
 	struct statfs sfs;
 	struct stat st;
 	const char *rel = path;
-	size_t n;
+	size_t n, rn;
 
-	if (statfs(CGROUP_ROOT, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC) {
-		elog("--cgroup needs cgroup v2 mounted on %s\n", CGROUP_ROOT);
+	if (cgroup2_root(root, sizeof(root)) || statfs(root, &sfs) ||
+	    sfs.f_type != CGROUP2_SUPER_MAGIC) {
+		elog("--cgroup needs cgroup v2, which is not mounted\n");
 		return -ENOTSUP;
 	}
-	/* /sys/fs/cgroup/a/b, /a/b and a/b all name a/b */
-	if (!strncmp(rel, CGROUP_ROOT, strlen(CGROUP_ROOT)) &&
-	    (!rel[strlen(CGROUP_ROOT)] || rel[strlen(CGROUP_ROOT)] == '/'))
-		rel += strlen(CGROUP_ROOT);
+	/* ROOT/a/b, /a/b and a/b all name a/b */
+	rn = strlen(root);
+	if (!strncmp(rel, root, rn) && (!rel[rn] || rel[rn] == '/'))
+		rel += rn;
 	while (*rel == '/')
 		rel++;
 	snprintf(out->rel, sizeof(out->rel), "/%s", rel);
 	n = strlen(out->rel);
 	while (n > 1 && out->rel[n - 1] == '/')
 		out->rel[--n] = '\0';
-	snprintf(full, sizeof(full), "%s%s", CGROUP_ROOT, out->rel);
+	snprintf(full, sizeof(full), "%s%s", root, out->rel);
 	if (stat(full, &st) || !S_ISDIR(st.st_mode)) {
-		elog("invalid cgroup '%s': %s is no cgroup directory\n", path, full);
+		elog("invalid cgroup '%s': %s is no cgroup v2 directory\n", path, full);
 		return -ENOENT;
 	}
 	out->id = st.st_ino;

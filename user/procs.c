@@ -24,6 +24,7 @@
 #define NBUCKETS 4096
 #define SETTLE_S 0.1	/* look for CPython once a burst of code mappings ends */
 #define BATCH 4096	/* map entries per batch syscall in a purge */
+#define DEAD (~0ULL)	/* stack_own.proc of a stack deleted in a purge */
 
 /* A file by identity: a module probed once for every process mapping it. */
 struct file_id {
@@ -146,9 +147,10 @@ static struct lt_pstate *add(struct procs *ps, uint32_t tgid, uint32_t epoch, ui
 	p->ppid = ppid;
 	p->seen_s = ps->now;
 	p->dirty_s = ps->now;
-	if (comm)
+	if (comm) /* the event's: a fork's child is named after its parent */
 		snprintf(p->comm, sizeof(p->comm), "%s", comm);
-	read_comm(tgid, p->comm, sizeof(p->comm)); /* exec sets it after fork */
+	else
+		read_comm(tgid, p->comm, sizeof(p->comm));
 	proc_cgroup_path(tgid, p->cgroup, sizeof(p->cgroup));
 	p->next = ps->buckets[tgid % NBUCKETS];
 	ps->buckets[tgid % NBUCKETS] = p;
@@ -578,6 +580,7 @@ int procs_purge(struct procs *ps, struct aggregate *agg)
 {
 	int sfd = bpf_map__fd(ps->skel->maps.lt_stacks), freed = 0;
 	struct stack_own *nv;
+	size_t ncap = 1024;
 	bool any = false;
 
 	for (size_t b = 0; b < NBUCKETS; b++)
@@ -590,23 +593,26 @@ int procs_purge(struct procs *ps, struct aggregate *agg)
 	purge_map(ps, bpf_map__fd(ps->skel->maps.lt_agg), sizeof(struct lt_agg_key),
 		  sizeof(struct lt_agg_val), offsetof(struct lt_agg_key, tgid));
 	learn_stacks(ps);
-	nv = ps->stacks_cap ? calloc(ps->stacks_cap, sizeof(*nv)) : NULL;
-	if (nv) {
-		ps->stacks_n = 0;
-		for (size_t i = 0; i < ps->stacks_cap; i++) {
-			struct stack_own *o = &ps->stacks[i];
+	/* the dead ones' stacks go; the table shrinks to what is left */
+	for (size_t i = 0; i < ps->stacks_cap; i++) {
+		struct stack_own *o = &ps->stacks[i];
 
-			if (!o->id)
-				continue;
-			if (dead(ps, o->proc >> 32, (uint32_t)o->proc)) {
-				bpf_map_delete_elem(sfd, &o->id);
-				continue;
-			}
-			*own_slot(nv, ps->stacks_cap, o->id) = *o;
-			ps->stacks_n++;
+		if (o->id && dead(ps, o->proc >> 32, (uint32_t)o->proc)) {
+			bpf_map_delete_elem(sfd, &o->id);
+			o->proc = DEAD;
+			ps->stacks_n--;
 		}
+	}
+	while (ncap < ps->stacks_n * 2 + 2)
+		ncap *= 2;
+	nv = ps->stacks_cap ? calloc(ncap, sizeof(*nv)) : NULL;
+	if (nv) {
+		for (size_t i = 0; i < ps->stacks_cap; i++)
+			if (ps->stacks[i].id && ps->stacks[i].proc != DEAD)
+				*own_slot(nv, ncap, ps->stacks[i].id) = ps->stacks[i];
 		free(ps->stacks);
 		ps->stacks = nv;
+		ps->stacks_cap = ncap;
 	}
 	aggregate_forget(agg, dead_cb, ps);
 	for (size_t b = 0; b < NBUCKETS; b++) {

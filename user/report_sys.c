@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include "aggregate.h"
@@ -50,6 +51,8 @@ static void remember_exit(struct report_sys *rs, const struct lt_pstate *p,
 		e->bytes = s->totals.bytes;
 		e->allocs = s->totals.allocs;
 		e->nsuspects = s->nsuspects;
+		e->mmap_bytes = s->mmap_bytes;
+		e->mmap_allocs = s->mmap_allocs;
 	}
 }
 
@@ -78,6 +81,9 @@ void report_sys_text(FILE *f, struct report_sys *rs, struct report_ctx *rc,
 		   "last report\n", ri.duration_s, ri.final ? "final report — " : "",
 		procs_live(rs->ps), procs_live(rs->ps) == 1 ? "" : "es", ngone);
 	report_run_text(f, rc, &ri);
+	/* what the tracer holds: bounded, however many processes come and go */
+	fprintf(f, "tracer: %zu process images known, heap %zu KiB in use\n", np,
+		mallinfo2().uordblks / 1024);
 
 	fprintf(f, "Processes by growth (suspects first, then by outstanding memory):\n");
 	fprintf(f, "  %8s %-16s %12s %14s %8s  %s\n", "PID", "COMM", "OUTSTANDING", "GROWTH",
@@ -257,6 +263,10 @@ int report_sys_json(FILE *f, struct report_sys *rs, struct report_ctx *rc,
 		json_int(&j, e->bytes);
 		json_key(&j, "outstanding_allocs");
 		json_int(&j, e->allocs);
+		json_key(&j, "mmap_bytes");
+		json_int(&j, e->mmap_bytes);
+		json_key(&j, "mmap_allocs");
+		json_int(&j, e->mmap_allocs);
 		json_key(&j, "suspects");
 		json_int(&j, e->nsuspects);
 		json_obj_end(&j);

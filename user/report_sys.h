@@ -21,6 +21,7 @@ struct lt_exited {
 	char cgroup[256];
 	double lifetime_s;
 	int64_t bytes, allocs;	/* outstanding when it went */
+	int64_t mmap_bytes, mmap_allocs; /* of which mmaps */
 	int nsuspects;
 };
 

@@ -2022,6 +2022,252 @@ def t_sample_every_byte(c):
     check_allocators(c.launch("allocators", opts=opts), mode="sampled")
 
 
+# --- system-wide (-a) ------------------------------------------------------
+
+
+def start_all(c, opts, duration, name="sys"):
+    """leaktrace -a ... --json, once it traces: (Proc, json path)."""
+    path = os.path.join(c.tmp, name + ".json")
+    lt = c.last = c.spawn([LEAKTRACE, "-a", "-d", str(duration), "-i", "1", "-t", "1000",
+                           "--json", path, *opts])
+    if not lt.err.wait_for(r"^leaktrace: tracing", READY_TIMEOUT):
+        lt.wait(1)
+        raise Fail(f"no 'leaktrace: tracing' line (exit {lt.rc}); stderr: {tail(lt.err.text)}")
+    return lt, path
+
+
+def finish_all(c, lt, path, duration):
+    rc = lt.wait(duration + 30)
+    if rc is None:
+        raise Fail(f"leaktrace -a -d {duration} still running after {duration + 30} s")
+    if rc != 0:
+        raise Fail(f"leaktrace -a exited {rc}; stderr: {tail(lt.err.text)}")
+    rep = c.report(path, rc, lt.err.text)
+    if rep.get("version") != 1 or rep.get("system_wide") is not True or \
+            not isinstance(rep.get("processes"), list):
+        raise Fail("not a system-wide report: " + str({k: rep.get(k) for k in
+                                                      ("version", "system_wide")}))
+    return rep
+
+
+def sys_proc(rep, pid):
+    """The live process pid in a system-wide report, or None."""
+    ps = [p for p in rep["processes"] if p["pid"] == pid and not p["gone"]]
+    return ps[0] if ps else None
+
+
+def go(*targets):
+    for t in targets:
+        if not t.out.wait_for(r"^ready", 20):
+            raise Fail(f"{base(t.argv[-2] if t.argv[-1] == '-w' else t.argv[0])} never got "
+                       f"ready: {tail(t.err.text)}")
+    for t in targets:
+        t.signal(signal.SIGUSR1)
+
+
+def check_ranking_proc(rep, pid):
+    """The C leaker of -a's tests: leak_step is its suspect 1, exactly 512 B
+    per block; the cache it filled once is no suspect."""
+    p = sys_proc(rep, pid)
+    if not p:
+        raise Fail(f"ranking (pid {pid}) is not among the processes: "
+                   + str([(q["pid"], q["comm"]) for q in rep["processes"]][:20]))
+    if p["comm"] != "ranking" or p["suspects"] < 1:
+        raise Fail(f"pid {pid}: comm {p['comm']!r}, {p['suspects']} suspects")
+    top = first_suspect(p)
+    src, line = marker("ranking.c", "leak_step")
+    fr = leaf(top)
+    if fr.get("function") != "leak_step" or fr.get("line") != line:
+        raise Fail(f"ranking's suspect 1 is {stack_str(top)}, want leak_step ranking.c:{line}")
+    if top["allocs"] < 40 or top["bytes"] != 512 * top["allocs"]:
+        raise Fail(f"leak_step holds {top['bytes']} B in {top['allocs']} blocks, want >= 40 "
+                   "blocks of exactly 512 B")
+    cache = expect_stack(p, "ranking.c", "fill_cache", "ranking", "malloc", 256 * 1024, 256,
+                         ["main"])
+    if cache.get("suspect") is not False:
+        raise Fail("ranking's filled cache is a suspect")
+    return p
+
+
+@test(90)
+def t_system_wide(c):
+    """-a, lite by default: a C and a Python leaker started after it are
+    found with their leaking function and line; a busy process that frees
+    everything is no suspect; leaktrace itself is not traced."""
+    python = pyenv_python("3.12")
+    if not os.access(python, os.X_OK):
+        raise Skip(f"no {python}")
+    lt, path = start_all(c, ["--max-overhead", "0"], 10)
+    leaker = c.spawn([os.path.join(BUILD, "ranking"), "-w"])
+    busy = c.spawn([os.path.join(BUILD, "busy"), "-w"])
+    py = c.spawn([python, os.path.join(PYDIR, "lite_big.py"), "-w"],
+                 env=py_prog_env(c, python, "lite_big"))
+    go(leaker, busy, py)
+    rep = finish_all(c, lt, path, 10)
+    if rep.get("mode") != "lite" or rep.get("mode_reason") != "the default for -a":
+        raise Fail(f"mode {rep.get('mode')!r} ({rep.get('mode_reason')!r}), want lite, "
+                   "the default for -a")
+    check_ranking_proc(rep, leaker.pid)
+    p = sys_proc(rep, py.pid)
+    if not p or p["suspects"] < 1:
+        raise Fail(f"the Python leaker (pid {py.pid}) is not a suspect process: {p and p['comm']}")
+    if (p.get("python") or {}).get("version") != "3.12":
+        raise Fail(f"pid {py.pid}: python={p.get('python')!r}, want CPython 3.12 found")
+    top = first_suspect(p)
+    src, line = marker("lite_big.py", "lite_big")
+    pf = py_frames(top)
+    if not pf or not same_file(pf[0][1].get("file"), os.path.join(PYDIR, src)) or \
+            pf[0][1].get("line") != line:
+        raise Fail(f"the Python leaker's suspect 1 is {stack_str(top)}, want {src}:{line}")
+    if top["allocs"] < 50 or not top["allocs"] * 4033 <= top["bytes"] <= top["allocs"] * 4037:
+        raise Fail(f"lite_big.py:{line} holds {top['bytes']} B in {top['allocs']} blocks")
+    b = sys_proc(rep, busy.pid)
+    if b and (b["suspects"] or suspects_of(b)):
+        raise Fail(f"the busy process is a suspect: {[stack_str(st) for st in suspects_of(b)]}")
+    if not busy.out.text.count("busy rounds done") and b is None and \
+            not any(q["pid"] == busy.pid for q in rep["processes"]):
+        vprint("busy held nothing at the end (not listed)")
+    if any(q["pid"] == lt.pid for q in rep["processes"]):
+        raise Fail("leaktrace traced itself")
+    if rep["processes"][0]["pid"] not in (leaker.pid, py.pid):
+        raise Fail(f"process 1 is {rep['processes'][0]['comm']}, want one of the leakers")
+
+
+def cgroup2_root():
+    """Where cgroup v2 is mounted (/sys/fs/cgroup, or .../unified), or None."""
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            pre, _, post = line.partition(" - ")
+            if post.split()[0] == "cgroup2":
+                return pre.split()[4]
+    return None
+
+
+@test(90)
+def t_system_wide_filters(c):
+    """--cgroup sees the process inside the cgroup and not the same program
+    outside it; --comm (a second tracer at the same time) sees both and
+    nothing else."""
+    root = cgroup2_root()
+    if not root:
+        raise Skip("no cgroup v2")
+    cg = os.path.join(root, f"leaktrace-test-{os.getpid()}")
+    os.mkdir(cg)
+    try:
+        lt, path = start_all(c, ["--max-overhead", "0", "--cgroup", cg], 8, "cg")
+        lt2, path2 = start_all(c, ["--max-overhead", "0", "--comm", "ranking"], 8, "comm")
+        ranking = os.path.join(BUILD, "ranking")
+        inside = c.spawn(["sh", "-c", f'echo $$ > {cg}/cgroup.procs && exec {ranking} -w'])
+        outside = c.spawn([ranking, "-w"])
+        busy = c.spawn([os.path.join(BUILD, "busy"), "-w"])
+        go(inside, outside, busy)
+        rep = finish_all(c, lt, path, 8)
+        rep2 = finish_all(c, lt2, path2, 8)
+        check_ranking_proc(rep, inside.pid)
+        rel = "/" + os.path.basename(cg)
+        if sys_proc(rep, outside.pid):
+            raise Fail("--cgroup traced the process outside the cgroup")
+        strays = [(q["pid"], q["comm"], q["cgroup"]) for q in rep["processes"] + rep["exited"]
+                  if q["cgroup"] and not q["cgroup"].startswith(rel)]
+        if strays:
+            raise Fail(f"--cgroup {cg} traced processes outside it: {strays[:5]}")
+        check_ranking_proc(rep2, inside.pid)
+        check_ranking_proc(rep2, outside.pid)
+        others = {q["comm"] for q in rep2["processes"]} - {"ranking"}
+        if others:
+            raise Fail(f"--comm ranking traced {sorted(others)}")
+    finally:
+        kill_tree(c.procs)
+        for _ in range(50):
+            try:
+                os.rmdir(cg)
+                break
+            except OSError:
+                time.sleep(0.1)
+
+
+def map_ids_of(pid):
+    """{map name: id} of the BPF maps process pid holds."""
+    ids = set()
+    fd_dir = f"/proc/{pid}/fdinfo"
+    for fd in os.listdir(fd_dir):
+        try:
+            with open(os.path.join(fd_dir, fd)) as f:
+                m = re.search(r"(?m)^map_id:\s+(\d+)", f.read())
+        except OSError:
+            continue
+        if m:
+            ids.add(int(m.group(1)))
+    out = subprocess.run(["bpftool", "-j", "map", "show"], capture_output=True, text=True)
+    return {m["name"]: m["id"] for m in json.loads(out.stdout or "[]") if m["id"] in ids}
+
+
+def map_tgids(map_id, field):
+    """The tgids in a map's keys (field "tgid" of a struct key, or the key)."""
+    out = subprocess.run(["bpftool", "-j", "map", "dump", "id", str(map_id)],
+                         capture_output=True, text=True)
+    tgids = set()
+    for e in json.loads(out.stdout or "[]"):
+        k = (e.get("formatted") or e).get("key")
+        tgids.add(k[field] if field else k)
+    return tgids
+
+
+@test(120)
+def t_system_wide_short_lived(c):
+    """1,000 processes start and exit under -a: each is reported gone once,
+    leaktrace's memory stays flat, and nothing of them is left in the maps
+    (lt_procs, lt_allocs, lt_agg)."""
+    lt, path = start_all(c, ["--max-overhead", "0"], 60)
+
+    def batch(n, leakers=0):
+        """n x /bin/true, then the leaker (exits holding 110 blocks): the
+        tracer's heap and process count after the next report."""
+        leaker = os.path.join(BUILD, "leaker")
+        script = f"for i in $(seq {n}); do /bin/true; done; " \
+                 f"for i in $(seq {leakers}); do {leaker} -q; done"
+        if subprocess.run(["sh", "-c", script]).returncode:
+            raise Fail("the short-lived processes failed")
+        time.sleep(2.5)  # two reports: the gone are reported, then purged
+        m = re.findall(r"(?m)^tracer: (\d+) process images known, heap (\d+) KiB", lt.out.text)
+        if not m:
+            raise Fail("no 'tracer:' line in the reports: " + tail(lt.out.text))
+        return int(m[-1][0]), int(m[-1][1])
+
+    known1, heap1 = batch(150, 50)
+    known2, heap2 = batch(750, 50)
+    if heap2 - heap1 > 4096 or known2 > known1 + 20:
+        raise Fail(f"leaktrace holds {known1} images in {heap1} KiB of heap after 200 "
+                   f"processes, {known2} in {heap2} KiB after 1000")
+    vprint(f"heap {heap1} -> {heap2} KiB, {known1} -> {known2} images known")
+    ids = map_ids_of(lt.pid)
+    if not {"lt_procs", "lt_allocs", "lt_agg"} <= set(ids):
+        raise Fail(f"leaktrace's maps not found: {sorted(ids)}")
+    left = {name: map_tgids(ids[name], field) for name, field in
+            (("lt_procs", None), ("lt_allocs", "tgid"), ("lt_agg", "tgid"))}
+    lt.signal(signal.SIGINT)
+    rep = finish_all(c, lt, path, 60)
+    # each is two images, the shell's fork and what it exec'd; the JSON keeps
+    # the last 1024
+    gone = [e for e in rep["exited"] if e["comm"] in ("true", "leaker")]
+    pids = {e["pid"] for e in gone}  # exited for good (not merely exec'd)
+    if rep["exited_total"] < 2000 or len({e["pid"] for e in gone}) < 400:
+        raise Fail(f"{rep['exited_total']} images reported gone, {len(gone)} of them listed "
+                   "as true or leaker: want the 1000 short-lived processes")
+    leakers = [e for e in gone if e["comm"] == "leaker"]
+    # what it exits holding: its 110 blocks, and the C runtime's own maps
+    held = [(e["outstanding_bytes"] - e["mmap_bytes"], e["outstanding_allocs"] - e["mmap_allocs"])
+            for e in leakers]
+    if len(leakers) < 40 or any(h != (100 * 48 + 10 * 4000, 110) for h in held):
+        raise Fail(f"{len(leakers)} leakers reported gone, holding (B, blocks) besides mmaps "
+                   f"{[h for h in held if h != (44800, 110)][:5]}: want (44800, 110) each")
+    for name, tgids in left.items():
+        stale = {t for t in tgids & pids if not os.path.exists(f"/proc/{t}")}
+        if stale:
+            raise Fail(f"{name} still holds {len(stale)} exited pids, e.g. {sorted(stale)[:5]}")
+
+
+
 def main():
     global VERBOSE
     ap = argparse.ArgumentParser(description="leaktrace integration tests (root)")

@@ -113,3 +113,41 @@ UT_TEST(cli_sample_bytes)
 	CHECK_EQ_INT(parse(&env, dflt), 0);
 	CHECK_EQ_INT(env.sample_bytes, 0);
 }
+
+UT_TEST(cli_system_wide)
+{
+	char *all[] = { "leaktrace", "-a", "--comm", "nginx", "--comm", "python3", "--pid", "7",
+			"--pid", "9", "--uid", "0", "--cgroup", "/system.slice", NULL };
+	char *bad[][6] = {
+		{ "leaktrace", "--comm", "x", "-p", "1" },	/* filters need -a */
+		{ "leaktrace", "-a", "--", "ls" },
+		{ "leaktrace", "-a", "--live" },
+		{ "leaktrace", "-a", "--rss" },
+		{ "leaktrace", "-a", "--pprof", "x.pb.gz" },
+		{ "leaktrace", "-a", "--comm", "a-name-over-15-chars" },
+		{ "leaktrace", "-a", "--uid", "nosuchuser-xyz" },
+		{ "leaktrace", "-p", "1", "-p", "2" },		/* several: -a --pid */
+		{ "leaktrace", "-a", "--max-procs", "1" },
+	};
+	struct lt_env env;
+
+	CHECK_EQ_INT(parse(&env, all), 0);
+	CHECK(env.all);
+	CHECK_EQ_INT(env.pid, 0);
+	CHECK_EQ_INT(env.npids, 2);
+	CHECK_EQ_INT(env.pids[1], 9);
+	CHECK_EQ_INT(env.ncomms, 2);
+	CHECK_EQ_STR(env.comms[1], "python3");
+	CHECK_EQ_INT(env.uid, 0);
+	CHECK_EQ_STR(env.cgroup, "/system.slice");
+	CHECK_EQ_INT(env.max_procs, 16384);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *argv[7] = { bad[i][0], bad[i][1], bad[i][2], bad[i][3], bad[i][4], bad[i][5],
+				  NULL };
+
+		if (parse(&env, argv) >= 0) {
+			printf("  accepted bad argv #%zu\n", i);
+			ut_failed = 1;
+		}
+	}
+}
