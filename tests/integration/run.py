@@ -2268,6 +2268,55 @@ def t_system_wide_short_lived(c):
 
 
 
+@test(120)
+def t_system_wide_continuous(c):
+    """-a --continuous --out-dir: a pprof per process per period, named and
+    labelled after it, which go tool pprof reads."""
+    out = os.path.join(c.tmp, "profiles")
+    lt, path = start_all(c, ["--comm", "ranking", "--every", "1", "--out-dir", out], 7)
+    a = c.spawn([os.path.join(BUILD, "ranking"), "-w"])
+    b = c.spawn([os.path.join(BUILD, "ranking"), "-w"])
+    go(a, b)
+    finish_all(c, lt, path, 7)
+    files = sorted(os.listdir(out)) if os.path.isdir(out) else []
+    for t in (a, b):
+        mine = [n for n in files if re.fullmatch(rf"\d{{8}}T\d{{6}}\.\d{{3}}Z-ranking-{t.pid}\.pb\.gz", n)]
+        if len(mine) < 3:
+            raise Fail(f"{len(mine)} profiles of ranking pid {t.pid} in {files[:8]}; want one a period")
+        check_pprof(c, os.path.join(out, mine[-1]), ("leak_step", "fill_cache", "inuse_space/bytes"),
+                    "fill_cache")
+    strays = [n for n in files if "-ranking-" not in n]
+    if strays:
+        raise Fail(f"--comm ranking wrote profiles of other processes: {strays[:5]}")
+
+
+@test(90)
+def t_system_wide_exact(c):
+    """-a --mode exact warns of its cost to every process, probes CPython's
+    allocators in the libpython a new interpreter maps, and names the line."""
+    python = pyenv_python("3.11")
+    if not os.access(python, os.X_OK):
+        raise Skip(f"no {python}")
+    lt, path = start_all(c, ["--mode", "exact", "--comm", "python3.11"], 8)
+    py = c.spawn([python, os.path.join(PYDIR, "lite_big.py"), "-w"],
+                 env=py_prog_env(c, python, "lite_big"))
+    go(py)
+    rep = finish_all(c, lt, path, 8)
+    if "every process on the host pays" not in lt.err.text:
+        raise Fail("no warning of exact mode's cost to every process: " + tail(lt.err.text))
+    if rep.get("mode") != "exact":
+        raise Fail(f"mode {rep.get('mode')!r}, want exact")
+    p = sys_proc(rep, py.pid)
+    if not p or p["suspects"] < 1:
+        raise Fail(f"the Python leaker (pid {py.pid}) is not a suspect process")
+    top = first_suspect(p)
+    src, line = marker("lite_big.py", "lite_big")
+    pf = py_frames(top)
+    if not pf or pf[0][1].get("line") != line or not PY_ALLOCATOR.match(top.get("allocator", "")):
+        raise Fail(f"suspect 1 is {stack_str(top)} ({top.get('allocator')}), want {src}:{line} "
+                   "through a CPython allocator")
+
+
 def main():
     global VERBOSE
     ap = argparse.ArgumentParser(description="leaktrace integration tests (root)")
