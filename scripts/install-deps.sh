@@ -18,6 +18,7 @@ pkgs=(
 	heaptrack                             # benchmark baseline (bench/): LD_PRELOAD tracer
 	golang-go                             # `go tool pprof` reads back the pprof export (unit tests)
 	libcurl4-openssl-dev                  # continuous mode: --push to Pyroscope
+	systemd python3-yaml                  # deploy check: systemd-analyze verify, the DaemonSet's YAML
 )
 missing=()
 for p in "${pkgs[@]}"; do

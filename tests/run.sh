@@ -24,6 +24,8 @@ run() { # name, command...
 
 run unit tests/unit/unit_tests
 run py_offsets scripts/gen-py-offsets.sh --check
+# deploy/: the systemd unit, the DaemonSet and the Dockerfile, checked, not deployed
+run deploy python3 tests/deploy/check.py
 run fuzz tests/fuzz/run.sh "${LT_FUZZ_SECONDS:-20}"
 # the exports read by real clients: speedscope (npm) in headless Chromium
 run exports tests/exports/check.sh
