@@ -166,8 +166,9 @@ static void text_mode(FILE *f, const struct report_info *ri)
 	fputc('\n', f);
 	if (!b)
 		return;
-	fprintf(f, "overhead: ~%.1f%% of the target's CPU (budget --max-overhead %.1f%%; "
-		   "%.0f ns a probe trap)", b->overhead_pct, b->budget_pct, b->trap_ns);
+	fprintf(f, "overhead: ~%.1f%% of the %s's CPU (budget --max-overhead %.1f%%; "
+		   "%.0f ns a probe trap)", b->overhead_pct, ri->pid ? "target" : "host",
+		b->budget_pct, b->trap_ns);
 	if (b->duty < 1)
 		fprintf(f, "; THINNED: allocation probes on %.0f%% of the time (%.1f%% with all on), "
 			   "so sizes are of the traced share; %s", b->duty * 100, b->full_pct,

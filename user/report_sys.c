@@ -119,25 +119,27 @@ void report_sys_text(FILE *f, struct report_sys *rs, struct report_ctx *rc,
 		aggregate_view(rc->agg, NULL);
 	}
 
-	/* each gone process once */
+	/* each gone process once, those that left the most behind listed */
 	if (ngone)
-		fprintf(f, "\nGone since the last report (exited or exec'd): %zu\n", ngone);
-	for (size_t i = 0, k = 0; i < np; i++) {
-		struct lt_pstate *p = ps[i];
-		const struct lt_proc_sum *s;
+		fprintf(f, "\nGone since the last report (exited or exec'd): %zu; holding the most "
+			   "when they went:\n", ngone);
+	for (size_t i = 0, k = 0; i < n && k < (size_t)ri0->top; i++) { /* by growth, bytes */
+		struct lt_pstate *p = procs_find(rs->ps, sums[i].tgid, sums[i].epoch);
 
-		if (!p->gone || p->reported)
+		if (!p || !p->gone || p->reported || !sums[i].totals.allocs)
 			continue;
-		s = sum_of(sums, n, p);
-		remember_exit(rs, p, s);
-		p->reported = true;
-		if (!s || !s->totals.allocs || k++ >= (size_t)ri0->top)
-			continue; /* nothing left behind: counted above */
+		k++;
 		fprintf(f, "  pid %u (%s) after %.1fs: %s outstanding in %" PRId64 " allocation%s%s\n",
 			p->tgid, p->comm, p->gone_s - p->seen_s,
-			lt_human_bytes(s->totals.bytes, b1, sizeof(b1)), s->totals.allocs,
-			s->totals.allocs == 1 ? "" : "s",
-			s->nsuspects ? ", was growing" : "");
+			lt_human_bytes(sums[i].totals.bytes, b1, sizeof(b1)), sums[i].totals.allocs,
+			sums[i].totals.allocs == 1 ? "" : "s",
+			sums[i].nsuspects ? ", was growing" : "");
+	}
+	for (size_t i = 0; i < np; i++) {
+		if (!ps[i]->gone || ps[i]->reported)
+			continue;
+		remember_exit(rs, ps[i], sum_of(sums, n, ps[i]));
+		ps[i]->reported = true;
 	}
 	fflush(f);
 }

@@ -2056,11 +2056,15 @@ def sys_proc(rep, pid):
     return ps[0] if ps else None
 
 
-def go(*targets):
+def ready(*targets):
     for t in targets:
         if not t.out.wait_for(r"^ready", 20):
             raise Fail(f"{base(t.argv[-2] if t.argv[-1] == '-w' else t.argv[0])} never got "
                        f"ready: {tail(t.err.text)}")
+
+
+def go(*targets):
+    ready(*targets)
     for t in targets:
         t.signal(signal.SIGUSR1)
 
@@ -2147,7 +2151,7 @@ def cgroup2_root():
 def t_system_wide_filters(c):
     """--cgroup sees the process inside the cgroup and not the same program
     outside it; --comm (a second tracer at the same time) sees both and
-    nothing else."""
+    nothing else; --pid (a third) that one process only."""
     root = cgroup2_root()
     if not root:
         raise Skip("no cgroup v2")
@@ -2160,9 +2164,13 @@ def t_system_wide_filters(c):
         inside = c.spawn(["sh", "-c", f'echo $$ > {cg}/cgroup.procs && exec {ranking} -w'])
         outside = c.spawn([ranking, "-w"])
         busy = c.spawn([os.path.join(BUILD, "busy"), "-w"])
+        ready(inside, outside, busy)
+        # --pid: of the processes already running, that one only
+        lt3, path3 = start_all(c, ["--max-overhead", "0", "--pid", str(outside.pid)], 8, "pid")
         go(inside, outside, busy)
         rep = finish_all(c, lt, path, 8)
         rep2 = finish_all(c, lt2, path2, 8)
+        rep3 = finish_all(c, lt3, path3, 8)
         check_ranking_proc(rep, inside.pid)
         rel = "/" + os.path.basename(cg)
         if sys_proc(rep, outside.pid):
@@ -2176,6 +2184,11 @@ def t_system_wide_filters(c):
         others = {q["comm"] for q in rep2["processes"]} - {"ranking"}
         if others:
             raise Fail(f"--comm ranking traced {sorted(others)}")
+        check_ranking_proc(rep3, outside.pid)
+        others = {(q["pid"], q["comm"]) for q in rep3["processes"] + rep3["exited"]
+                  if q["pid"] != outside.pid}
+        if others:
+            raise Fail(f"--pid {outside.pid} traced {sorted(others)[:5]}")
     finally:
         kill_tree(c.procs)
         for _ in range(50):
