@@ -2151,7 +2151,8 @@ def cgroup2_root():
 def t_system_wide_filters(c):
     """--cgroup sees the process inside the cgroup and not the same program
     outside it; --comm (a second tracer at the same time) sees both and
-    nothing else; --pid (a third) that one process only."""
+    nothing else; --pid (a third) that one process only; --uid (a fourth)
+    the one started as nobody."""
     root = cgroup2_root()
     if not root:
         raise Skip("no cgroup v2")
@@ -2160,17 +2161,21 @@ def t_system_wide_filters(c):
     try:
         lt, path = start_all(c, ["--max-overhead", "0", "--cgroup", cg], 8, "cg")
         lt2, path2 = start_all(c, ["--max-overhead", "0", "--comm", "ranking"], 8, "comm")
+        lt4, path4 = start_all(c, ["--max-overhead", "0", "--uid", "nobody"], 8, "uid")
         ranking = os.path.join(BUILD, "ranking")
         inside = c.spawn(["sh", "-c", f'echo $$ > {cg}/cgroup.procs && exec {ranking} -w'])
         outside = c.spawn([ranking, "-w"])
         busy = c.spawn([os.path.join(BUILD, "busy"), "-w"])
-        ready(inside, outside, busy)
+        nobody = c.spawn(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                          ranking, "-w"])
+        ready(inside, outside, busy, nobody)
         # --pid: of the processes already running, that one only
         lt3, path3 = start_all(c, ["--max-overhead", "0", "--pid", str(outside.pid)], 8, "pid")
-        go(inside, outside, busy)
+        go(inside, outside, busy, nobody)
         rep = finish_all(c, lt, path, 8)
         rep2 = finish_all(c, lt2, path2, 8)
         rep3 = finish_all(c, lt3, path3, 8)
+        rep4 = finish_all(c, lt4, path4, 8)
         check_ranking_proc(rep, inside.pid)
         rel = "/" + os.path.basename(cg)
         if sys_proc(rep, outside.pid):
@@ -2189,6 +2194,10 @@ def t_system_wide_filters(c):
                   if q["pid"] != outside.pid}
         if others:
             raise Fail(f"--pid {outside.pid} traced {sorted(others)[:5]}")
+        check_ranking_proc(rep4, nobody.pid)
+        others = {(q["pid"], q["comm"]) for q in rep4["processes"] if q["pid"] != nobody.pid}
+        if others:
+            raise Fail(f"--uid nobody traced root's {sorted(others)[:5]}")
     finally:
         kill_tree(c.procs)
         for _ in range(50):
