@@ -288,12 +288,11 @@ int procs_scan(struct procs *ps, double now)
 			continue;
 		/* EEXIST: it forked or exec'd since the tracepoints went on */
 		if (bpf_map_update_elem(fd, &tgid, &zero, BPF_NOEXIST) && errno != EEXIST) {
-			if (errno == E2BIG)
-				wlog("more than --max-procs %u processes: pid %d and others not "
-				     "traced\n", ps->env->max_procs, pid);
-			if (errno == E2BIG)
-				break;
-			continue;
+			if (errno != E2BIG)
+				continue;
+			wlog("more than --max-procs %u processes: pid %d and others not traced\n",
+			     ps->env->max_procs, pid);
+			break;
 		}
 		if (!find_live(ps, pid))
 			add(ps, pid, 0, 0, NULL);
@@ -339,34 +338,38 @@ static void ensure_libc(struct procs *ps, struct lt_pstate *p)
 
 /* Is it CPython? Executables already found not to be are skipped, unless
  * the process has since mapped a libpython. */
+/* A libpython in pid's maps (cheaper than python_detect()'s ELF reads). */
+static bool maps_libpython(uint32_t pid)
+{
+	char path[64], line[4200];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
+	f = fopen(path, "re");
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = strstr(line, "/libpython3.") != NULL;
+	if (f)
+		fclose(f);
+	return found;
+}
+
 static void look_for_python(struct procs *ps, struct lt_pstate *p)
 {
-	char path[64], maps_hint[8] = "";
+	char path[64];
 	struct stat exe;
+	bool libpython = false;
 	int err;
 
 	snprintf(path, sizeof(path), "/proc/%u/exe", p->tgid);
 	if (stat(path, &exe))
 		return;
-	if (set_has(&ps->not_python, &exe)) {
-		char cmd[96];
-		FILE *f;
-
-		/* cheap: a line mentioning libpython3. in its maps */
-		snprintf(cmd, sizeof(cmd), "/proc/%u/maps", p->tgid);
-		f = fopen(cmd, "re");
-		while (f && fgets(path, sizeof(path), f))
-			if (strstr(path, "libpython3."))
-				snprintf(maps_hint, sizeof(maps_hint), "yes");
-		if (f)
-			fclose(f);
-		if (!maps_hint[0])
-			return;
-	}
+	if (set_has(&ps->not_python, &exe) && !(libpython = maps_libpython(p->tgid)))
+		return;
 	err = python_detect(p->tgid, &p->py);
 	if (err) {
 		p->py = NULL;
-		if (!maps_hint[0] && (err == -ENOENT || err == -ENOTSUP))
+		if (!libpython && (err == -ENOENT || err == -ENOTSUP))
 			set_add(&ps->not_python, &exe);
 		return;
 	}
