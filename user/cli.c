@@ -65,6 +65,7 @@ static const char usage[] =
 	"      --max-age SEC      age (default: no cap)\n"
 	"      --push URL         push to Pyroscope (URL/ingest) from a background thread\n"
 	"      --service NAME     service_name label (default: the process name)\n"
+	"      --hostname NAME    hostname label (default: this host's; in a pod: the node's)\n"
 	"      --spool DIR        undelivered profiles, sent once the server is back\n"
 	"                         (default: DIR/spool with --out-dir, else /var/spool/leaktrace)\n"
 	"      --spool-max SIZE   spool cap, oldest dropped past it (default 64M)\n"
@@ -114,6 +115,7 @@ enum {
 	OPT_UID,
 	OPT_CGROUP,
 	OPT_MAX_PROCS,
+	OPT_HOSTNAME,
 };
 
 static const struct option opts[] = {
@@ -152,6 +154,7 @@ static const struct option opts[] = {
 	{ "max-age", required_argument, NULL, OPT_MAX_AGE },
 	{ "push", required_argument, NULL, OPT_PUSH },
 	{ "service", required_argument, NULL, OPT_SERVICE },
+	{ "hostname", required_argument, NULL, OPT_HOSTNAME },
 	{ "spool", required_argument, NULL, OPT_SPOOL },
 	{ "spool-max", required_argument, NULL, OPT_SPOOL_MAX },
 	{ "rss", no_argument, NULL, OPT_RSS },
@@ -230,8 +233,9 @@ static int check_continuous(struct lt_env *env, bool interval_set, bool caps_set
 		elog("--spool and --spool-max hold what --push could not deliver: give --push URL\n");
 		return -EINVAL;
 	}
-	if (env->service && !env->continuous) {
-		elog("--service names the profiles of continuous mode: give --out-dir or --push\n");
+	if ((env->service || env->hostname) && !env->continuous) {
+		elog("--service and --hostname label the profiles of continuous mode: give --out-dir "
+		     "or --push\n");
 		return -EINVAL;
 	}
 	if (!env->continuous)
@@ -457,6 +461,7 @@ int cli_parse(int argc, char **argv, struct lt_env *env)
 		case OPT_SPOOL:
 		case OPT_PUSH:
 		case OPT_SERVICE:
+		case OPT_HOSTNAME:
 			if (!*optarg) {
 				elog("invalid %s: empty\n", opts_name(c));
 				err = -EINVAL;
@@ -467,6 +472,8 @@ int cli_parse(int argc, char **argv, struct lt_env *env)
 				env->spool_dir = optarg;
 			else if (c == OPT_PUSH)
 				env->push_url = optarg;
+			else if (c == OPT_HOSTNAME)
+				env->hostname = optarg;
 			else
 				env->service = optarg;
 			env->continuous |= c == OPT_OUT_DIR || c == OPT_PUSH;

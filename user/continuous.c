@@ -40,7 +40,8 @@ static void safe_copy(char *dst, size_t len, const char *s)
 	dst[i] = '\0';
 }
 
-void labels_update(struct lt_labels *lb, int pid, const char *comm, const char *service)
+void labels_update(struct lt_labels *lb, int pid, const char *comm, const char *service,
+		   const char *hostname)
 {
 	char path[64], line[1024];
 	FILE *f;
@@ -51,7 +52,9 @@ void labels_update(struct lt_labels *lb, int pid, const char *comm, const char *
 	safe_copy(lb->service, sizeof(lb->service), service && *service ? service : lb->comm);
 	if (!lb->service[0])
 		snprintf(lb->service, sizeof(lb->service), "leaktrace");
-	if (!lb->hostname[0] && !gethostname(line, sizeof(line))) {
+	if (hostname && *hostname)
+		safe_copy(lb->hostname, sizeof(lb->hostname), hostname);
+	else if (!lb->hostname[0] && !gethostname(line, sizeof(line))) {
 		line[sizeof(line) - 1] = '\0';
 		safe_copy(lb->hostname, sizeof(lb->hostname), line);
 	}

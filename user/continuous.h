@@ -29,8 +29,10 @@ struct lt_labels {
 };
 
 /* Refresh lb for pid: what cannot be read now (an exited process's
- * cgroup) keeps its earlier value. service may be NULL. */
-void labels_update(struct lt_labels *lb, int pid, const char *comm, const char *service);
+ * cgroup) keeps its earlier value. service and hostname (--hostname;
+ * default gethostname()) may be NULL. */
+void labels_update(struct lt_labels *lb, int pid, const char *comm, const char *service,
+		   const char *hostname);
 
 /* From env's --every, --out-dir and caps, --push and the spool. 0 or
  * -errno after a message. */

@@ -58,6 +58,7 @@ struct lt_env {
 	double max_age;		/* --max-age seconds in out_dir; 0: no cap */
 	const char *push_url;	/* --push URL */
 	const char *service;	/* --service NAME; default: the process name */
+	const char *hostname;	/* --hostname NAME; default: gethostname() */
 	const char *spool_dir;	/* --spool DIR */
 	uint64_t spool_max;	/* --spool-max SIZE */
 };

@@ -204,7 +204,7 @@ static int report(struct report_ctx *rc, struct report_info *ri, const struct lt
 			return err;
 	}
 	if (cont) { /* continuous mode: this report ends a period */
-		labels_update(lb, t->pid, ri->comm, env->service);
+		labels_update(lb, t->pid, ri->comm, env->service, env->hostname);
 		err = continuous_period(cont, lb, rc, ri);
 		if (err)
 			return err;
@@ -323,7 +323,8 @@ int main(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	loader_probe_stats(ld, &ri.probes, &ri.single_stepped);
-	labels_update(&labels, tgt.pid, target_comm(&tgt), env.service); /* while it lives */
+	labels_update(&labels, tgt.pid, target_comm(&tgt), env.service, /* while it lives */
+		      env.hostname);
 	if (lt_verbosity >= 0)
 		fprintf(stderr, "leaktrace: tracing pid %d (%s), %d allocator probes%s; %s\n",
 			tgt.pid, target_comm(&tgt), ri.probes,

@@ -89,7 +89,7 @@ static int period_proc(void *arg, struct lt_pstate *p, struct report_ctx *rc,
 
 	if (!p->labels && !(p->labels = calloc(1, sizeof(*p->labels))))
 		return -ENOMEM;
-	labels_update(p->labels, p->tgid, p->comm, pd->env->service);
+	labels_update(p->labels, p->tgid, p->comm, pd->env->service, pd->env->hostname);
 	return continuous_profile(pd->cont, p->labels, rc, ri, pd->from, pd->until);
 }
 

@@ -2295,14 +2295,23 @@ def t_system_wide_short_lived(c):
 
 @test(120)
 def t_system_wide_continuous(c):
-    """-a --continuous --out-dir: a pprof per process per period, named and
-    labelled after it, which go tool pprof reads."""
+    """-a --continuous: a pprof per process per period, in --out-dir named
+    after it and pushed labelled with it (--hostname too); go tool pprof
+    reads them."""
     out = os.path.join(c.tmp, "profiles")
-    lt, path = start_all(c, ["--comm", "ranking", "--every", "1", "--out-dir", out], 7)
-    a = c.spawn([os.path.join(BUILD, "ranking"), "-w"])
-    b = c.spawn([os.path.join(BUILD, "ranking"), "-w"])
-    go(a, b)
-    finish_all(c, lt, path, 7)
+    port = receiver.free_port()
+    rec = receiver.Receiver(port).start()
+    try:
+        lt, path = start_all(c, ["--comm", "ranking", "--every", "1", "--out-dir", out,
+                                 "--push", f"http://127.0.0.1:{port}/", "--hostname", "node-7"],
+                             7)
+        a = c.spawn([os.path.join(BUILD, "ranking"), "-w"])
+        b = c.spawn([os.path.join(BUILD, "ranking"), "-w"])
+        go(a, b)
+        finish_all(c, lt, path, 7)
+        reqs = rec.received()
+    finally:
+        rec.stop()
     files = sorted(os.listdir(out)) if os.path.isdir(out) else []
     for t in (a, b):
         mine = [n for n in files if re.fullmatch(rf"\d{{8}}T\d{{6}}\.\d{{3}}Z-ranking-{t.pid}\.pb\.gz", n)]
@@ -2310,10 +2319,17 @@ def t_system_wide_continuous(c):
             raise Fail(f"{len(mine)} profiles of ranking pid {t.pid} in {files[:8]}; want one a period")
         check_pprof(c, os.path.join(out, mine[-1]), ("leak_step", "fill_cache", "inuse_space/bytes"),
                     "fill_cache")
-    strays = [n for n in files if "-ranking-" not in n]
+        with open(f"/proc/{t.pid}/cgroup") as f:
+            cgroup = [ln[3:].strip() for ln in f if ln.startswith("0::")][0]
+        name = (f"ranking{{service_name=ranking,pid={t.pid},comm=ranking,cgroup={cgroup},"
+                f"hostname=node-7}}")
+        pushed = [r for r in reqs if r["query"].get("name") == name]
+        if len(pushed) != len(mine):
+            raise Fail(f"{len(pushed)} pushes named {name}, {len(mine)} files; names seen: "
+                       f"{sorted({r['query'].get('name') for r in reqs})[:4]}")
+    strays = [n for n in files if "-ranking-" not in n and n != "spool"]
     if strays:
         raise Fail(f"--comm ranking wrote profiles of other processes: {strays[:5]}")
-
 
 @test(90)
 def t_system_wide_exact(c):
