@@ -31,6 +31,7 @@
 #include "symbolize.h"
 #include "sysmain.h"
 #include "target.h"
+#include "util.h"
 
 #define TICK_US 50000 /* exit / dlopen polling period */
 
@@ -51,16 +52,6 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* Buckets only ever widen (so they nest) and keep ~64 per stack. */
-static uint32_t bucket_width(double elapsed_s)
-{
-	uint32_t w = 100;
-
-	while (elapsed_s * 1000 / w > 64 && w < (1U << 30))
-		w *= 2;
-	return w;
 }
 
 struct classify_ctx {
@@ -373,7 +364,7 @@ int main(int argc, char **argv)
 			last_prefetch = now_s();
 			python_prefetch(py, bpf_map__fd(rc.skel->maps.lt_stacks));
 		}
-		rc.skel->data->bucket_ms = bucket_width(now_s() - start);
+		rc.skel->data->bucket_ms = lt_bucket_width(now_s() - start);
 		budget_tick(mode.budget, now_s() - start);
 		if (stop_signal || target_poll_exit(&tgt) ||
 		    (env.duration && elapsed >= env.duration))

@@ -29,6 +29,7 @@
 #include "symbolize.h"
 #include "sysmain.h"
 #include "target.h"
+#include "util.h"
 
 #define TICK_MS 50
 
@@ -45,15 +46,6 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static uint32_t bucket_width(double elapsed_s)
-{
-	uint32_t w = 100;
-
-	while (elapsed_s * 1000 / w > 64 && w < (1U << 30))
-		w *= 2;
-	return w;
 }
 
 /* An mmap by the C runtime or by CPython (its arenas), from the caller's
@@ -202,7 +194,7 @@ int sys_main(const struct lt_env *env)
 			last_tick = elapsed;
 			procs_tick(ps, elapsed);
 		}
-		rc.skel->data->bucket_ms = bucket_width(elapsed);
+		rc.skel->data->bucket_ms = lt_bucket_width(elapsed);
 		budget_tick(mode.budget, elapsed);
 		if (stop_signal || (env->duration && elapsed >= env->duration))
 			break;

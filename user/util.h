@@ -16,6 +16,17 @@ static inline uint64_t lt_mix64(uint64_t h)
 	return h;
 }
 
+/* The birth bucket width (ms) for a run this long: buckets only ever widen
+ * (so they nest) and keep ~64 per stack. */
+static inline uint32_t lt_bucket_width(double elapsed_s)
+{
+	uint32_t w = 100;
+
+	while (elapsed_s * 1000 / w > 64 && w < (1U << 30))
+		w *= 2;
+	return w;
+}
+
 /* Bytes for people: "812 B", "4.0 KiB", "-1.5 MiB". */
 static inline const char *lt_human_bytes(double b, char *buf, size_t len)
 {
