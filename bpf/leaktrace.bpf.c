@@ -293,7 +293,8 @@ static __always_inline void py_walk(struct lt_stack *st, __u32 max)
 /*
  * vm.mmap_min_addr, set by the loader (0: unknown). The frame-pointer chain
  * of almost every thread ends in a %rbp of 0 or 1 (_start clears it, glibc's
- * __libc_start_call_main leaves 1), where nothing can be mapped.
+ * __libc_start_call_main leaves 1), and nothing is mapped below it (short of
+ * a privileged MAP_FIXED; a chain that gets there has left the stack anyway).
  */
 const volatile __u64 min_map_addr;
 
@@ -304,9 +305,9 @@ const volatile __u64 min_map_addr;
  * gives it (the kernel's perf_callchain_user(): %rip, then each frame's
  * return address while the frame reads), in bytes. One difference: a frame
  * pointer below min_map_addr ends the walk without the read the kernel does
- * there, whose page fault and fixup cost ~380 of the ~600 ns of the whole
- * return program (probes.md). Not at a function's entry (a uretprobe), so
- * the kernel adds no [%rsp] frame either.
+ * there: its page fault and exception fixup cost ~380 of the ~600 ns that
+ * the whole return program took per malloc. Not at a function's entry (a
+ * uretprobe), so the kernel adds no [%rsp] frame either.
  */
 static __always_inline long get_ret_stack(struct pt_regs *regs, __u64 *ips)
 {
