@@ -290,6 +290,21 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* vm.mmap_min_addr: no frame pointer below it can be read (bpf's
+ * get_ret_stack() stops there); 0 when unknown, which stops nowhere. */
+static __u64 min_map_addr(void)
+{
+	unsigned long long v = 0;
+	FILE *f = fopen("/proc/sys/vm/mmap_min_addr", "r");
+
+	if (!f)
+		return 0;
+	if (fscanf(f, "%llu", &v) != 1)
+		v = 0;
+	fclose(f);
+	return v;
+}
+
 /* Open, size and load the BPF object; multi: uprobes as uprobe_multi. */
 static int open_load(struct loader *l, const struct lt_env *env, bool multi)
 {
@@ -301,6 +316,7 @@ static int open_load(struct loader *l, const struct lt_env *env, bool multi)
 	if (!l->skel)
 		return -errno;
 	l->skel->rodata->target_tgid = l->tgid;
+	l->skel->rodata->min_map_addr = min_map_addr();
 	if (!l->tgid) { /* -a */
 		bpf_map__set_max_entries(l->skel->maps.lt_procs, env->max_procs);
 		err = procfilter_to_bpf(env, l->skel);

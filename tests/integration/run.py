@@ -574,6 +574,38 @@ def t_threads(c):
 
 
 @test()
+def t_deep_stack(c):
+    """Every frame of a deep frame-pointer chain, in order, up to the 127
+    kept; from the main thread and from another thread."""
+    rep = c.launch("deepstack")
+    validate(rep, comm="deepstack")
+    own = own_stacks(rep, "deepstack")
+    fname, shallow = marker("deepstack.c", "leak_shallow")
+    want = {  # the frames above the 31 (or 126) descend() calls
+        ("leak_shallow", "main"): (96, 1, 2), ("leak_shallow", "thread_main"): (96, 1, 1),
+        ("leak_deep", None): (320, 2, 1)}
+    got = {}
+    for st in own:
+        fns = [fr.get("function") for fr in st["frames"]]
+        leaf_fr = st["frames"][0]
+        deep = fns[0] == "leak_deep"
+        n = 126 if deep else 31
+        caller = None if deep else (fns[n + 1] if len(fns) > n + 1 else None)
+        if fns[1:n + 1] != ["descend"] * n or (deep and len(fns) != 127) or \
+                (fns[0] == "leak_shallow" and leaf_fr.get("line") != shallow):
+            raise Fail(f"frames {fns[:3]}...{fns[-3:]} ({len(fns)}), want {fns[0]} at "
+                       f"{fname}, {n} x descend, " + ("127 in all" if deep else "its caller"))
+        key = (fns[0], caller)
+        if (st["bytes"], st["allocs"]) != want.get(key, (None, None))[:2]:
+            raise Fail(f"{key}: {st['bytes']} B/{st['allocs']}, want {want.get(key)}")
+        got[key] = got.get(key, 0) + 1
+    # main calls descend(SHALLOW) from two lines: two stacks
+    if got != {k: v[2] for k, v in want.items()}:
+        raise Fail(f"stacks {got}, want {dict((k, v[2]) for k, v in want.items())} | "
+                   + summary(rep))
+
+
+@test()
 def t_dlopen(c):
     t = c.start_target("dlopener")
     rep = c.attach(t)
