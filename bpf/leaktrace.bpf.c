@@ -228,6 +228,13 @@ static __always_inline bool is_target(void)
 	return target() != NULL;
 }
 
+/* -a: a probe hit of process p, for the budget's per-process load. */
+static __always_inline void hit(struct lt_proc *p, bool is_free)
+{
+	if (!target_tgid)
+		__sync_fetch_and_add(is_free ? &p->free_hits : &p->alloc_hits, 1);
+}
+
 static __always_inline struct lt_alloc_key alloc_key(__u64 addr, const struct lt_proc *p)
 {
 	struct lt_alloc_key k = { .addr = addr, .epoch = p->epoch };
@@ -595,11 +602,13 @@ static __always_inline int enter_x(struct pt_regs *ctx, __u32 kind, __u64 size, 
 				   __u64 memptr, bool session)
 {
 	__u64 sp = PT_REGS_SP(ctx);
+	struct lt_proc *p = target();
 	struct lt_inflight *f;
 	bool first;
 
-	if (!target())
+	if (!p)
 		return session; /* a session then declines the return */
+	hit(p, false);
 	f = inflight();
 	if (!f)
 		return session;
@@ -699,6 +708,7 @@ static __always_inline void on_return(struct pt_regs *ctx, __u64 ret)
 
 	if (!p)
 		return;
+	hit(p, false);
 	f = inflight();
 	if (!f || f->depth == 0)
 		return;
@@ -804,6 +814,7 @@ int BPF_KPROBE(lt_free, __u64 ptr)
 
 	if (!ptr || !(p = target()))
 		return 0;
+	hit(p, true);
 	record_free(ptr, p);
 	return 0;
 }
@@ -816,6 +827,7 @@ int BPF_KPROBE(lt_free_rsi, __u64 ctx_arg, __u64 ptr)
 
 	if (!ptr || !(p = target()))
 		return 0;
+	hit(p, true);
 	record_free(ptr, p);
 	return 0;
 }
@@ -1187,6 +1199,7 @@ int BPF_PROG(lt_proc_fork, struct task_struct *parent, struct task_struct *child
 	/* same code at the same addresses: the parent's CPython config holds */
 	np = *p;
 	np.epoch = 0;
+	np.alloc_hits = np.free_hits = 0;
 	if (bpf_map_update_elem(&lt_procs, &ctgid, &np, BPF_ANY)) {
 		count(LT_CNT_DROP_PROCS_FULL);
 		return 0;

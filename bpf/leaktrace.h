@@ -156,6 +156,8 @@ struct lt_proc {
 	__u32 epoch;
 	__u32 pad;
 	struct lt_py_cfg py;	/* its CPython, once the loader finds it */
+	__u64 alloc_hits;	/* -a: allocation probe hits (entry and return)... */
+	__u64 free_hits;	/* ...and free probe hits: the budget's per-process load */
 };
 
 /* -a: process events for the loader (lt_procevents ring buffer). */

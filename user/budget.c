@@ -55,6 +55,14 @@ struct budget {
 	double cycle_s;		/* long enough for the shortest on-phase to fit */
 	double last_tick;
 	unsigned int windows;	/* judged so far */
+	lt_loads_fn loads;	/* -a: per-process loads */
+	void *loads_arg;
+};
+
+/* What a window's costs call for. */
+struct verdict {
+	double da, fduty;		/* allocation and free probe duties */
+	double overhead_pct, full_pct;	/* as run, and with every probe on */
 };
 
 /* Busy time of every CPU (user, nice, system, irq, softirq, steal), in
@@ -73,7 +81,7 @@ static uint64_t host_cpu_ticks(void)
 
 /* utime + stime of the whole process (pid 0: the host), in clock ticks;
  * 0 once it is gone. */
-static uint64_t proc_cpu_ticks(int pid)
+uint64_t budget_cpu_ticks(int pid)
 {
 	char path[64], buf[1024], *p;
 	unsigned long long ut = 0, st = 0;
@@ -255,7 +263,7 @@ cleanup:
  * probes' run totals. */
 static void take_base(struct budget *b)
 {
-	b->cpu_ticks = proc_cpu_ticks(b->pid);
+	b->cpu_ticks = budget_cpu_ticks(b->pid);
 	if (loader_prog_stats(b->ld, &b->alloc, &b->frees)) {
 		memset(&b->alloc, 0, sizeof(b->alloc));
 		memset(&b->frees, 0, sizeof(b->frees));
@@ -301,49 +309,27 @@ static void set_group(struct budget *b, struct probe_group *g, bool on, double n
  * frees on. A block freed while frees are off stays counted until the
  * allocator hands its address out again, which proves the free.
  */
-static void window_end(struct budget *b, double now)
+/*
+ * The duties that keep the probes' cost to a CPU time of cpu_ns within the
+ * budget, given their direct costs this window (alloc_ns, free_ns) and the
+ * always-on costs A and F they extrapolate to.
+ */
+static void judge(const struct budget *b, double cpu_ns, double alloc_ns, double free_ns,
+		  double A, double F, struct verdict *v)
 {
-	struct lt_prog_stats a, f;
-	uint64_t ticks = proc_cpu_ticks(b->pid);
-	double cpu_ns, free_ns, alloc_ns, base, span = now - b->win_start, da, A, F, B;
+	double base, B, da;
 
-	account(&b->alloc_g, now, 0);
-	account(&b->free_g, now, 0);
-	if (!ticks || loader_prog_stats(b->ld, &a, &f)) {
-		take_base(b);
-		return;
-	}
-	cpu_ns = (double)(ticks - b->cpu_ticks) * 1e9 / b->clk_tck;
-	free_ns = INDIRECT * ((f.run_ns - b->frees.run_ns) + (f.runs - b->frees.runs) * b->info.trap_ns);
-	alloc_ns = INDIRECT * ((a.run_ns - b->alloc.run_ns) + (a.runs - b->alloc.runs) * b->info.trap_ns);
-	dlog("budget window %.2fs: target cpu %.1f ms, frees %.1f ms (%llu runs, on %.2fs), "
-	     "allocs %.1f ms (%llu runs, on %.2fs)\n", span, cpu_ns / 1e6, free_ns / 1e6,
-	     (unsigned long long)(f.runs - b->frees.runs), b->free_g.on_s, alloc_ns / 1e6,
-	     (unsigned long long)(a.runs - b->alloc.runs), b->alloc_g.on_s);
-	/* this window's end is the next one's base */
-	b->cpu_ticks = ticks;
-	b->alloc = a;
-	b->frees = f;
-	if (cpu_ns < MIN_CPU_NS)
-		return; /* idle: nothing to judge */
 	/* The trap cost is an estimate: the probes cannot take more than the
 	 * target's whole CPU time. */
 	base = cpu_ns - free_ns - alloc_ns;
 	if (base < cpu_ns * 0.05)
 		base = cpu_ns * 0.05;
-	if (b->alloc_g.on_s > 0.02 * span)
-		b->alloc_g.full_ns = alloc_ns * span / (b->alloc_g.on_s < span ? b->alloc_g.on_s : span);
-	if (b->free_g.on_s > 0.02 * span)
-		b->free_g.full_ns = free_ns * span / (b->free_g.on_s < span ? b->free_g.on_s : span);
-	A = b->alloc_g.full_ns ?: 1;
-	F = b->free_g.full_ns;
 	B = b->info.budget_pct / 100 * base;
-	b->info.overhead_pct = (free_ns + alloc_ns) / base * 100;
-	b->info.full_pct = (F + A) / base * 100;
-	if (F + A <= B) {
-		b->info.duty = b->free_duty = 1;
+	v->overhead_pct = (free_ns + alloc_ns) / base * 100;
+	v->full_pct = (F + A) / base * 100;
+	v->da = v->fduty = 1;
+	if (F + A <= B)
 		return;
-	}
 	da = (B - F) / A; /* frees always on */
 	if (da < 0.5) {
 		/* frees on twice as long as allocations (the drain) */
@@ -354,12 +340,91 @@ static void window_end(struct budget *b, double now)
 	}
 	if (da < MIN_DUTY)
 		da = MIN_DUTY;
-	b->free_duty = da * 2 < 1 && (B - F) / A < da ? da * 2 : 1;
-	b->info.duty = da;
-	b->info.free_duty = b->free_duty;
-	vlog("probe cost %.1f%% of pid %d's CPU (%.1f%% with every probe on): allocation probes "
-	     "on %.0f%% of the time, frees %.0f%%\n", b->info.overhead_pct, b->pid,
-	     b->info.full_pct, da * 100, b->free_duty * 100);
+	v->fduty = da * 2 < 1 && (B - F) / A < da ? da * 2 : 1;
+	v->da = da;
+}
+
+/* -a: the most demanding process's verdict, if it asks more than v. Its
+ * costs are its hits at this window's average BPF time per hit plus the
+ * trap, extrapolated to always-on like the host's. */
+static void judge_procs(struct budget *b, double span, const struct lt_prog_stats *da_,
+			const struct lt_prog_stats *df_, struct verdict *v)
+{
+	double a_hit = da_->runs ? (double)da_->run_ns / da_->runs : 0;
+	double f_hit = df_->runs ? (double)df_->run_ns / df_->runs : 0;
+	double sa = b->alloc_g.on_s > 0.02 * span ? span / fmin(b->alloc_g.on_s, span) : 0;
+	double sf = b->free_g.on_s > 0.02 * span ? span / fmin(b->free_g.on_s, span) : 0;
+	struct lt_proc_load *l;
+	size_t n = b->loads(b->loads_arg, &l);
+
+	b->info.hot_pid = 0;
+	if (!sa || !sf)
+		return; /* a group was off all window: no rate to extrapolate */
+	for (size_t i = 0; i < n; i++) {
+		double alloc_ns = INDIRECT * l[i].alloc_runs * (a_hit + b->info.trap_ns);
+		double free_ns = INDIRECT * l[i].free_runs * (f_hit + b->info.trap_ns);
+		struct verdict pv;
+
+		if (l[i].cpu_ns < MIN_CPU_NS)
+			continue;
+		judge(b, l[i].cpu_ns, alloc_ns, free_ns, (alloc_ns ?: 1) * sa, free_ns * sf, &pv);
+		if (pv.da < v->da || (pv.da == v->da && pv.overhead_pct > v->overhead_pct)) {
+			*v = pv;
+			b->info.hot_pid = l[i].pid;
+		}
+	}
+}
+
+static void window_end(struct budget *b, double now)
+{
+	struct lt_prog_stats a, f, da_, df_;
+	uint64_t ticks = budget_cpu_ticks(b->pid);
+	double cpu_ns, free_ns, alloc_ns, span = now - b->win_start, A, F;
+	struct verdict v;
+
+	account(&b->alloc_g, now, 0);
+	account(&b->free_g, now, 0);
+	if (!ticks || loader_prog_stats(b->ld, &a, &f)) {
+		take_base(b);
+		if (b->loads) /* and the processes' */
+			b->loads(b->loads_arg, &(struct lt_proc_load *){ NULL });
+		return;
+	}
+	cpu_ns = (double)(ticks - b->cpu_ticks) * 1e9 / b->clk_tck;
+	free_ns = INDIRECT * ((f.run_ns - b->frees.run_ns) + (f.runs - b->frees.runs) * b->info.trap_ns);
+	alloc_ns = INDIRECT * ((a.run_ns - b->alloc.run_ns) + (a.runs - b->alloc.runs) * b->info.trap_ns);
+	dlog("budget window %.2fs: target cpu %.1f ms, frees %.1f ms (%llu runs, on %.2fs), "
+	     "allocs %.1f ms (%llu runs, on %.2fs)\n", span, cpu_ns / 1e6, free_ns / 1e6,
+	     (unsigned long long)(f.runs - b->frees.runs), b->free_g.on_s, alloc_ns / 1e6,
+	     (unsigned long long)(a.runs - b->alloc.runs), b->alloc_g.on_s);
+	/* this window's end is the next one's base */
+	da_ = (struct lt_prog_stats){ a.run_ns - b->alloc.run_ns, a.runs - b->alloc.runs };
+	df_ = (struct lt_prog_stats){ f.run_ns - b->frees.run_ns, f.runs - b->frees.runs };
+	b->cpu_ticks = ticks;
+	b->alloc = a;
+	b->frees = f;
+	if (cpu_ns < MIN_CPU_NS) {
+		if (b->loads) /* keep the loads' base moving */
+			b->loads(b->loads_arg, &(struct lt_proc_load *){ NULL });
+		return; /* idle: nothing to judge */
+	}
+	if (b->alloc_g.on_s > 0.02 * span)
+		b->alloc_g.full_ns = alloc_ns * span / (b->alloc_g.on_s < span ? b->alloc_g.on_s : span);
+	if (b->free_g.on_s > 0.02 * span)
+		b->free_g.full_ns = free_ns * span / (b->free_g.on_s < span ? b->free_g.on_s : span);
+	A = b->alloc_g.full_ns ?: 1;
+	F = b->free_g.full_ns;
+	judge(b, cpu_ns, alloc_ns, free_ns, A, F, &v);
+	if (b->loads)
+		judge_procs(b, span, &da_, &df_, &v);
+	b->info.overhead_pct = v.overhead_pct;
+	b->info.full_pct = v.full_pct;
+	b->info.duty = v.da;
+	b->info.free_duty = b->free_duty = v.fduty;
+	if (v.da < 1)
+		vlog("probe cost %.1f%% of pid %d's CPU (%.1f%% with every probe on): allocation "
+		     "probes on %.0f%% of the time, frees %.0f%%\n", v.overhead_pct,
+		     b->info.hot_pid ?: b->pid, v.full_pct, v.da * 100, v.fduty * 100);
 }
 
 void budget_tick(struct budget *b, double now)
@@ -405,6 +470,14 @@ void budget_tick(struct budget *b, double now)
 		  b->free_duty >= 1 || t < fmax(b->free_duty * b->cycle_s - lat, MIN_ON_S), now);
 	set_group(b, &b->alloc_g,
 		  b->info.duty >= 1 || t < fmax(b->info.duty * b->cycle_s - lat, MIN_ON_S), now);
+}
+
+void budget_set_loads(struct budget *b, lt_loads_fn fn, void *arg)
+{
+	if (!b)
+		return;
+	b->loads = fn;
+	b->loads_arg = arg;
 }
 
 bool budget_allocs_seen_since(const struct budget *b, double t)

@@ -8,6 +8,8 @@
 #define LT_BUDGET_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 struct loader;
 
@@ -21,7 +23,18 @@ struct lt_budget_info {
 	double duty;		/* share of time allocation probes are on (1: always) */
 	double free_duty;	/* share of time free probes are on */
 	double thinned_s;	/* time allocation probes were off so far */
+	int hot_pid;		/* -a: the process whose load set the duties (0: none) */
 };
+
+/* -a: one process's load over the last window (budget_set_loads()). */
+struct lt_proc_load {
+	int pid;
+	double cpu_ns;			/* its CPU time */
+	uint64_t alloc_runs, free_runs;	/* its allocation and free probe hits */
+};
+/* Fills *out (owned by the callee) with every process's load since the
+ * last call; returns how many. */
+typedef size_t (*lt_loads_fn)(void *arg, struct lt_proc_load **out);
 
 struct budget;
 
@@ -32,7 +45,13 @@ int budget_new(struct loader *ld, const char *libc_path, double budget_pct, int 
 /* Called every tick: measures once a second, duty-cycles the allocation
  * probes when the estimate passes the budget. now: seconds since start. */
 void budget_tick(struct budget *b, double now);
+/* -a: also hold each process's own overhead to the budget, not only the
+ * host's: the duties are those its most loaded process needs. */
+void budget_set_loads(struct budget *b, lt_loads_fn fn, void *arg);
 const struct lt_budget_info *budget_info(const struct budget *b);
+/* utime + stime of process pid (0: the host's busy time), in clock ticks;
+ * 0 once it is gone. */
+uint64_t budget_cpu_ticks(int pid);
 /* The allocation probes were on at some time after t (or no budget). */
 bool budget_allocs_seen_since(const struct budget *b, double t);
 void budget_free(struct budget *b);

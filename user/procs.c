@@ -13,6 +13,7 @@
 #include "leaktrace.h"
 #include "leaktrace.skel.h"
 #include "aggregate.h"
+#include "budget.h"
 #include "loader.h"
 #include "log.h"
 #include "procfilter.h"
@@ -45,6 +46,9 @@ struct stack_own {
 
 struct procs {
 	const struct lt_env *env;
+	struct lt_proc_load *loads;
+	size_t loads_cap;
+	long clk_tck;
 	struct loader *ld;
 	struct leaktrace_bpf *skel;
 	bool lite;
@@ -218,6 +222,7 @@ int procs_new(const struct lt_env *env, struct loader *ld, bool lite, struct pro
 	ps->ld = ld;
 	ps->skel = loader_skel(ld);
 	ps->lite = lite;
+	ps->clk_tck = sysconf(_SC_CLK_TCK);
 	if (env->cgroup) {
 		err = procfilter_cgroup(env->cgroup, &ps->cg);
 		if (err)
@@ -256,6 +261,7 @@ void procs_free(struct procs *ps)
 	free(ps->pythons.v);
 	free(ps->not_python.v);
 	free(ps->stacks);
+	free(ps->loads);
 	free(ps);
 }
 
@@ -430,6 +436,46 @@ struct lt_pstate **procs_list(struct procs *ps, size_t *n)
 size_t procs_live(const struct procs *ps)
 {
 	return ps->nlive;
+}
+
+size_t procs_loads(void *arg, struct lt_proc_load **out)
+{
+	struct procs *ps = arg;
+	int fd = bpf_map__fd(ps->skel->maps.lt_procs);
+	size_t n = 0;
+
+	if (ps->loads_cap < ps->nlive) {
+		struct lt_proc_load *nl = realloc(ps->loads, ps->nlive * sizeof(*nl));
+
+		if (!nl)
+			return 0;
+		ps->loads = nl;
+		ps->loads_cap = ps->nlive;
+	}
+	for (size_t b = 0; b < NBUCKETS; b++) {
+		for (struct lt_pstate *p = ps->buckets[b]; p; p = p->next) {
+			struct lt_proc v;
+			uint64_t now[3];
+			__u32 key = p->tgid;
+
+			if (p->gone || bpf_map_lookup_elem(fd, &key, &v) || v.epoch != p->epoch)
+				continue;
+			now[0] = v.alloc_hits;
+			now[1] = v.free_hits;
+			now[2] = budget_cpu_ticks(p->tgid);
+			/* the first window of a process sets its base */
+			if (p->load_base[2] && now[2] >= p->load_base[2] && n < ps->loads_cap)
+				ps->loads[n++] = (struct lt_proc_load){
+					.pid = p->tgid,
+					.cpu_ns = (double)(now[2] - p->load_base[2]) * 1e9 / ps->clk_tck,
+					.alloc_runs = now[0] - p->load_base[0],
+					.free_runs = now[1] - p->load_base[1],
+				};
+			memcpy(p->load_base, now, sizeof(now));
+		}
+	}
+	*out = ps->loads;
+	return n;
 }
 
 struct symbolizer *procs_symbolizer(struct procs *ps, struct lt_pstate *p)

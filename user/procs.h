@@ -35,6 +35,7 @@ struct lt_pstate {
 	bool reported;		/* reported gone: purged next */
 	double gone_s;
 	struct lt_labels *labels; /* continuous mode */
+	uint64_t load_base[3];	/* alloc hits, free hits, CPU ticks at the last window */
 	struct lt_pstate *next;
 };
 
@@ -62,5 +63,9 @@ void procs_reconcile(struct procs *ps, double now);
 int procs_purge(struct procs *ps, struct aggregate *agg);
 /* Live images. */
 size_t procs_live(const struct procs *ps);
+/* The budget's per-process loads (lt_loads_fn): each live image's probe
+ * hits and CPU time since the last call. */
+struct lt_proc_load;
+size_t procs_loads(void *ps, struct lt_proc_load **out);
 
 #endif

@@ -157,6 +157,7 @@ static void print_suspects(FILE *f, const struct report_ctx *c, const struct rep
 static void text_mode(FILE *f, const struct report_info *ri)
 {
 	const struct lt_budget_info *b = ri->budget;
+	char who[48];
 
 	fprintf(f, "mode: %s (%s)", ri->mode, ri->mode_why ? ri->mode_why : "default");
 	if (!strcmp(ri->mode, "lite"))
@@ -166,9 +167,12 @@ static void text_mode(FILE *f, const struct report_info *ri)
 	fputc('\n', f);
 	if (!b)
 		return;
-	fprintf(f, "overhead: ~%.1f%% of the %s's CPU (budget --max-overhead %.1f%%; "
-		   "%.0f ns a probe trap)", b->overhead_pct, ri->pid ? "target" : "host",
-		b->budget_pct, b->trap_ns);
+	if (b->hot_pid) /* -a: the process that needs the most thinning */
+		snprintf(who, sizeof(who), "pid %d's CPU, the most loaded process", b->hot_pid);
+	else
+		snprintf(who, sizeof(who), "the %s's CPU", ri->pid ? "target" : "host");
+	fprintf(f, "overhead: ~%.1f%% of %s (budget --max-overhead %.1f%%; %.0f ns a probe trap)",
+		b->overhead_pct, who, b->budget_pct, b->trap_ns);
 	if (b->duty < 1)
 		fprintf(f, "; THINNED: allocation probes on %.0f%% of the time (%.1f%% with all on), "
 			   "so sizes are of the traced share; %s", b->duty * 100, b->full_pct,
@@ -354,6 +358,10 @@ void report_mode_json(struct json *j, const struct report_info *ri)
 		json_double(j, b->thinned_s, 2);
 		json_key(j, "free_probe_duty");
 		json_double(j, b->free_duty, 3);
+		if (b->hot_pid) { /* -a: the process the duties were set for */
+			json_key(j, "hot_pid");
+			json_int(j, b->hot_pid);
+		}
 		json_obj_end(j);
 	}
 	if (ri->sample_bytes) { /* bytes and allocs are estimates */

@@ -2390,6 +2390,38 @@ def t_system_wide_exact(c):
                    "through a CPython allocator")
 
 
+@test(90)
+def t_system_wide_budget(c):
+    """-a's budget holds each process to it, not only the host: a malloc/free
+    loop next to a CPU spinner (which halves the host's share) is thinned
+    for its own sake; its steady leak is still suspect 1 in exact 256-byte
+    blocks and its freed blocks no leak."""
+    lt, path = start_all(c, ["--comm", "churner"], 10)
+    spin = c.spawn(["sh", "-c", "while :; do :; done"])
+    t = c.spawn([os.path.join(BUILD, "churner"), "-w"])
+    go(t)
+    rep = finish_all(c, lt, path, 10)
+    spin.signal(signal.SIGKILL)
+    ov = rep.get("overhead") or {}
+    if ov.get("budget_pct") != 5 or not 0 < ov.get("alloc_probe_duty", 1) < 1 or \
+            ov.get("hot_pid") != t.pid:
+        raise Fail(f"overhead={ov!r}: want the 5% budget, thinned for churner (pid {t.pid})")
+    if f"of pid {t.pid}'s CPU, the most loaded process" not in lt.out.text:
+        raise Fail("the text report does not name the process the budget thinned for: "
+                   + tail(lt.out.text))
+    p = sys_proc(rep, t.pid)
+    if not p:
+        raise Fail(f"churner (pid {t.pid}) is not among the processes")
+    top = first_suspect(p)
+    if leaf(top).get("function") != "leak_step":
+        raise Fail(f"churner's suspect 1 is {stack_str(top)}, want leak_step")
+    if top["bytes"] != top["allocs"] * 256 or top["allocs"] < 10:
+        raise Fail(f"leak_step: {top['bytes']} B in {top['allocs']}, want blocks of 256 B")
+    for st in p["stacks"]:
+        if leaf(st).get("function") == "churn" and (st.get("suspect") or st["allocs"] > 2):
+            raise Fail(f"churn's freed blocks count as a leak: {stack_str(st)}")
+
+
 def main():
     global VERBOSE
     ap = argparse.ArgumentParser(description="leaktrace integration tests (root)")
