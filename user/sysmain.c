@@ -22,6 +22,7 @@
 #include "log.h"
 #include "mode.h"
 #include "output.h"
+#include "procfilter.h"
 #include "procs.h"
 #include "python.h"
 #include "report.h"
@@ -132,6 +133,8 @@ int sys_main(const struct lt_env *env)
 	if (env->json_path && !strcmp(env->json_path, "-"))
 		text = stderr;
 	err = preflight_check();
+	if (!err && env->cgroup) /* a bad --cgroup: said once, before any loading */
+		err = procfilter_cgroup(env->cgroup, &(struct lt_cgroup){});
 	if (!err && env->json_path)
 		err = output_open(env->json_path, &json_out);
 	if (!err && env->continuous)

@@ -2422,6 +2422,16 @@ def t_system_wide_budget(c):
             raise Fail(f"churn's freed blocks count as a leak: {stack_str(st)}")
 
 
+@test()
+def t_system_wide_bad_filters(c):
+    """-a's filters fail at once, in one line, on what cannot match."""
+    c.expect_error(["-a", "-d", "1", "--cgroup", "no-such-cgroup-dir"], need=r"cgroup")
+    c.expect_error(["-a", "-d", "1", "--uid", "no-such-user-xyz"], need=r"uid")
+    c.expect_error(["-a", "-d", "1", "--comm", "x" * 16], need=r"comm")
+    c.expect_error(["-a", "-d", "1", "--rss"], need=r"-a does not take --rss")
+    c.expect_error(["--comm", "sshd", "-p", "1"], need=r"add -a")
+
+
 def main():
     global VERBOSE
     ap = argparse.ArgumentParser(description="leaktrace integration tests (root)")
