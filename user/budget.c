@@ -406,7 +406,12 @@ static void window_end(struct budget *b, double now)
 	if (cpu_ns < MIN_CPU_NS) {
 		if (b->loads) /* keep the loads' base moving */
 			b->loads(b->loads_arg, &(struct lt_proc_load *){ NULL });
-		return; /* idle: nothing to judge */
+		/* Idle: too little to judge, and whatever the probes cost, they
+		 * cost little now. Thinning fades out, so that the next burst
+		 * (a request, a batch) is seen, and is judged anew. */
+		b->info.duty = fmin(1, b->info.duty * 2);
+		b->info.free_duty = b->free_duty = fmin(1, b->free_duty * 2);
+		return;
 	}
 	if (b->alloc_g.on_s > 0.02 * span)
 		b->alloc_g.full_ns = alloc_ns * span / (b->alloc_g.on_s < span ? b->alloc_g.on_s : span);

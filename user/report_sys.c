@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <malloc.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include "aggregate.h"
@@ -207,6 +208,7 @@ int report_sys_json(FILE *f, struct report_sys *rs, struct report_ctx *rc,
 	const struct lt_totals *t = aggregate_totals(rc->agg);
 	struct json j;
 	struct json_ctx c = { .j = &j };
+	struct rusage ru;
 	size_t kept;
 	int err;
 
@@ -274,6 +276,14 @@ int report_sys_json(FILE *f, struct report_sys *rs, struct report_ctx *rc,
 		json_obj_end(&j);
 	}
 	json_arr_end(&j);
+	/* last: the peak includes symbolizing every process above */
+	json_key(&j, "tracer");
+	json_obj_begin(&j);
+	json_key(&j, "heap_kib");
+	json_uint(&j, mallinfo2().uordblks / 1024);
+	json_key(&j, "peak_rss_kib");
+	json_int(&j, getrusage(RUSAGE_SELF, &ru) ? -1 : ru.ru_maxrss);
+	json_obj_end(&j);
 	json_obj_end(&j);
 	fflush(f);
 	return err ?: ferror(f) ? -EIO : 0;

@@ -35,12 +35,33 @@
 #define REFRESH_BURST 4.0		/* miss-triggered maps re-reads ... */
 #define REFRESH_PER_SEC 10.0		/* ... and their sustained rate */
 
+/*
+ * Opened files, shared by every symbolizer of this process (-a has one per
+ * traced process, and most map the same libc and libpython: each file's
+ * symbol and line tables are read once, not once per process). Keyed by
+ * the mapped inode; a file with the build id of one already open shares
+ * it. Closed when its last module goes.
+ */
+struct shared_elf {
+	struct elfsym *es;
+	unsigned int refs;
+};
+
+struct elf_key {
+	uint64_t ino;
+	uint32_t dev_major, dev_minor;
+	struct shared_elf *sh;
+};
+
+static struct elf_key *elf_keys;
+static size_t nelf_keys, celf_keys;
+
 struct sym_mod {
 	uint64_t ino;
 	uint32_t dev_major, dev_minor;
 	char *path;		/* as the target maps it, reported as lt_frame.module */
 	struct elfsym *es;	/* NULL if the file could not be opened */
-	bool owner;		/* es is closed with this module (not a build-id alias) */
+	struct shared_elf *sh;	/* es's reference, or NULL */
 };
 
 struct sym_cache_ent {
@@ -69,12 +90,40 @@ struct symbolizer {
 	size_t tcap, tcount;
 };
 
+static void elf_put(struct shared_elf *sh)
+{
+	size_t k = 0;
+
+	if (!sh || --sh->refs)
+		return;
+	for (size_t i = 0; i < nelf_keys; i++) /* its keys go with it */
+		if (elf_keys[i].sh != sh)
+			elf_keys[k++] = elf_keys[i];
+	nelf_keys = k;
+	elfsym_close(sh->es);
+	free(sh);
+}
+
+static int elf_key_add(const struct lt_map *m, struct shared_elf *sh)
+{
+	if (nelf_keys == celf_keys) {
+		size_t cap = celf_keys ? celf_keys * 2 : 32;
+		void *p = reallocarray(elf_keys, cap, sizeof(*elf_keys));
+
+		if (!p)
+			return -ENOMEM;
+		elf_keys = p;
+		celf_keys = cap;
+	}
+	elf_keys[nelf_keys++] = (struct elf_key){ m->inode, m->dev_major, m->dev_minor, sh };
+	return 0;
+}
+
 static void mod_free(struct sym_mod *m)
 {
 	if (!m)
 		return;
-	if (m->owner)
-		elfsym_close(m->es);
+	elf_put(m->sh);
 	free(m->path);
 	free(m);
 }
@@ -265,23 +314,46 @@ static struct sym_mod *get_module(struct symbolizer *s, const struct lt_map *m)
 	mod->ino = m->inode;
 	mod->dev_major = m->dev_major;
 	mod->dev_minor = m->dev_minor;
-	mod->es = open_module(s, m);
-	mod->owner = true;
-	if (!mod->es)
-		dlog("symbolize: cannot open %s; its frames stay unsymbolized\n", m->path);
-	bid = mod->es ? elfsym_build_id(mod->es) : "";
-	/* The same file seen through another path or mount: share it. */
-	for (i = 0; bid[0] && i < s->nmods; i++) {
-		struct sym_mod *o = s->mods[i];
+	s->mods[s->nmods++] = mod;
+	/* open already, by this symbolizer or another? */
+	for (i = 0; i < nelf_keys; i++) {
+		struct elf_key *k = &elf_keys[i];
 
-		if (o->es && !strcmp(elfsym_build_id(o->es), bid)) {
+		if (k->ino == m->inode && k->dev_major == m->dev_major &&
+		    k->dev_minor == m->dev_minor) {
+			mod->sh = k->sh;
+			mod->sh->refs++;
+			mod->es = mod->sh->es;
+			return mod;
+		}
+	}
+	mod->es = open_module(s, m);
+	if (!mod->es) {
+		dlog("symbolize: cannot open %s; its frames stay unsymbolized\n", m->path);
+		return mod;
+	}
+	/* The same file seen through another path or mount: share it. */
+	bid = elfsym_build_id(mod->es);
+	for (i = 0; bid[0] && i < nelf_keys; i++) {
+		if (!strcmp(elfsym_build_id(elf_keys[i].sh->es), bid)) {
 			elfsym_close(mod->es);
-			mod->es = o->es;
-			mod->owner = false;
+			mod->sh = elf_keys[i].sh;
 			break;
 		}
 	}
-	s->mods[s->nmods++] = mod;
+	if (!mod->sh) {
+		mod->sh = calloc(1, sizeof(*mod->sh));
+		if (!mod->sh) {
+			elfsym_close(mod->es);
+			mod->es = NULL;
+			return mod;
+		}
+		mod->sh->es = mod->es;
+	}
+	mod->es = mod->sh->es;
+	mod->sh->refs++;
+	if (elf_key_add(m, mod->sh))
+		dlog("symbolize: %s is not shared (out of memory)\n", m->path);
 	return mod;
 }
 

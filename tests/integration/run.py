@@ -2432,6 +2432,35 @@ def t_system_wide_bad_filters(c):
     c.expect_error(["--comm", "sshd", "-p", "1"], need=r"add -a")
 
 
+@test(90)
+def t_system_wide_many_pythons(c):
+    """-a over 20 interpreters: each one's Python frames, and one copy of
+    libpython's and libc's symbol and line tables for all (not one each:
+    ~35 MiB per process)."""
+    python = pyenv_python("3.12")
+    if not os.access(python, os.X_OK):
+        raise Skip(f"no {python}")
+    # (no budget: 20 interpreters starting at once would thin the probes)
+    lt, path = start_all(c, ["--comm", "python3.12", "--max-overhead", "0"], 6)
+    # CPython is found once its code is mapped (~0.1 s): hold() runs later
+    code = "import time\ndef hold():\n    return [bytes(1000) for _ in range(1000)]\n" \
+           "time.sleep(1.5)\nx = hold()\ntime.sleep(10)\n"
+    kids = [c.spawn([python, "-c", code]) for _ in range(20)]
+    rep = finish_all(c, lt, path, 6)
+    held = []
+    for k in kids:
+        p = sys_proc(rep, k.pid)
+        fr = p and [f for st in p["stacks"] for f in st["frames"]
+                    if f.get("function") == "hold" and f.get("line") == 3]
+        held.append(bool(fr))
+    if sum(held) < 18:
+        raise Fail(f"{sum(held)} of 20 interpreters show hold() at <string>:3")
+    peak = rep["tracer"]["peak_rss_kib"]
+    if not 0 < peak < 256 * 1024:
+        raise Fail(f"leaktrace peaked at {peak} KiB for 20 interpreters")
+    vprint(f"peak RSS {peak} KiB")
+
+
 def main():
     global VERBOSE
     ap = argparse.ArgumentParser(description="leaktrace integration tests (root)")
