@@ -149,8 +149,9 @@ int sys_main(const struct lt_env *env)
 	}
 	mode_init(&mode, env, libc, &ri);
 	if (!mode_is_lite(&mode))
-		wlog("-a in exact mode: every process on the host pays ~1.7 us per allocation and "
-		     "free, and CPython processes far more; lite mode is the default for a reason\n");
+		wlog("-a in %s mode: every process on the host pays ~%s us per allocation and "
+		     "free, and CPython processes far more; lite mode is the default for a reason\n",
+		     ri.mode, env->sample_bytes ? "0.8" : "1.3");
 	err = loader_open(env, 0, &ld);
 	if (err)
 		goto cleanup;
