@@ -39,9 +39,9 @@ static const char usage[] =
 	"      --speedscope FILE  speedscope file (https://www.speedscope.app)\n"
 	"      --pprof FILE       gzipped pprof heap profile (go tool pprof, Pyroscope, Parca)\n"
 	"      --export-every     rewrite the exports at every report, not only at the end\n"
-	"      --max-allocs N     outstanding allocations tracked (default 524288)\n"
+	"      --max-allocs N     outstanding allocations tracked (default 524288; -a: 1048576)\n"
 	"      --max-stacks N     distinct stacks stored (default 131072)\n"
-	"      --max-agg N        (stack, age bucket) aggregates (default 65536)\n"
+	"      --max-agg N        (stack, age bucket) aggregates (default 65536; -a: 262144)\n"
 	"      --all-frames       keep frames that are in no known mapping\n"
 	"      --native-frames    show the Python interpreter's own native frames\n"
 	"      --objects          Python: live GC objects per type, by growth\n"
@@ -292,6 +292,7 @@ static const char *opts_name(int val)
 int cli_parse(int argc, char **argv, struct lt_env *env)
 {
 	bool interval_set = false, caps_set = false, push_opts = false;
+	unsigned int sizes_set = 0;
 	long v;
 	int c, err = 0;
 
@@ -377,6 +378,7 @@ int cli_parse(int argc, char **argv, struct lt_env *env)
 		case OPT_MAX_ALLOCS:
 			err = parse_uint("max-allocs", optarg, 1024, 1 << 26, &v);
 			env->max_allocs = v;
+			sizes_set |= 1;
 			break;
 		case OPT_MAX_STACKS:
 			err = parse_uint("max-stacks", optarg, 64, 1 << 22, &v);
@@ -385,6 +387,7 @@ int cli_parse(int argc, char **argv, struct lt_env *env)
 		case OPT_MAX_AGG:
 			err = parse_uint("max-agg", optarg, 1024, 1 << 24, &v);
 			env->max_agg = v;
+			sizes_set |= 2;
 			break;
 		case OPT_ALL_FRAMES:
 			env->native_all = true;
@@ -540,8 +543,14 @@ int cli_parse(int argc, char **argv, struct lt_env *env)
 	err = check_continuous(env, interval_set, caps_set, push_opts);
 	if (err)
 		return err;
-	if (env->all || env->ncomms || env->uid >= 0 || env->cgroup)
+	if (env->all || env->ncomms || env->uid >= 0 || env->cgroup) {
+		/* a host holds more than one process: larger maps by default */
+		if (!(sizes_set & 1))
+			env->max_allocs = 1 << 20;
+		if (!(sizes_set & 2))
+			env->max_agg = 1 << 18;
 		return check_all(env);
+	}
 	if (env->npids > 1) {
 		elog("one -p PID at a time; several processes: -a --pid PID --pid PID...\n");
 		return -EINVAL;

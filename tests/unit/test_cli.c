@@ -141,6 +141,8 @@ UT_TEST(cli_system_wide)
 	CHECK_EQ_INT(env.uid, 0);
 	CHECK_EQ_STR(env.cgroup, "/system.slice");
 	CHECK_EQ_INT(env.max_procs, 16384);
+	CHECK_EQ_INT(env.max_allocs, 1 << 20); /* a host's defaults */
+	CHECK_EQ_INT(env.max_agg, 1 << 18);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char *argv[7] = { bad[i][0], bad[i][1], bad[i][2], bad[i][3], bad[i][4], bad[i][5],
 				  NULL };
