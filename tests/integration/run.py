@@ -2461,6 +2461,34 @@ def t_system_wide_many_pythons(c):
     vprint(f"peak RSS {peak} KiB")
 
 
+@test(60)
+def t_system_wide_fds(c):
+    """-a --fds: a Python process started after it that opens files and
+    never closes them shows each one at the opening line."""
+    python = pyenv_python("3.12")
+    if not os.access(python, os.X_OK):
+        raise Skip(f"no {python}")
+    lt, path = start_all(c, ["--fds", "--comm", "python3.12", "--max-overhead", "0", "-v"], 6)
+    t = c.spawn([python, os.path.join(PYDIR, "fds_files.py"), "-w"],
+                env=py_prog_env(c, python, "fds_files"))
+    ready(t)
+    # the files are opened at once: go once leaktrace has found CPython in it
+    if not lt.err.wait_for(rf"pid {t.pid} \(python3\.12\): CPython 3\.12", 10):
+        raise Fail(f"CPython not found in pid {t.pid}: {tail(lt.err.text)}")
+    go(t)
+    if not t.out.wait_for(r"^done", 10):
+        raise Fail(f"fds_files.py did not finish its work: {tail(t.err.text)}")
+    rep = finish_all(c, lt, path, 6)
+    p = sys_proc(rep, t.pid)
+    if not p or "fds" not in p:
+        raise Fail(f"no fds section for pid {t.pid}")
+    n = leaked_count(t.out.text, "fds_files.py")
+    _, line = marker("fds_files.py", "fds_files")
+    got = fd_stacks_at(p, "fds_files.py")
+    if got.get(line) != n or len(got) != 1 or p["fds"]["open"] < n:
+        raise Fail(f"open descriptors by line {got} ({p['fds']['open']} open), want {{{line}: {n}}}")
+
+
 def main():
     global VERBOSE
     ap = argparse.ArgumentParser(description="leaktrace integration tests (root)")
