@@ -389,21 +389,26 @@ int report_json(FILE *f, const struct report_ctx *c, const struct report_info *r
 	json_key(&j, "target_exited");
 	json_bool(&j, ri->target_exited);
 	report_process_json(&j, c, ri);
-	json_key(&j, "drops");
-	json_obj_begin(&j);
-	for (int i = LT_CNT_DROP_ALLOCS_FULL; i < LT_CNT_MAX; i++) {
-		if (i == LT_CNT_FAILED_ALLOCS)
-			continue;
-		json_key(&j, lt_counter_names[i]);
-		json_uint(&j, t->counters[i]);
-	}
-	json_obj_end(&j);
+	report_drops_json(&j, t);
 	json_objects(&j, c);
 	if (c->rss)
 		rss_report_json(&j, c, ri);
 	json_obj_end(&j);
 	fflush(f);
 	return ferror(f) ? -EIO : 0;
+}
+
+void report_drops_json(struct json *j, const struct lt_totals *t)
+{
+	json_key(j, "drops");
+	json_obj_begin(j);
+	for (int i = LT_CNT_DROP_ALLOCS_FULL; i < LT_CNT_MAX; i++) {
+		if (i == LT_CNT_FAILED_ALLOCS)
+			continue;
+		json_key(j, lt_counter_names[i]);
+		json_uint(j, t->counters[i]);
+	}
+	json_obj_end(j);
 }
 
 /* One process's python, totals, fds and stacks, inside an open object. */

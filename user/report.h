@@ -52,6 +52,9 @@ void report_process_text(FILE *f, const struct report_ctx *c, const struct repor
 int report_json(FILE *f, const struct report_ctx *c, const struct report_info *ri);
 struct json;
 void report_mode_json(struct json *j, const struct report_info *ri);
+struct lt_totals;
+/* "drops": each drop counter (not failed allocations). */
+void report_drops_json(struct json *j, const struct lt_totals *t);
 void report_process_json(struct json *j, const struct report_ctx *c, const struct report_info *ri);
 
 /* Frames as the reports print them, for sections kept elsewhere (rss.c). */

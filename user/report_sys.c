@@ -231,15 +231,7 @@ int report_sys_json(FILE *f, struct report_sys *rs, struct report_ctx *rc,
 	json_key(&j, "frees_seen");
 	json_uint(&j, t->counters[LT_CNT_FREES]);
 	json_obj_end(&j);
-	json_key(&j, "drops");
-	json_obj_begin(&j);
-	for (int i = LT_CNT_DROP_ALLOCS_FULL; i < LT_CNT_MAX; i++) {
-		if (i == LT_CNT_FAILED_ALLOCS)
-			continue;
-		json_key(&j, lt_counter_names[i]);
-		json_uint(&j, t->counters[i]);
-	}
-	json_obj_end(&j);
+	report_drops_json(&j, t);
 	/* processes holding memory, suspects first */
 	json_key(&j, "processes");
 	json_arr_begin(&j);
