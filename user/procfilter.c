@@ -130,6 +130,20 @@ static int read_small(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+int proc_comm(int pid, char *buf, size_t len)
+{
+	char path[64], comm[64];
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	err = read_small(path, comm, sizeof(comm));
+	if (err)
+		return err;
+	comm[strcspn(comm, "\n")] = '\0';
+	snprintf(buf, len, "%s", comm);
+	return 0;
+}
+
 static long proc_uid(int pid)
 {
 	char path[64], buf[2048], *p;
@@ -142,7 +156,7 @@ static long proc_uid(int pid)
 
 bool procfilter_match(const struct lt_env *env, const struct lt_cgroup *cg, int pid)
 {
-	char path[64], buf[4200];
+	char buf[4200];
 	bool ok;
 
 	if (env->npids) {
@@ -153,10 +167,8 @@ bool procfilter_match(const struct lt_env *env, const struct lt_cgroup *cg, int 
 			return false;
 	}
 	if (env->ncomms) {
-		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-		if (read_small(path, buf, sizeof(buf)))
+		if (proc_comm(pid, buf, sizeof(buf)))
 			return false;
-		buf[strcspn(buf, "\n")] = '\0';
 		ok = false;
 		for (int i = 0; i < env->ncomms; i++)
 			ok |= !strncmp(buf, env->comms[i], 15);

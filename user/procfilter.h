@@ -29,5 +29,7 @@ bool procfilter_match(const struct lt_env *env, const struct lt_cgroup *cg, int 
 
 /* The cgroup v2 path of pid ("0::" line of /proc/PID/cgroup). 0 or -errno. */
 int proc_cgroup_path(int pid, char *buf, size_t len);
+/* Its name (/proc/PID/comm); buf is left as it was on failure. 0 or -errno. */
+int proc_comm(int pid, char *buf, size_t len);
 
 #endif

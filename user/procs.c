@@ -117,19 +117,6 @@ static void mark_gone(struct procs *ps, struct lt_pstate *p)
 	ps->nlive--;
 }
 
-static void read_comm(int pid, char *buf, size_t len)
-{
-	char path[64];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	f = fopen(path, "re");
-	if (f && fgets(buf, len, f))
-		buf[strcspn(buf, "\n")] = '\0';
-	if (f)
-		fclose(f);
-}
-
 /* A new image: an older one of the same tgid is gone (its exit or exec
  * event may come later or have been lost). */
 static struct lt_pstate *add(struct procs *ps, uint32_t tgid, uint32_t epoch, uint32_t ppid,
@@ -154,7 +141,7 @@ static struct lt_pstate *add(struct procs *ps, uint32_t tgid, uint32_t epoch, ui
 	if (comm) /* the event's: a fork's child is named after its parent */
 		snprintf(p->comm, sizeof(p->comm), "%s", comm);
 	else
-		read_comm(tgid, p->comm, sizeof(p->comm));
+		proc_comm(tgid, p->comm, sizeof(p->comm));
 	proc_cgroup_path(tgid, p->cgroup, sizeof(p->cgroup));
 	p->next = ps->buckets[tgid % NBUCKETS];
 	ps->buckets[tgid % NBUCKETS] = p;
@@ -342,8 +329,6 @@ static void ensure_libc(struct procs *ps, struct lt_pstate *p)
 		vlog("probing the allocator of %s (pid %d)\n", libc, p->tgid);
 }
 
-/* Is it CPython? Executables already found not to be are skipped, unless
- * the process has since mapped a libpython. */
 /* A libpython in pid's maps (cheaper than python_detect()'s ELF reads). */
 static bool maps_libpython(uint32_t pid)
 {
@@ -360,6 +345,8 @@ static bool maps_libpython(uint32_t pid)
 	return found;
 }
 
+/* Is it CPython? Executables already found not to be are skipped, unless
+ * the process has since mapped a libpython. */
 static void look_for_python(struct procs *ps, struct lt_pstate *p)
 {
 	char path[64];
