@@ -375,6 +375,15 @@ static void judge_procs(struct budget *b, double span, const struct lt_prog_stat
 	}
 }
 
+/* -a: a window not judged still ends the processes' load windows. */
+static void rebase_loads(struct budget *b)
+{
+	struct lt_proc_load *l;
+
+	if (b->loads)
+		b->loads(b->loads_arg, &l);
+}
+
 static void window_end(struct budget *b, double now)
 {
 	struct lt_prog_stats a, f, da_, df_;
@@ -386,26 +395,24 @@ static void window_end(struct budget *b, double now)
 	account(&b->free_g, now, 0);
 	if (!ticks || loader_prog_stats(b->ld, &a, &f)) {
 		take_base(b);
-		if (b->loads) /* and the processes' */
-			b->loads(b->loads_arg, &(struct lt_proc_load *){ NULL });
+		rebase_loads(b);
 		return;
 	}
-	cpu_ns = (double)(ticks - b->cpu_ticks) * 1e9 / b->clk_tck;
-	free_ns = INDIRECT * ((f.run_ns - b->frees.run_ns) + (f.runs - b->frees.runs) * b->info.trap_ns);
-	alloc_ns = INDIRECT * ((a.run_ns - b->alloc.run_ns) + (a.runs - b->alloc.runs) * b->info.trap_ns);
-	dlog("budget window %.2fs: target cpu %.1f ms, frees %.1f ms (%llu runs, on %.2fs), "
-	     "allocs %.1f ms (%llu runs, on %.2fs)\n", span, cpu_ns / 1e6, free_ns / 1e6,
-	     (unsigned long long)(f.runs - b->frees.runs), b->free_g.on_s, alloc_ns / 1e6,
-	     (unsigned long long)(a.runs - b->alloc.runs), b->alloc_g.on_s);
-	/* this window's end is the next one's base */
+	/* this window's runs; its end is the next one's base */
 	da_ = (struct lt_prog_stats){ a.run_ns - b->alloc.run_ns, a.runs - b->alloc.runs };
 	df_ = (struct lt_prog_stats){ f.run_ns - b->frees.run_ns, f.runs - b->frees.runs };
+	cpu_ns = (double)(ticks - b->cpu_ticks) * 1e9 / b->clk_tck;
+	free_ns = INDIRECT * (df_.run_ns + df_.runs * b->info.trap_ns);
+	alloc_ns = INDIRECT * (da_.run_ns + da_.runs * b->info.trap_ns);
+	dlog("budget window %.2fs: target cpu %.1f ms, frees %.1f ms (%llu runs, on %.2fs), "
+	     "allocs %.1f ms (%llu runs, on %.2fs)\n", span, cpu_ns / 1e6, free_ns / 1e6,
+	     (unsigned long long)df_.runs, b->free_g.on_s, alloc_ns / 1e6,
+	     (unsigned long long)da_.runs, b->alloc_g.on_s);
 	b->cpu_ticks = ticks;
 	b->alloc = a;
 	b->frees = f;
 	if (cpu_ns < MIN_CPU_NS) {
-		if (b->loads) /* keep the loads' base moving */
-			b->loads(b->loads_arg, &(struct lt_proc_load *){ NULL });
+		rebase_loads(b);
 		/* Idle: too little to judge, and whatever the probes cost, they
 		 * cost little now. Thinning fades out, so that the next burst
 		 * (a request, a batch) is seen, and is judged anew. */

@@ -46,14 +46,6 @@ static void on_sigchld(int sig)
 {
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 struct classify_ctx {
 	struct symbolizer *sym;
 	struct python **py;
@@ -166,7 +158,7 @@ static int report(struct report_ctx *rc, struct report_info *ri, const struct lt
 	struct leaktrace_bpf *skel = rc->skel;
 	int err;
 
-	rc->now_s = now_s() - t0;
+	rc->now_s = lt_now_s() - t0;
 	if (rc->objs && rc->py && *rc->py) {
 		err = objects_collect(rc->objs, bpf_map__fd(skel->maps.lt_objagg));
 		if (err)
@@ -347,7 +339,7 @@ int main(int argc, char **argv)
 		/* the tick: wait for new Python stacks to resolve, or time out */
 		if (!newstacks || ring_buffer__poll(newstacks, TICK_US / 1000) < 0)
 			usleep(TICK_US);
-		elapsed = now_s() - start;
+		elapsed = lt_now_s() - start;
 		target_poll_exit(&tgt);
 		if (rc.skel->bss->exec_maps_gen != maps_gen || tgt.exiting) { /* dlopen, exit */
 			maps_gen = rc.skel->bss->exec_maps_gen;
@@ -360,12 +352,12 @@ int main(int argc, char **argv)
 				rss_collect(rss, rc.skel, tgt.pid, true);
 			target_resume_exit(&tgt);
 		}
-		if (py && now_s() - last_prefetch >= 1) { /* names outlive the target */
-			last_prefetch = now_s();
+		if (py && lt_now_s() - last_prefetch >= 1) { /* names outlive the target */
+			last_prefetch = lt_now_s();
 			python_prefetch(py, bpf_map__fd(rc.skel->maps.lt_stacks));
 		}
-		rc.skel->data->bucket_ms = lt_bucket_width(now_s() - start);
-		budget_tick(mode.budget, now_s() - start);
+		rc.skel->data->bucket_ms = lt_bucket_width(lt_now_s() - start);
+		budget_tick(mode.budget, lt_now_s() - start);
 		if (stop_signal || target_poll_exit(&tgt) ||
 		    (env.duration && elapsed >= env.duration))
 			break;
@@ -376,22 +368,22 @@ int main(int argc, char **argv)
 				break;
 			if (k > 0)
 				live_draw(live, &rc, &ri);
-		} else if (lt_verbosity >= 0 && isatty(STDERR_FILENO) && now_s() - last_status >= 1) {
+		} else if (lt_verbosity >= 0 && isatty(STDERR_FILENO) && lt_now_s() - last_status >= 1) {
 			/* one-line status between reports on a terminal */
-			last_status = now_s();
+			last_status = lt_now_s();
 			status_line(&rc, elapsed);
 		}
-		if (now_s() - last_report >= env.interval) {
+		if (lt_now_s() - last_report >= env.interval) {
 			aggregate_set_blind(agg, !budget_allocs_seen_since(mode.budget,
 									   last_report - start));
-			last_report = now_s();
+			last_report = lt_now_s();
 			if (report(&rc, &ri, &env, &tgt, elapsed, start, text, live, cont, &labels))
 				goto cleanup;
 		}
 	}
 
 	/* Final report, then detach (which is slow, see loader_detach()). */
-	elapsed = now_s() - start;
+	elapsed = lt_now_s() - start;
 	live_close(live);
 	live = NULL;
 	if (lt_verbosity >= 0 && isatty(STDERR_FILENO))

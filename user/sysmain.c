@@ -41,14 +41,6 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* An mmap by the C runtime or by CPython (its arenas), from the caller's
  * module in that process's maps. */
 static enum lt_mmap_class classify(void *arg, const struct lt_site *s)
@@ -92,8 +84,8 @@ static int report(struct report_sys *rs, struct report_ctx *rc, struct report_in
 	struct leaktrace_bpf *skel = rc->skel;
 	int err;
 
-	procs_reconcile(rs->ps, now_s() - t0);
-	rc->now_s = now_s() - t0;
+	procs_reconcile(rs->ps, lt_now_s() - t0);
+	rc->now_s = lt_now_s() - t0;
 	err = aggregate_collect(rc->agg, skel, (uint64_t)(rc->now_s * 1000),
 				(uint64_t)(env->min_age * 1000), skel->data->bucket_ms);
 	if (err) {
@@ -193,8 +185,8 @@ int sys_main(const struct lt_env *env)
 	ri.fds = env->fds;
 	ri.sample_bytes = env->sample_bytes;
 	for (;;) {
-		procs_poll(ps, TICK_MS, now_s() - start);
-		elapsed = now_s() - start;
+		procs_poll(ps, TICK_MS, lt_now_s() - start);
+		elapsed = lt_now_s() - start;
 		if (elapsed - last_tick >= 0.1) {
 			last_tick = elapsed;
 			procs_tick(ps, elapsed);
@@ -203,10 +195,10 @@ int sys_main(const struct lt_env *env)
 		budget_tick(mode.budget, elapsed);
 		if (stop_signal || (env->duration && elapsed >= env->duration))
 			break;
-		if (now_s() - last_report >= env->interval) {
+		if (lt_now_s() - last_report >= env->interval) {
 			aggregate_set_blind(agg, !budget_allocs_seen_since(mode.budget,
 									   last_report - start));
-			last_report = now_s();
+			last_report = lt_now_s();
 			ri.duration_s = elapsed;
 			if (report(&rs, &rc, &ri, env, start, text, cont))
 				goto cleanup;
@@ -214,7 +206,7 @@ int sys_main(const struct lt_env *env)
 		}
 	}
 
-	ri.duration_s = now_s() - start;
+	ri.duration_s = lt_now_s() - start;
 	ri.final = true;
 	procs_tick(ps, ri.duration_s + 1); /* CPython in processes started just now */
 	if (report(&rs, &rc, &ri, env, start, text, cont))

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 /* 64-bit finalizer (MurmurHash3's) for open-addressing tables. */
 static inline uint64_t lt_mix64(uint64_t h)
@@ -14,6 +15,15 @@ static inline uint64_t lt_mix64(uint64_t h)
 	h *= 0xff51afd7ed558ccdULL;
 	h ^= h >> 33;
 	return h;
+}
+
+/* CLOCK_MONOTONIC, in seconds. */
+static inline double lt_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* The birth bucket width (ms) for a run this long: buckets only ever widen
