@@ -102,6 +102,11 @@ static uint64_t site_proc(const struct lt_site *s)
 	return (uint64_t)s->tgid << 32 | s->epoch;
 }
 
+static uint64_t key_proc(const struct lt_agg_key *k)
+{
+	return (uint64_t)k->tgid << 32 | k->epoch;
+}
+
 static int table_grow(struct site_table *t)
 {
 	size_t ncap = t->cap ? t->cap * 2 : 256;
@@ -243,8 +248,7 @@ static int add_entry(struct aggregate *a, const struct lt_agg_key *k, const stru
 		}
 		a->gc[a->ngc++] = *k;
 	}
-	sl = table_get(&a->cur, (uint64_t)k->tgid << 32 | k->epoch, k->stack_id, k->caller, k->kind,
-		       true);
+	sl = table_get(&a->cur, key_proc(k), k->stack_id, k->caller, k->kind, true);
 	if (!sl)
 		return -ENOMEM;
 	sl->s.total_allocs += v->total_allocs;
@@ -493,12 +497,12 @@ static int cmp_proc_growth(const void *pa, const void *pb)
 static int sum_procs(struct aggregate *a)
 {
 	struct lt_proc_sum *v, *p;
-	size_t n = 0;
+	size_t n = 0, k = 0;
 
 	free(a->old_procs);
 	a->old_procs = a->procs;
 	a->nold_procs = a->nprocs;
-	if (a->old_procs) /* aggregate_procs() sorted them by growth */
+	if (a->old_procs) /* by growth, as reports read them: by id for proc_find() */
 		qsort(a->old_procs, a->nold_procs, sizeof(*a->old_procs), cmp_proc_id);
 	a->procs = NULL;
 	a->nprocs = 0;
@@ -512,14 +516,10 @@ static int sum_procs(struct aggregate *a)
 			v[n++] = (struct lt_proc_sum){ .tgid = s->tgid, .epoch = s->epoch };
 	}
 	qsort(v, n, sizeof(*v), cmp_proc_id);
-	for (size_t i = 0, k = 0; i <= n; i++) { /* unique */
-		if (i == n) {
-			n = k;
-			break;
-		}
+	for (size_t i = 0; i < n; i++) /* unique */
 		if (!k || cmp_proc_id(&v[k - 1], &v[i]))
 			v[k++] = v[i];
-	}
+	n = k;
 	for (size_t i = 0; i < a->cur.cap; i++) {
 		const struct lt_site *s = &a->cur.v[i].s;
 		struct lt_totals *t;
@@ -555,6 +555,7 @@ static int sum_procs(struct aggregate *a)
 
 		v[i].totals.arena_prev_bytes = o ? o->totals.arena_bytes : 0;
 	}
+	qsort(v, n, sizeof(*v), cmp_proc_growth);
 	a->procs = v;
 	a->nprocs = n;
 	return 0;
@@ -564,8 +565,6 @@ struct lt_proc_sum *aggregate_procs(struct aggregate *a, size_t *n)
 {
 	static struct lt_proc_sum none;
 
-	/* sorted by id for lookups until asked for, then by growth */
-	qsort(a->procs, a->nprocs, sizeof(*a->procs), cmp_proc_growth);
 	*n = a->nprocs;
 	return a->procs ? a->procs : &none;
 }
@@ -632,8 +631,8 @@ int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t 
 		if (bpf_map_lookup_and_delete_elem(fd, &a->gc[i], &v) &&
 		    (bpf_map_lookup_elem(fd, &a->gc[i], &v) || bpf_map_delete_elem(fd, &a->gc[i])))
 			continue;
-		sl = table_get(&a->cur, (uint64_t)a->gc[i].tgid << 32 | a->gc[i].epoch,
-			       a->gc[i].stack_id, a->gc[i].caller, a->gc[i].kind, false);
+		sl = table_get(&a->cur, key_proc(&a->gc[i]), a->gc[i].stack_id, a->gc[i].caller,
+			       a->gc[i].kind, false);
 		if (sl)
 			sl->retired += v.total_allocs;
 	}
@@ -762,19 +761,24 @@ void aggregate_forget(struct aggregate *a, bool (*gone)(void *arg, uint32_t tgid
 	struct stack_slot *old = a->stacks;
 	size_t ocap = a->stacks_cap, keep = 0, ncap = 64;
 
-	for (size_t i = 0; i < ocap; i++)
-		keep += old[i].id && !gone(arg, old[i].st.tgid, old[i].st.epoch);
+	for (size_t i = 0; i < ocap; i++) { /* the gone lose their id: asked once each */
+		if (old[i].id && gone(arg, old[i].st.tgid, old[i].st.epoch))
+			old[i].id = 0;
+		keep += old[i].id != 0;
+	}
 	while (ncap < keep * 2 + 2)
 		ncap *= 2;
 	a->stacks = calloc(ncap, sizeof(*a->stacks));
-	if (!a->stacks) { /* keep them: a cache, not a leak */
+	if (!a->stacks) { /* a cache: start it again, stacks are re-read from the map */
+		memset(old, 0, ocap * sizeof(*old));
 		a->stacks = old;
+		a->stacks_n = 0;
 		return;
 	}
 	a->stacks_cap = ncap;
 	a->stacks_n = 0;
 	for (size_t i = 0; i < ocap; i++) {
-		if (!old[i].id || gone(arg, old[i].st.tgid, old[i].st.epoch))
+		if (!old[i].id)
 			continue;
 		*stack_slot(a, old[i].id) = old[i];
 		a->stacks_n++;
