@@ -260,11 +260,11 @@ static __always_inline __u32 read_u32(__u64 addr)
 }
 
 /*
- * The calling thread's PyThreadState: the interpreter's autoTSSkey slot of
- * glibc's pthread-specific data (bound while the thread has released the
- * GIL too), validated by tstate->thread_id == pthread_self() == fsbase.
+ * <= 3.12: the calling thread's PyThreadState is the interpreter's autoTSSkey
+ * slot of glibc's pthread-specific data (bound while the thread has released
+ * the GIL too), validated by tstate->thread_id == pthread_self() == fsbase.
  */
-static __always_inline __u64 py_tstate(const struct lt_py_cfg *c)
+static __always_inline __u64 py_tstate_tss(const struct lt_py_cfg *c)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 fsbase = task->thread.fsbase, slot, ts;
@@ -286,10 +286,71 @@ static __always_inline __u64 py_tstate(const struct lt_py_cfg *c)
 	return ts;
 }
 
+/* 3.13+: the thread state found by walking the interpreters' thread lists
+ * (3.14 has no autoTSSkey, and _Py_tss_tstate is a local TLS symbol that a
+ * stripped build lacks), remembered per thread and re-validated each use. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);	/* tid */
+	__type(value, __u64);	/* its PyThreadState */
+} lt_tstates SEC(".maps");
+
+#define PY_MAX_INTERPS 16
+#define PY_MAX_THREADS 1024
+
+struct ts_walk {
+	const struct lt_py_cfg *c;
+	__u64 interp, ts, found;
+	__u32 tid, ninterps;
+};
+
+static long ts_walk_one(__u32 i, void *arg)
+{
+	struct ts_walk *w = arg;
+	const struct lt_py_cfg *c = w->c;
+
+	if (!w->ts) { /* this interpreter's list is done: the next one's */
+		if (w->ninterps++)
+			w->interp = read_u64(w->interp + c->interp_next);
+		if (!w->interp || w->ninterps > PY_MAX_INTERPS)
+			return 1;
+		w->ts = read_u64(w->interp + c->interp_threads);
+		return 0;
+	}
+	if (read_u64(w->ts + c->ts_native_tid) == w->tid) {
+		w->found = w->ts;
+		return 1;
+	}
+	w->ts = read_u64(w->ts + c->ts_next);
+	return 0;
+}
+
+static __always_inline __u64 py_tstate_walk(const struct lt_py_cfg *c)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct ts_walk w = { .c = c, .tid = tid };
+	__u64 *cached = bpf_map_lookup_elem(&lt_tstates, &tid);
+
+	if (cached && *cached && read_u64(*cached + c->ts_native_tid) == tid)
+		return *cached;
+	w.interp = read_u64(c->runtime + c->rt_interp_head);
+	bpf_loop(PY_MAX_THREADS, ts_walk_one, &w, 0);
+	if (w.found)
+		bpf_map_update_elem(&lt_tstates, &tid, &w.found, BPF_ANY);
+	return w.found;
+}
+
+static __always_inline __u64 py_tstate(const struct lt_py_cfg *c)
+{
+	return c->tstate_walk ? py_tstate_walk(c) : py_tstate_tss(c);
+}
+
 struct py_walk {
 	struct lt_stack *st;
 	const struct lt_py_cfg *c;
 	__u64 frame;
+	__u64 base;	/* 3.15: tstate->base_frame, the sentinel; or 0 */
 	__u32 n;
 	__u32 max;
 };
@@ -309,13 +370,19 @@ static long py_walk_one(__u32 i, void *arg)
 		w->st->py_truncated = n >= LT_MAX_PY_DEPTH;
 		return 1;
 	}
-	code = read_u64(w->frame + c->frame_code);
-	/* 3.12+ shim frames owned by the C stack mark C-level entries: skip */
+	/* 3.15: the thread state's sentinel base frame ends the chain */
+	if (w->base && w->frame == w->base)
+		return 1;
+	/* 3.14+: a tagged _PyStackRef; the code type is checked in userspace,
+	 * which reads the object anyway (frames that are no code give no line) */
+	code = read_u64(w->frame + c->frame_code) & ~(__u64)c->exec_tag;
+	/* 3.12+: frames owned by the C stack or the interpreter (entry and
+	 * shim frames) are no Python code: skip */
 	if (c->frame_owner != ~0U) {
 		__u8 owner = 0;
 
 		bpf_probe_read_user(&owner, 1, (void *)(w->frame + c->frame_owner));
-		if (owner == c->owner_cstack)
+		if (owner >= c->owner_skip)
 			code = 0;
 	}
 	if (code) {
@@ -350,6 +417,8 @@ static __always_inline void py_walk(struct lt_stack *st, __u32 max, const struct
 		return;
 	}
 	w.frame = read_u64(ts + c->ts_frame);
+	if (c->ts_base_frame)
+		w.base = read_u64(ts + c->ts_base_frame);
 	if (c->cframe_frame != ~0U && w.frame) /* 3.11, 3.12: via _PyCFrame */
 		w.frame = read_u64(w.frame + c->cframe_frame);
 	bpf_loop(LT_MAX_PY_DEPTH + 1, py_walk_one, &w, 0);

@@ -123,16 +123,27 @@ struct lt_obj_val {
 
 /*
  * What the walker needs to find the current thread's Python frames: set by
- * the loader from the offsets of the target's CPython version.
+ * the loader from the offsets of the target's CPython version (3.8-3.12: the
+ * generated table; 3.13+: the interpreter's own _Py_DebugOffsets).
  */
 struct lt_py_cfg {
 	__u64 runtime;		/* address of _PyRuntime in the target */
 	__u32 enabled;
 	__u32 version;		/* major << 8 | minor */
+	/* thread state, <= 3.12: glibc's pthread-specific slot of autoTSSkey */
 	__u32 tss_key;		/* _PyRuntime offset of autoTSSkey._key */
 	__u32 tsd_first;	/* glibc: fsbase offset of specific_1stblock */
 	__u32 tsd_second;	/* glibc: fsbase offset of specific[] (keys >= 32) */
 	__u32 ts_thread_id;	/* == pthread_self() == fsbase: validates */
+	/* thread state, 3.13+ (tstate_walk): the interpreters' thread lists,
+	 * matched by native_thread_id; no TLS symbol needed (stripped builds) */
+	__u32 tstate_walk;
+	__u32 rt_interp_head;	/* _PyRuntime.interpreters.head */
+	__u32 interp_next;	/* PyInterpreterState.next */
+	__u32 interp_threads;	/* PyInterpreterState.threads.head */
+	__u32 ts_next;		/* PyThreadState.next */
+	__u32 ts_native_tid;	/* PyThreadState.native_thread_id (the tid) */
+	__u32 ts_base_frame;	/* 3.15: the sentinel frame ending the chain, or 0 */
 	__u32 ts_frame;		/* tstate -> frame / cframe / current_frame */
 	__u32 cframe_frame;	/* _PyCFrame.current_frame, or ~0 */
 	__u32 frame_back;
@@ -142,9 +153,11 @@ struct lt_py_cfg {
 	__u32 code_first_instr;	/* co_code_adaptive (3.11+) */
 	__u32 code_firstlineno;
 	__u32 frame_owner;	/* ~0 before 3.12 */
-	__u32 owner_cstack;	/* skip frames with this owner (3.12+) */
+	__u32 owner_skip;	/* skip frames owned >= this: C stack, interpreter (3.12+) */
+	__u32 exec_tag;		/* 3.14+: f_executable is a _PyStackRef, these low bits tag it */
 	__u32 type_flags;	/* PyTypeObject.tp_flags */
 	__u32 objects;		/* --objects: count GC objects */
+	__u32 pad;
 };
 
 /*

@@ -76,6 +76,7 @@ static void setup_python(struct loader *ld, struct target *t, struct python **py
 			 struct report_info *ri, bool *tried, const struct lt_env *env,
 			 struct run_mode *m)
 {
+	static char why[256]; /* the one process's reports say it at every stop */
 	bool objects = env->objects;
 	struct leaktrace_bpf *skel = loader_skel(ld);
 	struct lt_py_cfg cfg;
@@ -84,9 +85,11 @@ static void setup_python(struct loader *ld, struct target *t, struct python **py
 
 	if (*pyp || *tried)
 		return;
-	err = python_detect(t->pid, &py);
+	err = python_detect(t->pid, &py, why, sizeof(why));
 	if (err) {
 		*tried = err != -ENOENT; /* unsupported: say it once */
+		if (err == -ENOTSUP)
+			ri->python_unsupported = why;
 		return;
 	}
 	*tried = true;

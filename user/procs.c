@@ -153,6 +153,7 @@ static struct lt_pstate *add(struct procs *ps, uint32_t tgid, uint32_t epoch, ui
 static void pstate_free(struct lt_pstate *p)
 {
 	python_free(p->py);
+	free(p->py_unsupported);
 	symbolizer_free(p->sym);
 	free(p->labels);
 	free(p);
@@ -349,7 +350,7 @@ static bool maps_libpython(uint32_t pid)
  * the process has since mapped a libpython. */
 static void look_for_python(struct procs *ps, struct lt_pstate *p)
 {
-	char path[64];
+	char path[64], why[256];
 	struct stat exe;
 	bool libpython = false;
 	int err;
@@ -359,9 +360,11 @@ static void look_for_python(struct procs *ps, struct lt_pstate *p)
 		return;
 	if (set_has(&ps->not_python, &exe) && !(libpython = maps_libpython(p->tgid)))
 		return;
-	err = python_detect(p->tgid, &p->py);
+	err = python_detect(p->tgid, &p->py, why, sizeof(why));
 	if (err) {
 		p->py = NULL;
+		if (err == -ENOTSUP && !p->py_unsupported)
+			p->py_unsupported = strdup(why);
 		if (!libpython && (err == -ENOENT || err == -ENOTSUP))
 			set_add(&ps->not_python, &exe);
 		return;

@@ -29,6 +29,7 @@ struct lt_pstate {
 	double seen_s;		/* first seen, seconds since start */
 	double dirty_s;		/* code mapped since the last look (0: none) */
 	struct python *py;	/* its CPython, once found */
+	char *py_unsupported;	/* a CPython it cannot read: why */
 	bool py_done;		/* found, or not a (supported) CPython */
 	struct symbolizer *sym;	/* made on demand (procs_symbolizer()) */
 	bool gone;		/* exited or exec'd */

@@ -38,7 +38,7 @@ struct py_offsets {
 	uint32_t frame_lasti;		/* <= 3.10: int f_lasti */
 	uint32_t frame_instr;		/* 3.11+: prev_instr / instr_ptr (pointer) */
 	uint32_t frame_owner;		/* 3.11+: char owner */
-	uint32_t owner_cstack;		/* FRAME_OWNED_BY_CSTACK value, or NONE */
+	uint32_t owner_cstack;		/* first owner of no Python frame, or NONE */
 	uint32_t lasti_is_index;	/* 3.10: f_lasti counts code units, not bytes */
 	/* PyCodeObject */
 	uint32_t co_argcount;
@@ -65,6 +65,11 @@ struct py_offsets {
 	uint32_t bytes_sval;
 	uint32_t tuple_item;
 	uint32_t sizeof_gc_head;
+	/* 3.13+ only, from the interpreter's _Py_DebugOffsets (0 in the
+	 * generated rows) */
+	uint32_t interp_next;		/* PyInterpreterState.next */
+	uint32_t ts_base_frame;		/* 3.15: PyThreadState.base_frame, else 0 */
+	uint32_t exec_tag;		/* 3.14+: _PyStackRef tag bits of f_executable */
 };
 
 extern const struct py_offsets py_offsets_table[];

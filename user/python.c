@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "elfsym.h"
 #include "log.h"
 #include "procmaps.h"
+#include "py_debug_offsets.h"
 #include "py_offsets.h"
 #include "python.h"
 #include "util.h"
@@ -51,8 +53,9 @@ struct python {
 	int pid;
 	struct py_type types[1024];	/* tp_name cache, open addressing */
 	unsigned int major, minor;
-	char version[16];
+	char version[24];
 	const struct py_offsets *off;
+	struct py_offsets dbg_off;	/* 3.13+: from the interpreter's own table */
 	char path[PATH_MAX];	/* module as mapped */
 	char root_path[PATH_MAX + 32]; /* through /proc/PID/root */
 	uint64_t runtime;	/* &_PyRuntime */
@@ -186,31 +189,54 @@ static int read_py_version(struct python *py, uint64_t addr)
 	return 0;
 }
 
-/* 3.13+ publishes its own offsets (_Py_DebugOffsets at _PyRuntime + 0):
- * they must agree with the generated table, or the walk would be wrong. */
-static int check_debug_offsets(struct python *py)
+/* Say once why this interpreter's frames cannot be read: native stacks only. */
+static int unsupported(char *why, size_t len, const char *fmt, ...)
 {
-	uint64_t d[44];
-	const struct py_offsets *o = py->off;
+	char reason[160];
+	va_list ap;
 
-	if (o->rt_debug_offsets == PY_OFF_NONE)
-		return 0;
-	if (rd(py, py->runtime + o->rt_debug_offsets, d, sizeof(d)))
-		return -EFAULT;
-	if (memcmp(d, "xdebugpy", 8)) {
-		wlog("Python %s: _Py_DebugOffsets cookie not found\n", py->version);
-		return -EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	if (why && len)
+		snprintf(why, len, "%s; native stacks only", reason);
+	wlog("%s; native stacks only\n", reason);
+	return -ENOTSUP;
+}
+
+/*
+ * 3.13+: the offsets from the interpreter's own _Py_DebugOffsets, read from
+ * its memory (what runs), else from the file's .PyRuntime section (launch
+ * mode may look before the data is paged in; both hold the same bytes).
+ */
+static int read_debug_offsets(struct python *py, const uint8_t *file_tab, size_t file_len,
+			      char *why, size_t whylen)
+{
+	uint8_t tab[PY_DEBUG_OFFSETS_MAX];
+	struct py_debug_info info;
+	const uint8_t *t = tab;
+	size_t len = sizeof(tab);
+	char reason[128];
+	int err;
+
+	if (rd(py, py->runtime, tab, len)) {
+		t = file_tab;
+		len = file_len;
 	}
-	/* indexes of the uint64_t fields in the 3.13 layout */
-	if (d[23] != o->ts_current_frame || d[24] != o->ts_thread_id || d[29] != o->frame_back ||
-	    d[30] != o->frame_code || d[31] != o->frame_instr || d[33] != o->frame_owner ||
-	    d[35] != o->co_filename || d[37] != o->co_qualname || d[38] != o->co_linetable ||
-	    d[39] != o->co_firstlineno || d[43] != o->co_code_adaptive) {
-		wlog("Python %s: the interpreter's _Py_DebugOffsets disagree with leaktrace's "
-		     "table (a different build?): Python frames off\n", py->version);
-		return -EINVAL;
-	}
-	vlog("Python %s: _Py_DebugOffsets agree with the generated offsets\n", py->version);
+	err = py_debug_offsets_parse(t, len, &py->dbg_off, &info, reason, sizeof(reason));
+	if (err == -ENOTSUP || (err && info.version))
+		return unsupported(why, whylen, "Python %s (debug offsets v0x%08llx): not supported "
+				   "(%s)", info.version_str, (unsigned long long)info.version,
+				   reason);
+	if (err)
+		return unsupported(why, whylen, "Python %s: its _Py_DebugOffsets cannot be read "
+				   "(%s)", py->version, reason);
+	py->off = &py->dbg_off;
+	py->major = 3;
+	py->minor = py->dbg_off.minor;
+	snprintf(py->version, sizeof(py->version), "%s", info.version_str);
+	vlog("Python %s: offsets from its own _Py_DebugOffsets (v0x%08llx)\n", py->version,
+	     (unsigned long long)info.version);
 	return 0;
 }
 
@@ -240,18 +266,22 @@ static bool env_has_pythonmalloc_malloc(int pid)
 	return false;
 }
 
-int python_detect(int pid, struct python **out)
+int python_detect(int pid, struct python **out, char *why, size_t whylen)
 {
 	struct data_syms syms[] = { { "_PyRuntime" }, { "PyCode_Type" }, { "Py_Version" } };
+	uint8_t file_tab[PY_DEBUG_OFFSETS_MAX];
 	struct lt_maps maps = {};
 	struct elfsym *es = NULL;
 	struct python *py;
-	uint64_t bias;
+	uint64_t bias, sect = 0;
+	size_t file_len = 0;
 	char exe[PATH_MAX], link[64];
 	const char *mod = NULL;
 	ssize_t n;
 	int err;
 
+	if (why && whylen)
+		why[0] = 0;
 	py = calloc(1, sizeof(*py));
 	if (!py)
 		return -ENOMEM;
@@ -281,6 +311,11 @@ int python_detect(int pid, struct python **out)
 	snprintf(py->path, sizeof(py->path), "%s", mod);
 	snprintf(py->root_path, sizeof(py->root_path), "/proc/%d/root%s", pid, mod);
 	find_data_syms(py->root_path, syms, sizeof(syms) / sizeof(syms[0]));
+	/* 3.13+: .PyRuntime holds _PyRuntime, its table first: found without
+	 * symbols too */
+	py_runtime_section(py->root_path, &sect, file_tab, sizeof(file_tab), &file_len);
+	if (!syms[0].vaddr)
+		syms[0].vaddr = sect;
 	if (!syms[0].vaddr) {
 		err = -ENOENT; /* not a CPython */
 		goto cleanup;
@@ -292,23 +327,24 @@ int python_detect(int pid, struct python **out)
 	py->runtime = bias + syms[0].vaddr;
 	py->code_type = syms[1].vaddr ? bias + syms[1].vaddr : 0;
 	if (read_py_version(py, syms[2].vaddr ? bias + syms[2].vaddr : 0) &&
-	    !parse_version(basename_of(py->path), &py->major, &py->minor)) {
-		wlog("%s looks like CPython but its version is unknown: Python frames off\n",
-		     py->path);
-		err = -ENOTSUP;
+	    !parse_version(basename_of(py->path), &py->major, &py->minor) &&
+	    !(file_len >= 8 && !memcmp(file_tab, "xdebugpy", 8))) {
+		err = unsupported(why, whylen, "%s looks like CPython but its version is unknown",
+				  py->path);
 		goto cleanup;
 	}
 	snprintf(py->version, sizeof(py->version), "%u.%u", py->major, py->minor);
-	py->off = py_offsets_find(py->major, py->minor);
-	if (!py->off) {
-		wlog("Python %s is not supported (3.8 to 3.13 are): native frames only\n",
-		     py->version);
-		err = -ENOTSUP;
-		goto cleanup;
-	}
-	if (check_debug_offsets(py)) {
-		err = -ENOTSUP;
-		goto cleanup;
+	if ((file_len >= 8 && !memcmp(file_tab, "xdebugpy", 8)) || py->minor >= 13) {
+		err = read_debug_offsets(py, file_tab, file_len, why, whylen);
+		if (err)
+			goto cleanup;
+	} else {
+		py->off = py_offsets_find(py->major, py->minor);
+		if (!py->off) {
+			err = unsupported(why, whylen, "Python %s: not supported (leaktrace reads "
+					  "3.8 and later)", py->version);
+			goto cleanup;
+		}
 	}
 	/* pymalloc's static functions are named only in .symtab; without it
 	 * (stripped, and LTO inlines the fast path) most small objects are
@@ -399,10 +435,20 @@ void python_fill_cfg(const struct python *py, struct lt_py_cfg *c)
 	memset(c, 0, sizeof(*c));
 	c->runtime = py->runtime;
 	c->version = py->major << 8 | py->minor;
-	c->tss_key = o->rt_tss_key;
-	c->tsd_first = GLIBC_TSD_FIRST;
-	c->tsd_second = GLIBC_TSD_SECOND;
-	c->ts_thread_id = o->ts_thread_id;
+	if (o->rt_tss_key != PY_OFF_NONE) { /* <= 3.12 */
+		c->tss_key = o->rt_tss_key;
+		c->tsd_first = GLIBC_TSD_FIRST;
+		c->tsd_second = GLIBC_TSD_SECOND;
+		c->ts_thread_id = o->ts_thread_id;
+	} else { /* 3.13+: the thread lists, by native thread id */
+		c->tstate_walk = 1;
+		c->rt_interp_head = o->rt_interpreters_head;
+		c->interp_next = o->interp_next;
+		c->interp_threads = o->interp_threads_head;
+		c->ts_next = o->ts_next;
+		c->ts_native_tid = o->ts_native_thread_id;
+		c->ts_base_frame = o->ts_base_frame;
+	}
 	if (o->ts_current_frame != PY_OFF_NONE) { /* 3.13+ */
 		c->ts_frame = o->ts_current_frame;
 		c->cframe_frame = ~0U;
@@ -421,7 +467,8 @@ void python_fill_cfg(const struct python *py, struct lt_py_cfg *c)
 	c->code_firstlineno = o->co_firstlineno;
 	c->frame_owner = o->frame_owner != PY_OFF_NONE && o->owner_cstack != PY_OFF_NONE ?
 				 o->frame_owner : ~0U;
-	c->owner_cstack = o->owner_cstack;
+	c->owner_skip = o->owner_cstack;
+	c->exec_tag = o->exec_tag;
 	c->type_flags = o->tp_flags;
 	c->enabled = 1;
 }

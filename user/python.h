@@ -22,8 +22,10 @@ struct py_frame_info {
 };
 
 /* Look for CPython in process pid. 0 with *out set; -ENOENT: not Python;
- * -ENOTSUP: a Python leaktrace cannot walk (message printed, native-only). */
-int python_detect(int pid, struct python **out);
+ * -ENOTSUP: a Python leaktrace cannot walk (message printed, and kept in why
+ * for the reports: "Python 3.16.0 (...): not supported (...); native stacks
+ * only"). */
+int python_detect(int pid, struct python **out, char *why, size_t whylen);
 void python_free(struct python *py);
 
 /* Module to probe (through /proc/PID/root) and the version, e.g. "3.11". */

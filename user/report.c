@@ -229,6 +229,8 @@ void report_process_text(FILE *f, const struct report_ctx *c, const struct repor
 	sites = aggregate_sites(c->agg, &n);
 	for (size_t i = 0; i < n; i++)
 		growth += sites[i]->bytes - sites[i]->prev_bytes;
+	if (ri->python_unsupported && ri->python_unsupported[0])
+		fprintf(f, "python: %s\n", ri->python_unsupported);
 	if (ri->python[0])
 		fprintf(f, "python: CPython %s%s\n", ri->python,
 			ri->python_lite ? "" :
@@ -424,8 +426,18 @@ void report_process_json(struct json *j, const struct report_ctx *c, const struc
 		json_obj_begin(j);
 		json_key(j, "version");
 		json_str(j, ri->python);
+		json_key(j, "supported");
+		json_bool(j, true);
 		json_key(j, "small_objects_unseen");
 		json_bool(j, ri->python_lto || ri->python_lite);
+		json_obj_end(j);
+	} else if (ri->python_unsupported && ri->python_unsupported[0]) {
+		json_key(j, "python");
+		json_obj_begin(j);
+		json_key(j, "supported");
+		json_bool(j, false);
+		json_key(j, "reason");
+		json_str(j, ri->python_unsupported);
 		json_obj_end(j);
 	}
 

@@ -27,7 +27,10 @@ struct report_info {
 	int probes, single_stepped;
 	bool native_frames;	/* keep the interpreter's own native frames */
 	bool fds;		/* --fds: report open descriptors */
-	char python[16];	/* CPython version found in the target, or "" */
+	char python[24];	/* CPython version found in the target, or "" */
+	/* a CPython whose frames cannot be read, and why (else ""): said in
+	 * every report, never a silent native-only one */
+	const char *python_unsupported;
 	bool python_lto;	/* its small-object allocations are partly unseen */
 	bool python_lite;	/* lite mode on CPython: pymalloc's blocks unseen */
 	uint64_t sample_bytes;	/* --sample-bytes N: figures are estimates; 0: exact */

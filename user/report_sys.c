@@ -24,6 +24,7 @@ static void narrow(struct report_sys *rs, struct lt_pstate *p, struct report_ctx
 	ri->comm = p->comm;
 	ri->target_exited = p->gone;
 	ri->python[0] = '\0';
+	ri->python_unsupported = p->py_unsupported;
 	ri->python_lto = ri->python_lite = false;
 	if (p->py) {
 		snprintf(ri->python, sizeof(ri->python), "%s", python_version(p->py));
