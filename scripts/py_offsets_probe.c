@@ -202,6 +202,10 @@ int main(void)
 	OFF(bytes_sval, PyBytesObject, ob_sval);
 	OFF(tuple_item, PyTupleObject, ob_item);
 	SIZE(sizeof_gc_head, PyGC_Head);
+	OFF(interp_next, PyInterpreterState, next);
+	/* read from _Py_DebugOffsets only (3.15, 3.14+), never generated */
+	VAL(ts_base_frame, 0, NULL);
+	VAL(exec_tag, 0, NULL);
 	printf("\t},\n");
 	return ferror(stdout) ? 1 : 0;
 }

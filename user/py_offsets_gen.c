@@ -57,6 +57,9 @@ const struct py_offsets py_offsets_table[] = {
 		.bytes_sval = 32, /* PyBytesObject.ob_sval */
 		.tuple_item = 24, /* PyTupleObject.ob_item */
 		.sizeof_gc_head = 16, /* sizeof(PyGC_Head) */
+		.interp_next = 0, /* PyInterpreterState.next */
+		.ts_base_frame = 0,
+		.exec_tag = 0,
 	},
 	{
 		.major = 3,
@@ -105,6 +108,9 @@ const struct py_offsets py_offsets_table[] = {
 		.bytes_sval = 32, /* PyBytesObject.ob_sval */
 		.tuple_item = 24, /* PyTupleObject.ob_item */
 		.sizeof_gc_head = 16, /* sizeof(PyGC_Head) */
+		.interp_next = 0, /* PyInterpreterState.next */
+		.ts_base_frame = 0,
+		.exec_tag = 0,
 	},
 	{
 		.major = 3,
@@ -153,6 +159,9 @@ const struct py_offsets py_offsets_table[] = {
 		.bytes_sval = 32, /* PyBytesObject.ob_sval */
 		.tuple_item = 24, /* PyTupleObject.ob_item */
 		.sizeof_gc_head = 16, /* sizeof(PyGC_Head) */
+		.interp_next = 0, /* PyInterpreterState.next */
+		.ts_base_frame = 0,
+		.exec_tag = 0,
 	},
 	{
 		.major = 3,
@@ -201,6 +210,9 @@ const struct py_offsets py_offsets_table[] = {
 		.bytes_sval = 32, /* PyBytesObject.ob_sval */
 		.tuple_item = 24, /* PyTupleObject.ob_item */
 		.sizeof_gc_head = 16, /* sizeof(PyGC_Head) */
+		.interp_next = 0, /* PyInterpreterState.next */
+		.ts_base_frame = 0,
+		.exec_tag = 0,
 	},
 	{
 		.major = 3,
@@ -249,6 +261,9 @@ const struct py_offsets py_offsets_table[] = {
 		.bytes_sval = 32, /* PyBytesObject.ob_sval */
 		.tuple_item = 24, /* PyTupleObject.ob_item */
 		.sizeof_gc_head = 16, /* sizeof(PyGC_Head) */
+		.interp_next = 0, /* PyInterpreterState.next */
+		.ts_base_frame = 0,
+		.exec_tag = 0,
 	},
 	{
 		.major = 3,
@@ -297,6 +312,9 @@ const struct py_offsets py_offsets_table[] = {
 		.bytes_sval = 32, /* PyBytesObject.ob_sval */
 		.tuple_item = 24, /* PyTupleObject.ob_item */
 		.sizeof_gc_head = 16, /* sizeof(PyGC_Head) */
+		.interp_next = 7264, /* PyInterpreterState.next */
+		.ts_base_frame = 0,
+		.exec_tag = 0,
 	},
 };
 
