@@ -24,6 +24,7 @@
 #include "mode.h"
 #include "log.h"
 #include "objects.h"
+#include "py_objscan.h"
 #include "output.h"
 #include "python.h"
 #include "report.h"
@@ -94,6 +95,8 @@ static void setup_python(struct loader *ld, struct target *t, struct python **py
 	}
 	*tried = true;
 	mode_for_python(m, env, py, ri);
+	/* GC allocator probes only where they are called (py_objscan()) */
+	objects = objects && !python_lto_stripped(py);
 	err = mode_is_lite(m) ? 0 : loader_attach_python(ld, python_module(py),
 							      python_lto_stripped(py), objects);
 	if (err) {
@@ -163,8 +166,13 @@ static int report(struct report_ctx *rc, struct report_info *ri, const struct lt
 
 	rc->now_s = lt_now_s() - t0;
 	if (rc->objs && rc->py && *rc->py) {
-		err = objects_collect(rc->objs, bpf_map__fd(skel->maps.lt_objagg));
-		if (err)
+		/* a stripped LTO build inlines its GC allocators: read the objects
+		 * from the outstanding allocations instead */
+		err = python_lto_stripped(*rc->py) ?
+			      py_objscan(*rc->py, rc->objs, bpf_map__fd(skel->maps.lt_allocs),
+					 bpf_map__fd(skel->maps.lt_stacks), t->pid) :
+			      objects_collect(rc->objs, bpf_map__fd(skel->maps.lt_objagg));
+		if (err && err != -ENOENT)
 			return err;
 	}
 	err = aggregate_collect(rc->agg, skel, (uint64_t)(rc->now_s * 1000),

@@ -58,30 +58,47 @@ static int cmp_types(const void *pa, const void *pb)
 	return a->type < b->type ? -1 : a->type > b->type;
 }
 
+void objects_begin(struct objects *o)
+{
+	o->n = 0;
+}
+
+int objects_add(struct objects *o, const struct lt_obj_key *key, const struct lt_obj_val *val)
+{
+	struct obj_type *t = type_get(o, key->type);
+
+	if (!t)
+		return -ENOMEM;
+	t->live += val->live;
+	t->created += val->created;
+	if (key->line.code && val->live > t->top_live) {
+		t->top_live = val->live;
+		t->top = key->line;
+	}
+	return 0;
+}
+
 int objects_collect(struct objects *o, int fd)
 {
 	struct lt_obj_key key, next;
 	struct lt_obj_val val;
 	int err;
 
-	o->n = 0;
+	objects_begin(o);
 	for (err = bpf_map_get_next_key(fd, NULL, &next); !err;
 	     err = bpf_map_get_next_key(fd, &key, &next)) {
-		struct obj_type *t;
-
 		key = next;
 		if (bpf_map_lookup_elem(fd, &key, &val))
 			continue;
-		t = type_get(o, key.type);
-		if (!t)
+		if (objects_add(o, &key, &val))
 			return -ENOMEM;
-		t->live += val.live;
-		t->created += val.created;
-		if (key.line.code && val.live > t->top_live) {
-			t->top_live = val.live;
-			t->top = key.line;
-		}
 	}
+	objects_end(o);
+	return 0;
+}
+
+void objects_end(struct objects *o)
+{
 	for (size_t i = 0; i < o->n; i++) {
 		struct obj_type *t = &o->v[i];
 
@@ -91,7 +108,6 @@ int objects_collect(struct objects *o, int fd)
 				t->growth = t->live - o->prev[k].live;
 	}
 	qsort(o->v, o->n, sizeof(*o->v), cmp_types);
-	return 0;
 }
 
 const struct obj_type *objects_types(const struct objects *o, size_t *n)

@@ -25,6 +25,10 @@ int objects_new(struct objects **out);
 void objects_free(struct objects *o);
 /* Read lt_objagg; types sorted by growth, then live. 0 or -errno. */
 int objects_collect(struct objects *o, int objagg_fd);
+/* The same from another source: begin, add each (type, line) once, end. */
+void objects_begin(struct objects *o);
+int objects_add(struct objects *o, const struct lt_obj_key *key, const struct lt_obj_val *val);
+void objects_end(struct objects *o);
 const struct obj_type *objects_types(const struct objects *o, size_t *n);
 /* This report's live counts become the baseline for the next growth. */
 void objects_mark_reported(struct objects *o);

@@ -60,6 +60,7 @@ struct python {
 	char root_path[PATH_MAX + 32]; /* through /proc/PID/root */
 	uint64_t runtime;	/* &_PyRuntime */
 	uint64_t code_type;	/* &PyCode_Type, 0 if unknown */
+	uint64_t type_type;	/* &PyType_Type, 0 if unknown */
 	bool lto_stripped;
 	bool libc_malloc;
 	struct py_code *codes;	/* open addressing by addr */
@@ -68,7 +69,7 @@ struct python {
 	size_t nseen, seen_cap;
 };
 
-static int rd(const struct python *py, uint64_t addr, void *buf, size_t len)
+int python_read(const struct python *py, uint64_t addr, void *buf, size_t len)
 {
 	struct iovec local = { buf, len }, remote = { (void *)addr, len };
 
@@ -81,7 +82,7 @@ static uint64_t rd64(const struct python *py, uint64_t addr)
 {
 	uint64_t v = 0;
 
-	rd(py, addr, &v, sizeof(v));
+	python_read(py, addr, &v, sizeof(v));
 	return v;
 }
 
@@ -89,7 +90,7 @@ static uint32_t rd32(const struct python *py, uint64_t addr)
 {
 	uint32_t v = 0;
 
-	rd(py, addr, &v, sizeof(v));
+	python_read(py, addr, &v, sizeof(v));
 	return v;
 }
 
@@ -219,7 +220,7 @@ static int read_debug_offsets(struct python *py, const uint8_t *file_tab, size_t
 	char reason[128];
 	int err;
 
-	if (rd(py, py->runtime, tab, len)) {
+	if (python_read(py, py->runtime, tab, len)) {
 		t = file_tab;
 		len = file_len;
 	}
@@ -268,7 +269,8 @@ static bool env_has_pythonmalloc_malloc(int pid)
 
 int python_detect(int pid, struct python **out, char *why, size_t whylen)
 {
-	struct data_syms syms[] = { { "_PyRuntime" }, { "PyCode_Type" }, { "Py_Version" } };
+	struct data_syms syms[] = { { "_PyRuntime" }, { "PyCode_Type" }, { "Py_Version" },
+				    { "PyType_Type" } };
 	uint8_t file_tab[PY_DEBUG_OFFSETS_MAX];
 	struct lt_maps maps = {};
 	struct elfsym *es = NULL;
@@ -326,6 +328,7 @@ int python_detect(int pid, struct python **out, char *why, size_t whylen)
 		goto cleanup;
 	py->runtime = bias + syms[0].vaddr;
 	py->code_type = syms[1].vaddr ? bias + syms[1].vaddr : 0;
+	py->type_type = syms[3].vaddr ? bias + syms[3].vaddr : 0;
 	if (read_py_version(py, syms[2].vaddr ? bias + syms[2].vaddr : 0) &&
 	    !parse_version(basename_of(py->path), &py->major, &py->minor) &&
 	    !(file_len >= 8 && !memcmp(file_tab, "xdebugpy", 8))) {
@@ -390,7 +393,7 @@ const char *python_type_name(struct python *py, uint64_t type)
 			return py->types[j].name;
 	p = rd64(py, type + py->off->tp_name);
 	/* tp_name is a C string; it may end near the end of a mapping */
-	for (size_t n = sizeof(buf) - 1; p && n >= 8 && rd(py, p, buf, n); n /= 2)
+	for (size_t n = sizeof(buf) - 1; p && n >= 8 && python_read(py, p, buf, n); n /= 2)
 		memset(buf, 0, sizeof(buf));
 	buf[sizeof(buf) - 1] = 0;
 	if (!buf[0])
@@ -400,6 +403,21 @@ const char *python_type_name(struct python *py, uint64_t type)
 	py->types[j].addr = type;
 	py->types[j].name = strdup(buf);
 	return py->types[j].name ? py->types[j].name : "?";
+}
+
+const struct py_offsets *python_offsets(const struct python *py)
+{
+	return py->off;
+}
+
+uint64_t python_type_type(const struct python *py)
+{
+	return py->type_type;
+}
+
+unsigned int python_minor(const struct python *py)
+{
+	return py->minor;
 }
 
 const char *python_module(const struct python *py)
@@ -487,13 +505,13 @@ static char *read_str(const struct python *py, uint64_t obj)
 		return NULL;
 	if (ascii) {
 		s = calloc(1, len + 1);
-		if (s && rd(py, obj + o->unicode_ascii_data, s, len)) {
+		if (s && python_read(py, obj + o->unicode_ascii_data, s, len)) {
 			free(s);
 			return NULL;
 		}
 		return s;
 	}
-	if (rd(py, obj + o->unicode_compact_data, raw, len * kind))
+	if (python_read(py, obj + o->unicode_compact_data, raw, len * kind))
 		return NULL;
 	s = p = calloc(1, len * 4 + 1);
 	if (!s)
@@ -528,7 +546,7 @@ static uint8_t *read_bytes(const struct python *py, uint64_t obj, size_t *len)
 	if (!obj || n > MAX_LINETABLE)
 		return NULL;
 	b = malloc(n ? n : 1);
-	if (b && rd(py, obj + py->off->bytes_sval, b, n)) {
+	if (b && python_read(py, obj + py->off->bytes_sval, b, n)) {
 		free(b);
 		return NULL;
 	}

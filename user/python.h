@@ -14,6 +14,7 @@
 #include "leaktrace.h"
 
 struct python;
+struct py_offsets;
 
 struct py_frame_info {
 	const char *function;	/* qualname (3.11+) or co_name; owned by python */
@@ -37,6 +38,12 @@ const char *python_version(const struct python *py);
 bool python_lto_stripped(const struct python *py);
 /* True if the interpreter allocates through libc (PYTHONMALLOC=malloc). */
 bool python_uses_libc_malloc(const struct python *py);
+
+/* Read the target's memory (process_vm_readv): 0 or -EFAULT. */
+int python_read(const struct python *py, uint64_t addr, void *buf, size_t len);
+const struct py_offsets *python_offsets(const struct python *py);
+uint64_t python_type_type(const struct python *py); /* &PyType_Type, or 0 */
+unsigned int python_minor(const struct python *py);
 
 /* The walker's configuration for the BPF side (enabled set). */
 void python_fill_cfg(const struct python *py, struct lt_py_cfg *cfg);
