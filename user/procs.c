@@ -61,6 +61,10 @@ struct procs {
 	struct ring_buffer *rb;
 	double now;
 	struct file_set libcs, pythons, not_python;
+	/* executables found to be a CPython that cannot be read, and why:
+	 * each of their processes says so in the reports */
+	struct file_set unsupported;
+	char **unsupported_why;
 	struct stack_own *stacks;	/* open addressing, id 0: empty */
 	size_t stacks_cap, stacks_n;
 };
@@ -248,6 +252,10 @@ void procs_free(struct procs *ps)
 	free(ps->libcs.v);
 	free(ps->pythons.v);
 	free(ps->not_python.v);
+	for (size_t i = 0; i < ps->unsupported.n; i++)
+		free(ps->unsupported_why[i]);
+	free(ps->unsupported.v);
+	free(ps->unsupported_why);
 	free(ps->stacks);
 	free(ps->loads);
 	free(ps);
@@ -348,6 +356,19 @@ static bool maps_libpython(uint32_t pid)
 
 /* Is it CPython? Executables already found not to be are skipped, unless
  * the process has since mapped a libpython. */
+static void remember_unsupported(struct procs *ps, const struct stat *exe, const char *why)
+{
+	size_t n = ps->unsupported.n;
+	char **nw = realloc(ps->unsupported_why, (n + 1) * sizeof(*nw));
+
+	if (!nw)
+		return;
+	ps->unsupported_why = nw;
+	set_add(&ps->unsupported, exe);
+	if (ps->unsupported.n == n + 1 && !(nw[n] = strdup(why)))
+		ps->unsupported.n = n; /* no reason to give: forget it */
+}
+
 static void look_for_python(struct procs *ps, struct lt_pstate *p)
 {
 	char path[64], why[256];
@@ -358,8 +379,13 @@ static void look_for_python(struct procs *ps, struct lt_pstate *p)
 	snprintf(path, sizeof(path), "/proc/%u/exe", p->tgid);
 	if (stat(path, &exe))
 		return;
-	if (set_has(&ps->not_python, &exe) && !(libpython = maps_libpython(p->tgid)))
+	if (set_has(&ps->not_python, &exe) && !(libpython = maps_libpython(p->tgid))) {
+		for (size_t i = 0; i < ps->unsupported.n && !p->py_unsupported; i++)
+			if (ps->unsupported.v[i].dev == exe.st_dev &&
+			    ps->unsupported.v[i].ino == exe.st_ino)
+				p->py_unsupported = strdup(ps->unsupported_why[i]);
 		return;
+	}
 	err = python_detect(p->tgid, &p->py, why, sizeof(why));
 	if (err) {
 		p->py = NULL;
@@ -367,6 +393,8 @@ static void look_for_python(struct procs *ps, struct lt_pstate *p)
 			p->py_unsupported = strdup(why);
 		if (!libpython && (err == -ENOENT || err == -ENOTSUP))
 			set_add(&ps->not_python, &exe);
+		if (!libpython && err == -ENOTSUP)
+			remember_unsupported(ps, &exe, why);
 		return;
 	}
 	p->py_done = true;
