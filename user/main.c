@@ -117,6 +117,25 @@ static void setup_python(struct loader *ld, struct target *t, struct python **py
 	mode_start_budget(m, env, ld, ri, t->pid);
 }
 
+/*
+ * Launch mode: the probes start on our own libc, which the command runs
+ * until it execs; a command that execs into another root (chroot DIR prog)
+ * then maps that root's libc, another file, which gets the same probes
+ * while the command is held at that mapping. The first libc's probes stay:
+ * filtered to the command's pid, they cost nothing while it maps another
+ * file, and they serve again if it execs back into ours.
+ */
+static void follow_libc(struct loader *ld, struct target *t, struct report_info *ri)
+{
+	int err = loader_follow_libc(ld, t->pid);
+
+	if (err < 0)
+		wlog("cannot probe the libc pid %d (%s) maps now: %s; its allocations are not "
+		     "seen\n", t->pid, target_comm(t), strerror(-err));
+	else if (err)
+		loader_probe_stats(ld, &ri->probes, &ri->single_stepped);
+}
+
 struct newstack_ctx {
 	struct python **py;
 	int fd;
@@ -344,6 +363,12 @@ int main(int argc, char **argv)
 		if (rc.skel->bss->exec_maps_gen != maps_gen || tgt.exiting) { /* dlopen, exit */
 			maps_gen = rc.skel->bss->exec_maps_gen;
 			symbolizer_refresh(sym);
+			/* held at an exec or a code mapping: before the new code runs */
+			if (tgt.execd && aggregate_drop_image(rc.skel))
+				wlog("cannot forget what the command allocated before its exec\n");
+			tgt.execd = false;
+			if (tgt.mapstops)
+				follow_libc(ld, &tgt, &ri);
 			setup_python(ld, &tgt, &py, &ri, &py_tried, &env, &mode);
 			if (py && tgt.exiting && !tgt.mapstop)
 				python_prefetch(py, bpf_map__fd(rc.skel->maps.lt_stacks));
