@@ -2538,6 +2538,27 @@ def t_system_wide_exact(c):
                    "through a CPython allocator")
 
 
+@test(60)
+def t_system_wide_chroot(c):
+    """-a probes the libc of a process chrooted into another root (another
+    file than ours), also one already running when tracing starts."""
+    root = sid_root()
+    inside = copy_into_root(c, root, "leaker")
+    t = wait_ready(c.spawn(["chroot", root, inside, "-w"]), "leaker in " + root)
+    # no budget: its duty cycles, set by the whole host's load, would thin the burst
+    lt, path = start_all(c, ["-v", "--max-overhead", "0", "--comm", "leaker"], 5)
+    if not lt.err.wait_for(r"^leaktrace: probing the allocator of .* \(pid %d\)" % t.pid, 10):
+        raise Fail(f"the libc of pid {t.pid} in {root} was not probed: {tail(lt.err.text)}")
+    go(t)
+    rep = finish_all(c, lt, path, 5)
+    p = sys_proc(rep, t.pid)
+    if not p:
+        raise Fail(f"leaker (pid {t.pid}) is not among the processes: "
+                   + str([(q["pid"], q["comm"]) for q in rep["processes"]][:20]))
+    check_leaker(p)
+    expect_module_under(p, "leak_big", root)
+
+
 @test(90)
 def t_system_wide_budget(c):
     """-a's budget holds each process to it, not only the host: a malloc/free
