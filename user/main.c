@@ -242,7 +242,7 @@ int main(int argc, char **argv)
 	double last_status = 0;
 	bool py_tried = false;
 	struct sigaction sa = { .sa_handler = on_signal };
-	char libc[4096];
+	char libc[4096], own_libc[4096];
 	double start, last_report, last_prefetch = 0, elapsed;
 	uint64_t maps_gen = 0;
 	FILE *text = stdout;
@@ -287,7 +287,11 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 
-	mode_init(&mode, &env, libc, &ri);
+	/* the budget's calibration child is ours and runs our libc, not the
+	 * target's (another file in a container or chroot) */
+	if (!env.cmd && loader_find_libc(getpid(), own_libc, sizeof(own_libc)))
+		snprintf(own_libc, sizeof(own_libc), "%s", libc);
+	mode_init(&mode, &env, env.cmd ? libc : own_libc, &ri);
 	err = loader_open(&env, tgt.pid, &ld);
 	err = err ?: loader_attach(ld, libc);
 	if (!err && env.fds)
@@ -364,9 +368,13 @@ int main(int argc, char **argv)
 			maps_gen = rc.skel->bss->exec_maps_gen;
 			symbolizer_refresh(sym);
 			/* held at an exec or a code mapping: before the new code runs */
-			if (tgt.execd && aggregate_drop_image(rc.skel))
-				wlog("cannot forget what the command allocated before its exec\n");
-			tgt.execd = false;
+			if (tgt.execd) {
+				if (aggregate_drop_image(rc.skel))
+					wlog("cannot forget what the command allocated before "
+					     "its exec\n");
+				target_comm(&tgt); /* its new name, if it exits at once */
+				tgt.execd = false;
+			}
 			if (tgt.mapstops)
 				follow_libc(ld, &tgt, &ri);
 			setup_python(ld, &tgt, &py, &ri, &py_tried, &env, &mode);
