@@ -43,7 +43,7 @@ struct lt_link {
 	int fd;			/* uprobe_multi link; -1: detached */
 	struct bpf_program *prog;
 	const char *path;	/* a held file's attach path (lt_file.at); NULL: auto-attach */
-	const char *name;	/* that file as the caller named it, for messages */
+	const char *name;	/* lt_file.name, for messages */
 	int n;			/* sites */
 	uint64_t offs[MULTI_MAX], cookies[MULTI_MAX];
 	int pid;
@@ -144,7 +144,7 @@ static bool session_replaces(const char *prog)
 /* Hold path's file (one entry per inode). 0 or -errno. */
 static int hold_file(struct loader *l, const char *path, struct lt_file **out)
 {
-	struct lt_file *f = &l->files[l->nfiles];
+	struct lt_file *f;
 	struct stat st;
 	int fd, err;
 
@@ -166,6 +166,7 @@ static int hold_file(struct loader *l, const char *path, struct lt_file **out)
 	if (l->nfiles == MAX_PATHS)
 		goto cleanup;
 	err = -ENOMEM;
+	f = &l->files[l->nfiles];
 	f->name = strdup(path);
 	if (!f->name)
 		goto cleanup;
@@ -499,7 +500,7 @@ static int ensure_tracefs(void)
 static int attach_table(struct loader *l, const char *path, const struct probe_spec *tab, size_t n,
 			int pid)
 {
-	struct lt_link k = { .name = path, .pid = pid, .n = 1 };
+	struct lt_link k = { .pid = pid, .n = 1 };
 	struct elfsym *es = NULL;
 	struct lt_file *f = NULL;
 	uint64_t done_off[32];
@@ -512,6 +513,7 @@ static int attach_table(struct loader *l, const char *path, const struct probe_s
 		return err;
 	}
 	k.path = f->at;
+	k.name = f->name;
 	/* by its name: debug files are searched next to it, or in its root */
 	err = elfsym_open(path, &es);
 	if (err) {
