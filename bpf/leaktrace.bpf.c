@@ -20,6 +20,7 @@
 #define MAP_FIXED 0x10
 #define MAP_ANONYMOUS 0x20
 #define PROT_EXEC 0x4
+#define VM_EXEC 0x4ULL
 #define MAX_ERRNO 4095
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -955,6 +956,20 @@ int lt_mmap_enter(struct trace_event_raw_sys_enter *ctx)
 	return 0;
 }
 
+static long code_vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *arg)
+{
+	*(bool *)arg = vma->vm_flags & VM_EXEC;
+	return 0;
+}
+
+/* addr lies in executable memory: a return address can. */
+static __always_inline bool in_code(__u64 addr)
+{
+	bool x = false;
+
+	return !bpf_find_vma(bpf_get_current_task_btf(), addr, code_vma_cb, &x, 0) && x;
+}
+
 SEC("tracepoint/syscalls/sys_exit_mmap")
 int lt_mmap_exit(struct trace_event_raw_sys_exit *ctx)
 {
@@ -974,10 +989,15 @@ int lt_mmap_exit(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	}
 	/* The libc wrapper keeps no frame: [%rsp] is the return address into
-	 * the function that called mmap(). */
+	 * the function that called mmap(). Code that makes the syscall itself
+	 * (newer ld.so) leaves no return address there: the syscall's own site
+	 * is then the caller (as a return address: ip - 1 is in the syscall). */
 	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	if (regs)
+	if (regs) {
 		bpf_probe_read_user(&caller, sizeof(caller), (void *)BPF_CORE_READ(regs, sp));
+		if (!in_code(caller))
+			caller = BPF_CORE_READ(regs, ip);
+	}
 	/* exact also under --sample-bytes: mappings are few, and their
 	 * partial munmaps below need the true size */
 	record_alloc(ctx, p, ret, f->size, LT_MMAP, caller);

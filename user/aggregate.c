@@ -786,6 +786,56 @@ void aggregate_forget(struct aggregate *a, bool (*gone)(void *arg, uint32_t tgid
 	free(old);
 }
 
+static bool is_fd_alloc(const void *key)
+{
+	return ((const struct lt_alloc_key *)key)->addr & LT_FD_TAG;
+}
+
+static bool is_fd_agg(const void *key)
+{
+	return ((const struct lt_agg_key *)key)->kind == LT_FD;
+}
+
+/* Delete the entries of a hash map that keep() refuses. 0 or -errno. */
+static int drop_keys(int fd, size_t ksz, bool (*keep)(const void *key))
+{
+	char key[sizeof(struct lt_agg_key)], next[sizeof(key)], *v = NULL, *nv;
+	size_t n = 0, cap = 0;
+	int err;
+
+	/* gather first: a deleted key would restart get_next_key's walk */
+	for (err = bpf_map_get_next_key(fd, NULL, next); !err;
+	     err = bpf_map_get_next_key(fd, key, next)) {
+		memcpy(key, next, ksz);
+		if (keep(key))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			nv = realloc(v, cap * ksz);
+			if (!nv) {
+				err = -ENOMEM;
+				goto cleanup;
+			}
+			v = nv;
+		}
+		memcpy(v + n++ * ksz, key, ksz);
+	}
+	err = errno == ENOENT ? 0 : -errno;
+	for (size_t i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, v + i * ksz);
+cleanup:
+	free(v);
+	return err;
+}
+
+int aggregate_drop_image(struct leaktrace_bpf *skel)
+{
+	_Static_assert(sizeof(struct lt_alloc_key) <= sizeof(struct lt_agg_key), "key buffer");
+	return drop_keys(bpf_map__fd(skel->maps.lt_allocs), sizeof(struct lt_alloc_key),
+			 is_fd_alloc) ?:
+	       drop_keys(bpf_map__fd(skel->maps.lt_agg), sizeof(struct lt_agg_key), is_fd_agg);
+}
+
 /* Returned pointers stay valid until the cache grows, i.e. until the next
  * call for a stack not yet cached. */
 const struct lt_stack *aggregate_stack(struct aggregate *a, struct leaktrace_bpf *skel,

@@ -680,10 +680,13 @@ static bool read_debuglink(Elf *elf, char *name, size_t namesz, uint32_t *crc)
 }
 
 /* Split "/proc/N/root/rest" so debug directories are also searched inside
- * the target's root (containers); root is "" for other paths. */
+ * the target's root (containers); root is "" for other paths. A mapping's
+ * "/proc/N/map_files/range" is in root "/proc/N/root" too, but names no
+ * directory there: rest is NULL (build ids only). */
 static void split_root(const char *path, char *root, size_t rootsz, const char **rest)
 {
 	const char *p = path + 6;
+	bool map_file;
 	size_t n;
 
 	root[0] = '\0';
@@ -692,14 +695,15 @@ static void split_root(const char *path, char *root, size_t rootsz, const char *
 		return;
 	while (*p >= '0' && *p <= '9')
 		p++;
-	if (p == path + 6 || strncmp(p, "/root/", 6))
+	map_file = !strncmp(p, "/map_files/", 11);
+	if (p == path + 6 || (strncmp(p, "/root/", 6) && !map_file))
 		return;
-	n = p + 5 - path;
-	if (n >= rootsz)
+	n = p - path;
+	if (n + 6 > rootsz)
 		return;
 	memcpy(root, path, n);
-	root[n] = '\0';
-	*rest = p + 5;
+	memcpy(root + n, "/root", 6);
+	*rest = map_file ? NULL : p + 5;
 }
 
 static bool join_ok(char *buf, size_t sz, const char *fmt, ...)
@@ -740,7 +744,7 @@ static void find_debug_file(struct elfsym *es)
 		    try_debug_file(es, cand, false, 0))
 			return;
 	}
-	if (!read_debuglink(es->elf, link, sizeof(link), &crc))
+	if (!rest || !read_debuglink(es->elf, link, sizeof(link), &crc))
 		return;
 	slash = strrchr(es->path, '/');
 	len = slash ? (size_t)(slash - es->path) : 1;

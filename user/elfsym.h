@@ -40,7 +40,8 @@ struct elfsym_line {
  * (/usr/lib/debug/.build-id/xx/rest.debug) and .gnu_debuglink (same dir,
  * .debug/, /usr/lib/debug/<dir>/), accepted only if its build id matches
  * (or, when either has none, the debuglink CRC). For "/proc/N/root/..."
- * paths those directories are searched inside that root first.
+ * paths those directories are searched inside that root first; for
+ * "/proc/N/map_files/..." only the build id, in that root first.
  * 0, -ENOENT/-EACCES..., -ENOEXEC (not ELF, or not ET_EXEC/ET_DYN),
  * -EINVAL (not a regular file), -EFBIG (> 8 GiB). */
 int elfsym_open(const char *path, struct elfsym **out);

@@ -19,6 +19,7 @@
 #include "loader.h"
 #include "procfilter.h"
 #include "log.h"
+#include "mapfile.h"
 #include "probe_place.h"
 #include "procmaps.h"
 #include "rss.h"
@@ -41,7 +42,8 @@ struct lt_link {
 	struct bpf_link *link;	/* perf-event uprobe or tracepoint; NULL: detached */
 	int fd;			/* uprobe_multi link; -1: detached */
 	struct bpf_program *prog;
-	const char *path;	/* interned in loader.paths; NULL: auto-attach */
+	const char *path;	/* a held file's attach path (lt_file.at); NULL: auto-attach */
+	const char *name;	/* lt_file.name, for messages */
 	int n;			/* sites */
 	uint64_t offs[MULTI_MAX], cookies[MULTI_MAX];
 	int pid;
@@ -55,12 +57,28 @@ struct lt_doomed {
 	int fd;
 };
 
+/*
+ * A probed file, held open: the kernel resolves a uprobe's path to an inode
+ * at every attach, and --max-overhead re-attaches on every duty cycle, long
+ * after the name it was found by (a /proc/PID/map_files link of a process
+ * that may have exited, a path a package upgrade may have replaced) stopped
+ * naming it. /proc/self/fd/N names the held inode for as long as we run.
+ */
+struct lt_file {
+	char *name;
+	int fd;
+	dev_t dev;
+	ino_t ino;
+	char at[32];		/* "/proc/self/fd/N" */
+};
+
 struct loader {
 	struct leaktrace_bpf *skel;
 	bool multi;		/* uprobes through uprobe_multi links */
 	struct lt_link links[MAX_LINKS];
 	int nlinks;
-	char *paths[MAX_PATHS];
+	struct lt_file files[MAX_PATHS];
+	int nfiles;
 	int tgid;
 	int nprobes, nsinglestep;
 	/* Detaching waits in the kernel: do it off the main loop, one batch
@@ -123,17 +141,45 @@ static bool session_replaces(const char *prog)
 	return !strcmp(prog, "lt_ret") || session_twin(prog);
 }
 
-static const char *intern(struct loader *l, const char *path)
+/* Hold path's file (one entry per inode). 0 or -errno. */
+static int hold_file(struct loader *l, const char *path, struct lt_file **out)
 {
-	int i;
+	struct lt_file *f;
+	struct stat st;
+	int fd, err;
 
-	for (i = 0; i < MAX_PATHS && l->paths[i]; i++)
-		if (!strcmp(l->paths[i], path))
-			return l->paths[i];
-	if (i == MAX_PATHS)
-		return NULL;
-	l->paths[i] = strdup(path);
-	return l->paths[i];
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		goto cleanup;
+	}
+	for (int i = 0; i < l->nfiles; i++) {
+		if (l->files[i].dev == st.st_dev && l->files[i].ino == st.st_ino) {
+			*out = &l->files[i];
+			err = 0;
+			goto cleanup;
+		}
+	}
+	err = -E2BIG;
+	if (l->nfiles == MAX_PATHS)
+		goto cleanup;
+	err = -ENOMEM;
+	f = &l->files[l->nfiles];
+	f->name = strdup(path);
+	if (!f->name)
+		goto cleanup;
+	f->fd = fd;
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	snprintf(f->at, sizeof(f->at), "/proc/self/fd/%d", fd);
+	l->nfiles++;
+	*out = f;
+	return 0;
+cleanup:
+	close(fd);
+	return err;
 }
 
 /* BPF_TRACE_UPROBE_MULTI and its link_create attributes, which the
@@ -202,11 +248,8 @@ static int attach_link(struct loader *l, const struct lt_link *k, const char *wh
 
 	if (l->nlinks == MAX_LINKS)
 		return -E2BIG;
-	if (k->path && !intern(l, k->path))
-		return -E2BIG;
 	n = &l->links[l->nlinks];
 	*n = *k;
-	n->path = k->path ? intern(l, k->path) : NULL;
 	n->link = NULL;
 	n->fd = -1;
 	err = do_attach(l->multi, n);
@@ -235,11 +278,10 @@ static int add_site(struct loader *l, const struct lt_link *k, const char *what)
 			return 0;
 		}
 	}
-	if (l->nlinks == MAX_LINKS || !intern(l, k->path))
+	if (l->nlinks == MAX_LINKS)
 		return -E2BIG;
 	p = &l->links[l->nlinks++];
 	*p = *k;
-	p->path = intern(l, k->path);
 	p->link = NULL;
 	p->fd = -1;
 	p->n = 1;
@@ -267,7 +309,7 @@ static int flush_pending(struct loader *l)
 				err = do_attach(true, p);
 				if (err)
 					elog("cannot attach %s uprobes on %s: %s\n",
-					     bpf_program__name(p->prog), p->path, strerror(-err));
+					     bpf_program__name(p->prog), p->name, strerror(-err));
 			}
 		}
 	}
@@ -458,21 +500,24 @@ static int ensure_tracefs(void)
 static int attach_table(struct loader *l, const char *path, const struct probe_spec *tab, size_t n,
 			int pid)
 {
-	struct lt_link k = { .path = path, .pid = pid, .n = 1 };
+	struct lt_link k = { .pid = pid, .n = 1 };
 	struct elfsym *es = NULL;
+	struct lt_file *f = NULL;
 	uint64_t done_off[32];
-	int fd = -1, err, ndone = 0;
+	int err, ndone = 0;
 	char what[128];
 
+	err = hold_file(l, path, &f);
+	if (err) {
+		elog("cannot open %s: %s\n", path, strerror(-err));
+		return err;
+	}
+	k.path = f->at;
+	k.name = f->name;
+	/* by its name: debug files are searched next to it, or in its root */
 	err = elfsym_open(path, &es);
 	if (err) {
 		elog("cannot read symbols of %s: %s\n", path, strerror(-err));
-		goto cleanup;
-	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		elog("cannot open %s: %s\n", path, strerror(-err));
 		goto cleanup;
 	}
 
@@ -482,7 +527,7 @@ static int attach_table(struct loader *l, const char *path, const struct probe_s
 		uint64_t off;
 		bool dup = false;
 
-		err = place(es, fd, p, &off, &res);
+		err = place(es, f->fd, p, &off, &res);
 		if (err) {
 			if (p->optional) {
 				vlog("%s not found in %s: not traced\n", p->sym, path);
@@ -518,7 +563,7 @@ static int attach_table(struct loader *l, const char *path, const struct probe_s
 				goto cleanup;
 			}
 			prog = bpf_object__find_program_by_name(l->skel->obj, session_twin(p->prog));
-			fd = session_attach(prog, path, off + res.offset, p->kind, pid);
+			fd = session_attach(prog, f->at, off + res.offset, p->kind, pid);
 			if (fd < 0) {
 				err = fd;
 				elog("cannot attach uprobe session %s+%llu: %s\n", p->sym,
@@ -563,8 +608,6 @@ cleanup:
 
 		err = err ?: e;
 	}
-	if (fd >= 0)
-		close(fd);
 	elfsym_close(es);
 	return err;
 }
@@ -842,8 +885,10 @@ void loader_destroy(struct loader *l)
 	if (!l)
 		return;
 	loader_detach(l);
-	for (int i = 0; i < MAX_PATHS; i++)
-		free(l->paths[i]);
+	for (int i = 0; i < l->nfiles; i++) {
+		free(l->files[i].name);
+		close(l->files[i].fd);
+	}
 	leaktrace_bpf__destroy(l->skel);
 	free(l);
 }
@@ -899,12 +944,33 @@ int loader_find_libc(int pid, char *buf, size_t len)
 	for (size_t i = 0; i < maps.n; i++) {
 		const struct lt_map *m = &maps.v[i];
 
-		if (!m->x || !m->path[0] || m->path[0] != '/' || !is_libc(m->path))
+		if (!m->x || m->path[0] != '/' || !is_libc(m->path))
 			continue;
-		snprintf(buf, len, "/proc/%d/root%s", pid, m->path);
-		err = 0;
+		/* the very file mapped: probes go on its inode (mapfile.h) */
+		err = mapfile_path(pid, m, buf, len);
 		break;
 	}
 	procmaps_free(&maps);
 	return err;
+}
+
+int loader_follow_libc(struct loader *l, int pid)
+{
+	char libc[4096];
+	struct stat st;
+	int err;
+
+	err = loader_find_libc(pid, libc, sizeof(libc));
+	if (err)
+		return err == -ENOENT ? 0 : err; /* not mapped yet */
+	if (stat(libc, &st))
+		return -errno;
+	for (int i = 0; i < l->nfiles; i++)
+		if (l->files[i].dev == st.st_dev && l->files[i].ino == st.st_ino)
+			return 0;
+	err = loader_attach_libc(l, libc);
+	if (err)
+		return err;
+	vlog("pid %d maps another libc: probing %s too\n", pid, libc);
+	return 1;
 }

@@ -66,10 +66,15 @@ double loader_start_clock(struct loader *l);
 /* Number of uprobes attached and how many of them had to be single-stepped. */
 void loader_probe_stats(const struct loader *l, int *attached, int *single_stepped);
 
-/* Find the libc that process pid maps: the path to attach to (through
- * /proc/PID/root so that it also works across mount namespaces). 0,
- * -ENOENT (no libc: static binary), or -errno. */
+/* Find the libc that process pid maps: a path that opens that very file
+ * (mapfile.h), to attach to. 0, -ENOENT (no libc: static binary, or its
+ * file is reachable no more), or -errno. */
 int loader_find_libc(int pid, char *buf, size_t len);
+
+/* Launch mode: the command (pid) exec'd, into another root maybe: if the
+ * libc it maps now is another file than those probed, probe it too, for
+ * pid. 1 if it did, 0 (nothing new, or no libc mapped yet), or -errno. */
+int loader_follow_libc(struct loader *l, int pid);
 
 /* The dynamic loader or libc: their own mmaps are not program allocations. */
 bool loader_is_runtime_module(const char *path);

@@ -123,6 +123,25 @@ static void setup_python(struct loader *ld, struct target *t, struct python **py
 	mode_start_budget(m, env, ld, ri, t->pid);
 }
 
+/*
+ * Launch mode: the probes start on our own libc, which the command runs
+ * until it execs; a command that execs into another root (chroot DIR prog)
+ * then maps that root's libc, another file, which gets the same probes
+ * while the command is held at that mapping. The first libc's probes stay:
+ * filtered to the command's pid, they cost nothing while it maps another
+ * file, and they serve again if it execs back into ours.
+ */
+static void follow_libc(struct loader *ld, struct target *t, struct report_info *ri)
+{
+	int err = loader_follow_libc(ld, t->pid);
+
+	if (err < 0)
+		wlog("cannot probe the libc pid %d (%s) maps now: %s; its allocations are not "
+		     "seen\n", t->pid, target_comm(t), strerror(-err));
+	else if (err)
+		loader_probe_stats(ld, &ri->probes, &ri->single_stepped);
+}
+
 struct newstack_ctx {
 	struct python **py;
 	int fd;
@@ -234,7 +253,7 @@ int main(int argc, char **argv)
 	double last_status = 0;
 	bool py_tried = false;
 	struct sigaction sa = { .sa_handler = on_signal };
-	char libc[4096];
+	char libc[4096], own_libc[4096];
 	double start, last_report, last_prefetch = 0, elapsed;
 	uint64_t maps_gen = 0;
 	FILE *text = stdout;
@@ -279,7 +298,11 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 
-	mode_init(&mode, &env, libc, &ri);
+	/* the budget's calibration child is ours and runs our libc, not the
+	 * target's (another file in a container or chroot) */
+	if (!env.cmd && loader_find_libc(getpid(), own_libc, sizeof(own_libc)))
+		snprintf(own_libc, sizeof(own_libc), "%s", libc);
+	mode_init(&mode, &env, env.cmd ? libc : own_libc, &ri);
 	err = loader_open(&env, tgt.pid, &ld);
 	err = err ?: loader_attach(ld, libc);
 	if (!err && env.fds)
@@ -355,6 +378,16 @@ int main(int argc, char **argv)
 		if (rc.skel->bss->exec_maps_gen != maps_gen || tgt.exiting) { /* dlopen, exit */
 			maps_gen = rc.skel->bss->exec_maps_gen;
 			symbolizer_refresh(sym);
+			/* held at an exec or a code mapping: before the new code runs */
+			if (tgt.execd) {
+				if (aggregate_drop_image(rc.skel))
+					wlog("cannot forget what the command allocated before "
+					     "its exec\n");
+				target_comm(&tgt); /* its new name, if it exits at once */
+				tgt.execd = false;
+			}
+			if (tgt.mapstops)
+				follow_libc(ld, &tgt, &ri);
 			setup_python(ld, &tgt, &py, &ri, &py_tried, &env, &mode);
 			if (py && tgt.exiting && !tgt.mapstop)
 				python_prefetch(py, bpf_map__fd(rc.skel->maps.lt_stacks));

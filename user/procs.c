@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <dirent.h>
 #include <errno.h>
+#include <float.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -141,7 +142,9 @@ static struct lt_pstate *add(struct procs *ps, uint32_t tgid, uint32_t epoch, ui
 	p->epoch = epoch;
 	p->ppid = ppid;
 	p->seen_s = ps->now;
-	p->dirty_s = ps->now;
+	/* its code is looked at (its libc, a container's maybe; its CPython)
+	 * once settled, also after the start-up scan, whose time 0 is "none" */
+	p->dirty_s = ps->now > 0 ? ps->now : DBL_MIN;
 	if (comm) /* the event's: a fork's child is named after its parent */
 		snprintf(p->comm, sizeof(p->comm), "%s", comm);
 	else

@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 #include "elfsym.h"
 #include "log.h"
+#include "mapfile.h"
 #include "procmaps.h"
 #include "py_debug_offsets.h"
 #include "py_offsets.h"
@@ -311,7 +312,14 @@ int python_detect(int pid, struct python **out, char *why, size_t whylen)
 		goto cleanup;
 	}
 	snprintf(py->path, sizeof(py->path), "%s", mod);
-	snprintf(py->root_path, sizeof(py->root_path), "/proc/%d/root%s", pid, mod);
+	/* the very file mapped (mapfile.h), in whatever root the target runs */
+	for (size_t i = 0; i < maps.n && !py->root_path[0]; i++)
+		if (maps.v[i].path == mod)
+			mapfile_path(pid, &maps.v[i], py->root_path, sizeof(py->root_path));
+	if (!py->root_path[0]) {
+		err = -ENOENT;
+		goto cleanup;
+	}
 	find_data_syms(py->root_path, syms, sizeof(syms) / sizeof(syms[0]));
 	/* 3.13+: .PyRuntime holds _PyRuntime, its table first: found without
 	 * symbols too */

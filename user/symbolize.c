@@ -5,10 +5,8 @@
  *   addr --maps--> (mapping, file offset) --PT_LOAD--> ELF vaddr
  *        --elfsym--> function + offset, file:line
  *
- * Modules are opened through /proc/PID/root/<path> while the target lives
- * (its mount namespace may differ from ours), through
- * /proc/PID/map_files/<range> for deleted files, and through <path> itself
- * after it exited, if the inode there is still the mapped one. Opened files
+ * Modules are opened as the very file mapped (mapfile.h), also after the
+ * target exited while the inode at its path is still the mapped one. Files
  * are shared by build id, and kept until symbolizer_free(), so addresses
  * are still symbolized after the target exited.
  *
@@ -22,11 +20,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "elfsym.h"
 #include "log.h"
+#include "mapfile.h"
 #include "procmaps.h"
 #include "symbolize.h"
 
@@ -261,25 +259,11 @@ static struct elfsym *open_module(struct symbolizer *s, const struct lt_map *m)
 {
 	struct elfsym *es = NULL;
 	char path[4096 + 64];
-	struct stat st;
 
-	if (!s->gone) {
-		int n = snprintf(path, sizeof(path), "/proc/%d/root%s", s->pid, m->path);
-
-		if (!m->deleted && n > 0 && n < (int)sizeof(path) && !elfsym_open(path, &es))
-			return es;
-		/* Deleted or unreachable: the mapping itself still holds the file. */
-		snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", s->pid,
-			 (unsigned long long)m->start, (unsigned long long)m->end);
-		if (!elfsym_open(path, &es))
-			return es;
-	}
-	/* After exit only a file that is still the mapped inode will do. */
-	if (m->deleted || stat(m->path, &st) || st.st_ino != m->inode)
+	/* After exit only the plain path is left, still checked to be the inode. */
+	if (mapfile_path(s->pid, m, path, sizeof(path)) || elfsym_open(path, &es))
 		return NULL;
-	if (!elfsym_open(m->path, &es))
-		return es;
-	return NULL;
+	return es;
 }
 
 static struct sym_mod *get_module(struct symbolizer *s, const struct lt_map *m)

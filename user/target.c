@@ -254,7 +254,7 @@ int target_launch(struct target *t, char **argv)
 	close(ex[1]);
 	/* Stop the child at its exit while its mappings still exist, so the
 	 * final report can symbolize a program that exits right away. */
-	if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACEEXIT))
+	if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACEEXIT | PTRACE_O_TRACEEXEC))
 		vlog("cannot ptrace the command (%s): a command that exits before the "
 		     "next report may lose symbols\n", strerror(errno));
 	else
@@ -321,6 +321,11 @@ bool target_poll_exit(struct target *t)
 			}
 			if (status >> 16 == PTRACE_EVENT_EXIT) {
 				t->exiting = true; /* resumed by target_resume_exit() */
+			} else if (status >> 16 == PTRACE_EVENT_EXEC && t->mapstops) {
+				/* the new image runs no code until resumed */
+				t->exiting = t->mapstop = t->execd = true;
+			} else if (status >> 16 == PTRACE_EVENT_EXEC) {
+				ptrace(PTRACE_CONT, t->pid, 0, 0);
 			} else if (status >> 16 == PTRACE_EVENT_STOP) {
 				ptrace(PTRACE_LISTEN, t->pid, 0, 0); /* group stop */
 			} else if (WSTOPSIG(status) == SIGSTOP && t->mapstops) {

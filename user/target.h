@@ -15,6 +15,7 @@ struct target {
 	bool exiting;		/* held (at exit, or mapstop): mappings readable */
 	bool mapstop;		/* held after mapping code (launch mode) */
 	bool mapstops;		/* the BPF side stops it on code mappings */
+	bool execd;		/* held at an exec (with mapstop): the old image is gone */
 	int exit_status;	/* launch mode: CMD's status as a shell reports it */
 	int go_fd;		/* launch: write end the child waits on */
 	int exec_fd;		/* launch: CLOEXEC pipe carrying execve's errno */

@@ -369,6 +369,7 @@ class Ctx:
         self.procs = []
         self.last = None  # the last leaktrace Proc, for -v output
         self.go_at = None  # when attach() sent the go signal
+        self.dirs = []  # more temp dirs (inside another root), removed with tmp
 
     def spawn(self, argv, **kw):
         p = Proc(argv, **kw)
@@ -378,7 +379,14 @@ class Ctx:
     def cleanup(self, remove=True):
         kill_tree(self.procs)
         if remove:
-            shutil.rmtree(self.tmp, ignore_errors=True)
+            for d in [self.tmp, *self.dirs]:
+                shutil.rmtree(d, ignore_errors=True)
+
+    def mkdtemp(self, parent):
+        """A temp dir under parent (another root's /tmp), removed at cleanup."""
+        d = tempfile.mkdtemp(prefix="leaktrace-it-", dir=parent)
+        self.dirs.append(d)
+        return d
 
     def leaktrace(self, args, timeout=20, **kw):
         """Runs leaktrace to completion: (rc, stdout, stderr)."""
@@ -1398,6 +1406,146 @@ def t_perf_event_uprobes(c):
     check_leaker(c.report(path, rc, err))
 
 
+# --- targets in any root (issue 13) ----------------------------------------
+
+_sid_root = []
+
+
+def sid_root():
+    """The Debian unstable root of scripts/sid-root.sh (its own libc, glibc
+    2.43), built once and cached outside the checkout."""
+    if not _sid_root:
+        r = subprocess.run([os.path.join(ROOT, "scripts", "sid-root.sh")],
+                           capture_output=True, text=True)
+        if r.returncode or not r.stdout.strip():
+            raise Fail(f"scripts/sid-root.sh exited {r.returncode}: {tail(r.stderr)}")
+        _sid_root.append(r.stdout.strip().splitlines()[-1])
+    return _sid_root[0]
+
+
+def copy_into_root(c, root, prog):
+    """build/prog copied into a fresh dir of root: its path inside the root."""
+    d = c.mkdtemp(os.path.join(root, "tmp"))
+    shutil.copy2(os.path.join(BUILD, prog), d)
+    return os.path.join("/", os.path.relpath(d, root), prog)
+
+
+def wait_ready(t, what):
+    if not t.out.wait_for(r"^ready", 10):
+        raise Fail(f"{what} never got ready: {tail(t.err.text)}")
+    return t
+
+
+def expect_module_under(rep, site, prefix):
+    """The leaf frame of site's stack names its module as we see it (under prefix)."""
+    mod = next(leaf(st).get("module") for st in rep["stacks"]
+               if leaf(st).get("function") == site)
+    if not mod.startswith(prefix + "/"):
+        raise Fail(f"{site}'s module is {mod!r}, want it under {prefix}")
+
+
+class Inner:
+    """A process a wrapper (unshare --fork) started: signalled by its own pid,
+    heard on the wrapper's pipes (it inherited them)."""
+
+    def __init__(self, outer, pid):
+        self.pid, self.argv, self.out, self.err = pid, outer.argv, outer.out, outer.err
+
+    def signal(self, sig):
+        os.kill(self.pid, sig)
+
+
+@test(60)
+def t_chroot_attach(c):
+    """A target chrooted into another root (with its own libc) is traced as on
+    the host: its maps name its files from our root already, so
+    /proc/PID/root + that path would name nothing."""
+    root = sid_root()
+    inside = copy_into_root(c, root, "leaker")
+    t = wait_ready(c.spawn(["chroot", root, inside, "-w"]), "leaker in " + root)
+    rep = c.attach(t)
+    validate(rep, comm="leaker", pid=t.pid)
+    check_leaker(rep)
+    expect_module_under(rep, "leak_big", root)
+
+
+@test(60)
+def t_chroot_launch(c):
+    """leaktrace -- chroot ROOT prog: chroot runs on our libc, then execs prog
+    on the root's; that one is probed while prog is held at its mapping, and
+    what chroot allocated before the exec is not reported."""
+    root = sid_root()
+    inside = copy_into_root(c, root, "leaker")
+    path = os.path.join(c.tmp, "report.json")
+    rc, _, err = c.leaktrace(["-t", "1000", "--json", path, "--", "chroot", root, inside, "-q"],
+                             30)
+    if rc != 0:
+        raise Fail(f"leaktrace exited {rc}, want 0; stderr: {tail(err)}")
+    rep = c.report(path, rc, err)
+    validate(rep, comm="leaker")
+    check_leaker(rep)
+    expect_module_under(rep, "leak_big", root)
+
+
+@test(60)
+def t_unshare_attach(c):
+    """A target in its own mount (and pid) namespace runs a binary on a tmpfs
+    mounted there over a host directory, where the host has another file
+    under the same name: its leaks are named from the mapped file."""
+    d = os.path.join(c.tmp, "bin")
+    os.mkdir(d)
+    shutil.copy2(os.path.join(BUILD, "freeall"), os.path.join(d, "leaker"))  # the decoy
+    script = (f'mount -t tmpfs lt-it "{d}" && cp "{BUILD}/leaker" "{d}/leaker" && '
+              f'exec "{d}/leaker" -w')
+    w = wait_ready(c.spawn(["unshare", "--mount", "--pid", "--fork", "sh", "-c", script]),
+                   "leaker in its own namespaces")
+    kids = [pid for pid, (ppid, _) in proc_table().items() if ppid == w.pid]
+    if len(kids) != 1:
+        raise Fail(f"unshare {w.pid} has children {kids}, want the leaker alone")
+    t = Inner(w, kids[0])
+    rep = c.attach(t)
+    validate(rep, comm="leaker", pid=t.pid)
+    check_leaker(rep)
+    expect_module_under(rep, "leak_big", d)
+
+
+@test(60)
+def t_replaced_files(c):
+    """A binary whose path another file covers after it started (a bind mount:
+    the name is no "(deleted)" one, and opens the other file), and a library
+    it dlopen()ed and that was renamed over before the report: both are read
+    from the files mapped, not from what their names open now."""
+    d = os.path.join(c.tmp, "bin")
+    os.mkdir(d)
+    for f in ("dlopener", "libplugin.so"):
+        shutil.copy2(os.path.join(BUILD, f), d)
+    t = wait_ready(c.spawn([os.path.join(d, "dlopener"), "-w"]), "dlopener")
+    exe = os.path.join(d, "dlopener")
+    decoy = os.path.join(c.tmp, "decoy")
+    shutil.copy2(os.path.join(BUILD, "freeall"), decoy)
+
+    def rename_over(dst, src):  # the mapped inode lives on, unnamed
+        shutil.copy2(os.path.join(BUILD, src), dst + ".new")
+        os.replace(dst + ".new", dst)
+
+    r = subprocess.run(["mount", "--bind", decoy, exe], capture_output=True, text=True)
+    if r.returncode:
+        raise Fail(f"mount --bind {decoy} {exe}: {tail(r.stderr)}")
+    try:
+        rep = c.attach(t, stop=lambda lt: rename_over(os.path.join(d, "libplugin.so"), "leaker"))
+    finally:
+        subprocess.run(["umount", exe], capture_output=True)
+    validate(rep, comm="dlopener", pid=t.pid)
+    st = expect_stack(rep, "plugin.c", "plugin_leak", "libplugin.so", "malloc", 25 * 200, 25,
+                      ["call_plugin", "main"])
+    if st["frames"][1].get("module") != exe:
+        raise Fail(f"call_plugin's module is {st['frames'][1].get('module')!r}, want {exe}")
+    own = own_stacks(rep, "libplugin.so", "dlopener")
+    if len(own) != 1:
+        raise Fail(f"{len(own)} stacks allocated by the program or plugin, want 1 | "
+                   + summary(rep))
+
+
 # --- ranking, exports and the live view (issue 4) --------------------------
 
 
@@ -2392,6 +2540,27 @@ def t_system_wide_exact(c):
     if not pf or pf[0][1].get("line") != line or not PY_ALLOCATOR.match(top.get("allocator", "")):
         raise Fail(f"suspect 1 is {stack_str(top)} ({top.get('allocator')}), want {src}:{line} "
                    "through a CPython allocator")
+
+
+@test(60)
+def t_system_wide_chroot(c):
+    """-a probes the libc of a process chrooted into another root (another
+    file than ours), also one already running when tracing starts."""
+    root = sid_root()
+    inside = copy_into_root(c, root, "leaker")
+    t = wait_ready(c.spawn(["chroot", root, inside, "-w"]), "leaker in " + root)
+    # no budget: its duty cycles, set by the whole host's load, would thin the burst
+    lt, path = start_all(c, ["-v", "--max-overhead", "0", "--comm", "leaker"], 5)
+    if not lt.err.wait_for(r"^leaktrace: probing the allocator of .* \(pid %d\)" % t.pid, 10):
+        raise Fail(f"the libc of pid {t.pid} in {root} was not probed: {tail(lt.err.text)}")
+    go(t)
+    rep = finish_all(c, lt, path, 5)
+    p = sys_proc(rep, t.pid)
+    if not p:
+        raise Fail(f"leaker (pid {t.pid}) is not among the processes: "
+                   + str([(q["pid"], q["comm"]) for q in rep["processes"]][:20]))
+    check_leaker(p)
+    expect_module_under(p, "leak_big", root)
 
 
 @test(90)
