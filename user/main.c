@@ -24,6 +24,7 @@
 #include "mode.h"
 #include "log.h"
 #include "objects.h"
+#include "termsafe.h"
 #include "py_objscan.h"
 #include "output.h"
 #include "python.h"
@@ -266,6 +267,7 @@ int main(int argc, char **argv)
 		return sys_main(&env);
 	if (env.json_path && !strcmp(env.json_path, "-"))
 		text = stderr; /* stdout carries the JSON */
+	text = termsafe_open(text);
 
 	err = preflight_check();
 	if (err)
@@ -349,7 +351,8 @@ int main(int argc, char **argv)
 			env.duration ? "stops after -d" : "Ctrl-C to stop");
 
 	/* --live needs a terminal; elsewhere plain reports serve better. */
-	if (env.live && isatty(STDOUT_FILENO) && text == stdout && live_open(&live))
+	if (env.live && isatty(STDOUT_FILENO) && !(env.json_path && !strcmp(env.json_path, "-")) &&
+	    live_open(&live))
 		live = NULL;
 	rc.agg = agg;
 	rc.sym = sym;
@@ -466,5 +469,7 @@ cleanup:
 	symbolizer_free(sym);
 	loader_destroy(ld);
 	target_close(&tgt);
+	if (text != stdout && text != stderr)
+		fclose(text); /* the escaping stream; flushes, leaves stdout open */
 	return exit_code;
 }

@@ -29,6 +29,7 @@
 #include "report_sys.h"
 #include "symbolize.h"
 #include "sysmain.h"
+#include "termsafe.h"
 #include "target.h"
 #include "util.h"
 
@@ -124,6 +125,7 @@ int sys_main(const struct lt_env *env)
 
 	if (env->json_path && !strcmp(env->json_path, "-"))
 		text = stderr;
+	text = termsafe_open(text);
 	err = preflight_check();
 	if (!err && env->cgroup) /* a bad --cgroup: said once, before any loading */
 		err = procfilter_cgroup(env->cgroup, &(struct lt_cgroup){});
@@ -230,5 +232,7 @@ cleanup:
 	aggregate_free(agg);
 	free(rs.exited);
 	loader_destroy(ld);
+	if (text != stdout && text != stderr)
+		fclose(text); /* the escaping stream; flushes, leaves stdout open */
 	return exit_code;
 }

@@ -1412,6 +1412,33 @@ def t_python_debian_lto_detected(c):
         raise Fail(f"no remedy on stderr: {tail(c.last.err.text)}")
 
 
+@test(60)
+def t_terminal_escapes(c):
+    """A target named with escape sequences (its comm and a function's name):
+    the text report and the log show them as \\xNN, never raw; JSON keeps the
+    names as they are."""
+    from importlib import util as _u  # the program's own strings, as the oracle
+    spec = _u.spec_from_file_location("evil_names", os.path.join(PYDIR, "evil_names.py"))
+    evil = _u.module_from_spec(spec)
+    sys.path.insert(0, PYDIR)
+    spec.loader.exec_module(evil)
+    python = pyenv_python("3.12")
+    t, rep = attach_python(c, python, "evil_names", opts=("-v",))
+    for what, text in (("stdout", c.last.out.text), ("stderr", c.last.err.text)):
+        raw = [ch for ch in text if ch in "\x1b\x07" or 0x80 <= ord(ch) <= 0x9f]
+        if raw:
+            raise Fail(f"raw control characters on {what}: {raw[:5]} | {tail(text)}")
+    if "\\x1b]0;pwned\\x07hoard\\x1b[2J (python)" not in c.last.out.text:
+        raise Fail(f"the escaped function name is not in the text report: {tail(c.last.out.text)}")
+    if "ev\\x1b[31mil\\x07" not in c.last.out.text:
+        raise Fail(f"the escaped comm is not in the text report: {tail(c.last.out.text)}")
+    names = {fr.get("function") for st in rep["stacks"] for fr in st["frames"]}
+    if evil.EVIL_NAME not in names:
+        raise Fail(f"JSON does not keep the function's name: {sorted(map(repr, names))[:8]}")
+    if rep.get("comm") != evil.EVIL_COMM.decode():
+        raise Fail(f"JSON comm {rep.get('comm')!r}, want {evil.EVIL_COMM.decode()!r}")
+
+
 # --- unclosed files and sockets (--fds) ------------------------------------
 
 
