@@ -93,3 +93,23 @@ UT_TEST(json_pretty)
 	});
 	CHECK_EQ_STR(out, "{\n  \"a\": [\n    1,\n    2\n  ],\n  \"b\": {}\n}\n");
 }
+
+/* Names from a target: valid UTF-8 kept as it is, every byte of a bad
+ * sequence U+FFFD, so the document stays valid UTF-8. */
+UT_TEST(json_strings_stay_valid_utf8)
+{
+	char out[256];
+
+	RENDER(out, 0, {
+		json_str(j, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\x8d"); /* é € 🐍 */
+	});
+	CHECK_EQ_STR(out, "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\x8d\"");
+	RENDER(out, 0, {
+		/* lone continuation, overlong '/', a surrogate, cut short, > U+10FFFF */
+		json_str(j, "a\x80" "b\xc0\xaf" "c\xed\xa0\x80" "d\xe2\x82" "e\xf4\x90\x80\x80");
+	});
+	CHECK_EQ_STR(out, "\"a\\ufffdb\\ufffd\\ufffdc\\ufffd\\ufffd\\ufffdd\\ufffd\\ufffde"
+			  "\\ufffd\\ufffd\\ufffd\\ufffd\"");
+	RENDER(out, 0, { json_str(j, "\x1b]0;x\x07"); });
+	CHECK_EQ_STR(out, "\"\\u001b]0;x\\u0007\"");
+}
