@@ -148,6 +148,7 @@ test: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory leaktrace
 	$(Q)bench/run.sh
+	$(Q)bench/pywalk.sh
 
 clean:
 	$(call msg,CLEAN)
