@@ -24,6 +24,8 @@ run() { # name, command...
 
 run unit tests/unit/unit_tests
 run py_offsets scripts/gen-py-offsets.sh --check
+# the _Py_DebugOffsets reader against the headers of 3.13, 3.14 and 3.15
+run pydbg tests/pydbg/check.sh
 # deploy/: the systemd unit, the DaemonSet and the Dockerfile, checked, not deployed
 run deploy python3 tests/deploy/check.py
 run fuzz tests/fuzz/run.sh "${LT_FUZZ_SECONDS:-20}"
