@@ -148,11 +148,16 @@ static int hold_file(struct loader *l, const char *path, struct lt_file **out)
 	struct stat st;
 	int fd, err;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* a FIFO or device put where the target's file was must not block us */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st)) {
 		err = -errno;
+		goto cleanup;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err = -EINVAL;
 		goto cleanup;
 	}
 	for (int i = 0; i < l->nfiles; i++) {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <gelf.h>
 #include <libelf.h>
 #include "py_debug_offsets.h"
@@ -290,13 +291,18 @@ int py_runtime_section(const char *path, uint64_t *vaddr, void *buf, size_t len,
 {
 	Elf_Scn *scn = NULL;
 	Elf *elf = NULL;
+	struct stat st;
 	size_t shstrndx;
 	int fd, err = -ENOENT;
 
 	*got = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) { /* a FIFO must not block us */
+		err = -EINVAL;
+		goto cleanup;
+	}
 	elf_version(EV_CURRENT);
 	elf = elf_begin(fd, ELF_C_READ, NULL);
 	if (!elf || elf_getshdrstrndx(elf, &shstrndx)) {

@@ -1439,6 +1439,31 @@ def t_terminal_escapes(c):
         raise Fail(f"JSON comm {rep.get('comm')!r}, want {evil.EVIL_COMM.decode()!r}")
 
 
+@test(60)
+def t_fifo_swap(c):
+    """A hostile target maps a copy of libpython, then puts a FIFO where the
+    copy was: leaktrace opens what is mapped, never blocks on the FIFO, and
+    still names the leaking line."""
+    python = pyenv_python("3.12")
+    lib = os.path.join(os.path.dirname(os.path.dirname(python)), "lib", "libpython3.12.so.1.0")
+    d = os.path.join(c.tmp, "lib")
+    os.makedirs(d)
+    copy = os.path.join(d, os.path.basename(lib))
+    shutil.copy(lib, copy)
+    t = c.spawn([python, os.path.join(PYDIR, "dict_cache.py"), "-w"],
+                env=py_env(LD_LIBRARY_PATH=d))  # before the RUNPATH
+    if not t.out.wait_for(r"^ready", 20):
+        raise Fail(f"dict_cache.py never got ready: {tail(t.err.text)}")
+    with open(f"/proc/{t.pid}/maps") as f:
+        if copy not in f.read():
+            raise Fail(f"the interpreter does not map the copy {copy}")
+    os.unlink(copy)
+    os.mkfifo(copy)
+    rep = c.attach(t, duration=PY_ATTACH_DURATION)  # fails if leaktrace hangs
+    need_python_frames(rep, python)
+    check_python_report(rep, python, "dict_cache", leaked_count(t.out.text, "dict_cache.py"))
+
+
 # --- unclosed files and sockets (--fds) ------------------------------------
 
 
