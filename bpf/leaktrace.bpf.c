@@ -186,6 +186,14 @@ static __always_inline void count(__u32 idx)
 		(*c)++;
 }
 
+static __always_inline void count_add(__u32 idx, __u64 n)
+{
+	__u64 *c = bpf_map_lookup_elem(&lt_counters, &idx);
+
+	if (c)
+		*c += n;
+}
+
 static __always_inline void proc_event(__u32 type, __u32 tgid, __u32 epoch, __u32 ppid)
 {
 	struct lt_proc_event *e = bpf_ringbuf_reserve(&lt_procevents, sizeof(*e), 0);
@@ -581,6 +589,35 @@ static __always_inline void agg_sub(const struct lt_alloc *a)
 	__sync_fetch_and_add(&v->allocs, -(__s64)(a->weight ?: 1));
 }
 
+/*
+ * Has the process begun to exit: exit() called, or (look) CPython's
+ * _PyRuntime._finalizing set? From then on its frees and allocations are
+ * counted apart, not applied: the final report shows what it held as it
+ * began to exit, not what finalization left (finalization frees the leaks).
+ */
+static __always_inline bool exiting(struct lt_proc *p, bool look)
+{
+	if (p->exit_ns)
+		return true;
+	if (!look || !p->py.enabled || !p->py.rt_finalizing ||
+	    !read_u64(p->py.runtime + p->py.rt_finalizing))
+		return false;
+	p->exit_ns = bpf_ktime_get_ns();
+	return true;
+}
+
+/* A free after the process began to exit: counted, the block kept. */
+static __always_inline void exit_free(__u64 ptr, const struct lt_proc *pr)
+{
+	struct lt_alloc_key k = alloc_key(ptr, pr);
+	struct lt_alloc *a = bpf_map_lookup_elem(&lt_allocs, &k);
+
+	if (!a)
+		return;
+	count(LT_CNT_EXIT_FREES);
+	count_add(LT_CNT_EXIT_FREE_BYTES, a->size);
+}
+
 /* Forget the block at ptr; only the thread whose delete succeeds updates
  * the aggregate, so a racing double free cannot subtract twice. */
 static __always_inline void record_free(__u64 ptr, const struct lt_proc *pr)
@@ -612,6 +649,10 @@ static __always_inline void record_alloc_w(void *ctx, const struct lt_proc *p, _
 	__u64 now = bpf_ktime_get_ns(), t0 = t0_ns;
 	__u64 ms = now > t0 ? (now - t0) / 1000000 : 0;
 
+	if (p->exit_ns) {
+		count(LT_CNT_EXIT_ALLOCS);
+		return;
+	}
 	/* The allocator handing out an address we still hold proves that the
 	 * earlier block there was freed on a path we did not see. */
 	record_free(addr, p);
@@ -904,7 +945,22 @@ int BPF_KPROBE(lt_free, __u64 ptr)
 	if (!ptr || !(p = target()))
 		return 0;
 	hit(p, true);
-	record_free(ptr, p);
+	if (exiting(p, true))
+		exit_free(ptr, p);
+	else
+		record_free(ptr, p);
+	return 0;
+}
+
+/* libc's exit(): the process begins to exit; atexit handlers, destructors
+ * and CPython's finalization follow, and free what it leaked. */
+SEC("uprobe")
+int BPF_KPROBE(lt_exit)
+{
+	struct lt_proc *p = target();
+
+	if (p && !p->exit_ns)
+		p->exit_ns = bpf_ktime_get_ns();
 	return 0;
 }
 
@@ -917,7 +973,10 @@ int BPF_KPROBE(lt_free_rsi, __u64 ctx_arg, __u64 ptr)
 	if (!ptr || !(p = target()))
 		return 0;
 	hit(p, true);
-	record_free(ptr, p);
+	if (exiting(p, true))
+		exit_free(ptr, p);
+	else
+		record_free(ptr, p);
 	return 0;
 }
 
@@ -1308,6 +1367,7 @@ int BPF_PROG(lt_proc_fork, struct task_struct *parent, struct task_struct *child
 	np = *p;
 	np.epoch = 0;
 	np.alloc_hits = np.free_hits = 0;
+	np.exit_ns = 0;
 	if (bpf_map_update_elem(&lt_procs, &ctgid, &np, BPF_ANY)) {
 		count(LT_CNT_DROP_PROCS_FULL);
 		return 0;

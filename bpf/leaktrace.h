@@ -50,6 +50,11 @@ enum lt_counter {
 	LT_CNT_PY_TRUNCATED,	/* Python stack deeper than LT_MAX_PY_DEPTH */
 	LT_CNT_DROP_PROCS_FULL,	/* -a: a new process not traced: lt_procs map full */
 	LT_CNT_EVENTS_LOST,	/* -a: process event lost (ring full): the scan catches up */
+	/* not drops: what a process did after it began to exit (exit(), or
+	 * CPython's finalization), counted apart from its outstanding memory */
+	LT_CNT_EXIT_FREES,
+	LT_CNT_EXIT_FREE_BYTES,
+	LT_CNT_EXIT_ALLOCS,
 	LT_CNT_MAX,
 };
 
@@ -157,7 +162,7 @@ struct lt_py_cfg {
 	__u32 exec_tag;		/* 3.14+: f_executable is a _PyStackRef, these low bits tag it */
 	__u32 type_flags;	/* PyTypeObject.tp_flags */
 	__u32 objects;		/* --objects: count GC objects */
-	__u32 pad;
+	__u32 rt_finalizing;	/* _PyRuntime._finalizing: non-NULL once finalization began */
 };
 
 /*
@@ -169,6 +174,7 @@ struct lt_proc {
 	__u32 epoch;
 	__u32 pad;
 	struct lt_py_cfg py;	/* its CPython, once the loader finds it */
+	__u64 exit_ns;		/* when it began to exit (exit(), finalization); 0: not yet */
 	__u64 alloc_hits;	/* -a: allocation probe hits (entry and return)... */
 	__u64 free_hits;	/* ...and free probe hits: the budget's per-process load */
 };

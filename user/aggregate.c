@@ -45,6 +45,9 @@ const char *const lt_counter_names[LT_CNT_MAX] = {
 	[LT_CNT_PY_TRUNCATED] = "py_truncated",
 	[LT_CNT_DROP_PROCS_FULL] = "procs_map_full",
 	[LT_CNT_EVENTS_LOST] = "proc_events_lost",
+	[LT_CNT_EXIT_FREES] = "exit_frees",
+	[LT_CNT_EXIT_FREE_BYTES] = "exit_free_bytes",
+	[LT_CNT_EXIT_ALLOCS] = "exit_allocs",
 };
 
 struct site_slot {

@@ -118,6 +118,8 @@ static const struct probe_spec probes[] = {
 	{ "valloc", "lt_size_rdi", LT_VALLOC, PP_RDI, true, true },
 	{ "pvalloc", "lt_size_rdi", LT_PVALLOC, PP_RDI, true, true },
 	{ "free", "lt_free", 0, PP_RDI, false },
+	/* the process begins to exit: what it holds then is the final report */
+	{ "exit", "lt_exit", 0, 0, false, true },
 };
 
 /* Sampled mode with sessions: the entry programs that have a session twin
@@ -579,10 +581,11 @@ static int attach_table(struct loader *l, const char *path, const struct probe_s
 			l->nprobes++;
 			continue;
 		}
-		/* frees are never thinned: a missed free would be a false leak */
+		/* frees are never thinned: a missed free would be a false leak;
+		 * nor is exit(), called once */
 		k.group = pid != l->tgid ? LT_LINK_CALIB :
-			  !strncmp(p->prog, "lt_free", 7) || !strcmp(p->prog, "lt_gc_del") ? LT_LINK_FREE
-											 : LT_LINK_ALLOC;
+			  !strncmp(p->prog, "lt_free", 7) || !strcmp(p->prog, "lt_gc_del") ||
+					  !strcmp(p->prog, "lt_exit") ? LT_LINK_FREE : LT_LINK_ALLOC;
 		k.offs[0] = off + res.offset;
 		if (p->ret) {
 			/* Same site as the entry: one trap serves both, and %rsp

@@ -205,6 +205,8 @@ static int report(struct report_ctx *rc, struct report_info *ri, const struct lt
 	}
 	ri->comm = target_comm(t);
 	ri->duration_s = elapsed;
+	ri->exit_s = skel->bss->single.exit_ns ?
+			     (double)(skel->bss->single.exit_ns - skel->data->t0_ns) / 1e9 : -1;
 	ri->target_exited = t->exited;
 	if (live && !ri->final)
 		live_draw(live, rc, ri);
@@ -240,7 +242,7 @@ int main(int argc, char **argv)
 	struct aggregate *agg = NULL;
 	struct output *json_out = NULL;
 	struct report_ctx rc = {};
-	struct report_info ri = { .mode = "exact" };
+	struct report_info ri = { .mode = "exact", .exit_s = -1 };
 	struct run_mode mode = {};
 	struct classify_ctx cctx = {};
 	struct python *py = NULL;

@@ -13,7 +13,7 @@
 /* The fields leaktrace reads, each found at a per-minor index (in uint64_t
  * words) of the table. */
 enum dbg_field {
-	F_RT_SIZE, F_RT_INTERP_HEAD,
+	F_RT_SIZE, F_RT_FINALIZING, F_RT_INTERP_HEAD,
 	F_IS_SIZE, F_IS_NEXT, F_IS_THREADS_HEAD,
 	F_TS_SIZE, F_TS_NEXT, F_TS_INTERP, F_TS_CURRENT_FRAME, F_TS_BASE_FRAME, F_TS_THREAD_ID,
 	F_TS_NATIVE_TID,
@@ -37,6 +37,7 @@ static const struct {
 	bool optional;		/* index 0 in a layout: the minor has none */
 } fields[F_MAX] = {
 	[F_RT_SIZE] = { "runtime_state.size", F_RT_SIZE },
+	[F_RT_FINALIZING] = { "runtime_state.finalizing", F_RT_SIZE, 8 },
 	[F_RT_INTERP_HEAD] = { "runtime_state.interpreters_head", F_RT_SIZE, 8 },
 	[F_IS_SIZE] = { "interpreter_state.size", F_IS_SIZE },
 	[F_IS_NEXT] = { "interpreter_state.next", F_IS_SIZE, 8 },
@@ -91,7 +92,7 @@ struct dbg_layout {
 
 static const struct dbg_layout layouts[] = {
 	{ 13, 73, {
-		[F_RT_SIZE] = 3, [F_RT_INTERP_HEAD] = 5,
+		[F_RT_SIZE] = 3, [F_RT_FINALIZING] = 4, [F_RT_INTERP_HEAD] = 5,
 		[F_IS_SIZE] = 6, [F_IS_NEXT] = 8, [F_IS_THREADS_HEAD] = 9,
 		[F_TS_SIZE] = 19, [F_TS_NEXT] = 21, [F_TS_INTERP] = 22, [F_TS_CURRENT_FRAME] = 23,
 		[F_TS_THREAD_ID] = 24, [F_TS_NATIVE_TID] = 25,
@@ -107,7 +108,7 @@ static const struct dbg_layout layouts[] = {
 		[F_UN_SIZE] = 67, [F_UN_STATE] = 68, [F_UN_LENGTH] = 69, [F_UN_ASCII_SIZE] = 70,
 	} },
 	{ 14, 95, {
-		[F_RT_SIZE] = 3, [F_RT_INTERP_HEAD] = 5,
+		[F_RT_SIZE] = 3, [F_RT_FINALIZING] = 4, [F_RT_INTERP_HEAD] = 5,
 		[F_IS_SIZE] = 6, [F_IS_NEXT] = 8, [F_IS_THREADS_HEAD] = 9,
 		[F_TS_SIZE] = 22, [F_TS_NEXT] = 24, [F_TS_INTERP] = 25, [F_TS_CURRENT_FRAME] = 26,
 		[F_TS_THREAD_ID] = 27, [F_TS_NATIVE_TID] = 28,
@@ -123,7 +124,7 @@ static const struct dbg_layout layouts[] = {
 		[F_UN_SIZE] = 77, [F_UN_STATE] = 78, [F_UN_LENGTH] = 79, [F_UN_ASCII_SIZE] = 80,
 	} },
 	{ 15, 111, {
-		[F_RT_SIZE] = 3, [F_RT_INTERP_HEAD] = 5,
+		[F_RT_SIZE] = 3, [F_RT_FINALIZING] = 4, [F_RT_INTERP_HEAD] = 5,
 		[F_IS_SIZE] = 6, [F_IS_NEXT] = 8, [F_IS_THREADS_HEAD] = 9,
 		[F_TS_SIZE] = 22, [F_TS_NEXT] = 24, [F_TS_INTERP] = 25, [F_TS_CURRENT_FRAME] = 26,
 		[F_TS_BASE_FRAME] = 27, [F_TS_THREAD_ID] = 30, [F_TS_NATIVE_TID] = 31,
@@ -236,6 +237,7 @@ int py_debug_offsets_parse(const void *buf, size_t len, struct py_offsets *out,
 	out->minor = minor;
 	out->rt_tss_key = out->rt_tss_initialized = out->rt_tstate_current = PY_OFF_NONE;
 	out->rt_interpreters_head = v[F_RT_INTERP_HEAD];
+	out->rt_finalizing = v[F_RT_FINALIZING];
 	out->rt_debug_offsets = 0;
 	out->interp_threads_head = v[F_IS_THREADS_HEAD];
 	out->interp_next = v[F_IS_NEXT];

@@ -66,6 +66,7 @@ struct py_offsets {
 	uint32_t tuple_item;
 	uint32_t sizeof_gc_head;
 	uint32_t interp_next;		/* PyInterpreterState.next */
+	uint32_t rt_finalizing;		/* _PyRuntimeState._finalizing: set as finalization starts */
 	/* from the interpreter's _Py_DebugOffsets only (0 in generated rows) */
 	uint32_t ts_base_frame;		/* 3.15: PyThreadState.base_frame, else 0 */
 	uint32_t exec_tag;		/* 3.14+: _PyStackRef tag bits of f_executable */

@@ -58,6 +58,7 @@ const struct py_offsets py_offsets_table[] = {
 		.tuple_item = 24, /* PyTupleObject.ob_item */
 		.sizeof_gc_head = 16, /* sizeof(PyGC_Head) */
 		.interp_next = 0, /* PyInterpreterState.next */
+		.rt_finalizing = 16, /* _PyRuntimeState.finalizing */
 		.ts_base_frame = 0,
 		.exec_tag = 0,
 	},
@@ -109,6 +110,7 @@ const struct py_offsets py_offsets_table[] = {
 		.tuple_item = 24, /* PyTupleObject.ob_item */
 		.sizeof_gc_head = 16, /* sizeof(PyGC_Head) */
 		.interp_next = 0, /* PyInterpreterState.next */
+		.rt_finalizing = 16, /* _PyRuntimeState._finalizing */
 		.ts_base_frame = 0,
 		.exec_tag = 0,
 	},
@@ -160,6 +162,7 @@ const struct py_offsets py_offsets_table[] = {
 		.tuple_item = 24, /* PyTupleObject.ob_item */
 		.sizeof_gc_head = 16, /* sizeof(PyGC_Head) */
 		.interp_next = 0, /* PyInterpreterState.next */
+		.rt_finalizing = 16, /* _PyRuntimeState._finalizing */
 		.ts_base_frame = 0,
 		.exec_tag = 0,
 	},
@@ -211,6 +214,7 @@ const struct py_offsets py_offsets_table[] = {
 		.tuple_item = 24, /* PyTupleObject.ob_item */
 		.sizeof_gc_head = 16, /* sizeof(PyGC_Head) */
 		.interp_next = 0, /* PyInterpreterState.next */
+		.rt_finalizing = 24, /* _PyRuntimeState._finalizing */
 		.ts_base_frame = 0,
 		.exec_tag = 0,
 	},
@@ -262,6 +266,7 @@ const struct py_offsets py_offsets_table[] = {
 		.tuple_item = 24, /* PyTupleObject.ob_item */
 		.sizeof_gc_head = 16, /* sizeof(PyGC_Head) */
 		.interp_next = 0, /* PyInterpreterState.next */
+		.rt_finalizing = 24, /* _PyRuntimeState._finalizing */
 		.ts_base_frame = 0,
 		.exec_tag = 0,
 	},
@@ -313,6 +318,7 @@ const struct py_offsets py_offsets_table[] = {
 		.tuple_item = 24, /* PyTupleObject.ob_item */
 		.sizeof_gc_head = 16, /* sizeof(PyGC_Head) */
 		.interp_next = 7264, /* PyInterpreterState.next */
+		.rt_finalizing = 608, /* _PyRuntimeState._finalizing */
 		.ts_base_frame = 0,
 		.exec_tag = 0,
 	},

@@ -503,6 +503,7 @@ void python_fill_cfg(const struct python *py, struct lt_py_cfg *c)
 	c->owner_skip = o->owner_cstack;
 	c->exec_tag = o->exec_tag;
 	c->type_flags = o->tp_flags;
+	c->rt_finalizing = o->rt_finalizing;
 	c->enabled = 1;
 }
 

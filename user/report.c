@@ -231,6 +231,12 @@ void report_process_text(FILE *f, const struct report_ctx *c, const struct repor
 		growth += sites[i]->bytes - sites[i]->prev_bytes;
 	if (ri->python_unsupported && ri->python_unsupported[0])
 		fprintf(f, "python: %s\n", ri->python_unsupported);
+	if (ri->exit_s >= 0)
+		fprintf(f, "exit: began at %.1fs (exit(), or CPython's finalization); these figures "
+			   "are what it held then. Afterwards it freed %s in %" PRIu64 " blocks and "
+			   "made %" PRIu64 " allocations, not counted here\n", ri->exit_s,
+			lt_human_bytes(t->counters[LT_CNT_EXIT_FREE_BYTES], b1, sizeof(b1)),
+			t->counters[LT_CNT_EXIT_FREES], t->counters[LT_CNT_EXIT_ALLOCS]);
 	if (ri->python[0])
 		fprintf(f, "python: CPython %s%s\n", ri->python,
 			ri->python_lite ? "" :
@@ -404,7 +410,7 @@ void report_drops_json(struct json *j, const struct lt_totals *t)
 {
 	json_key(j, "drops");
 	json_obj_begin(j);
-	for (int i = LT_CNT_DROP_ALLOCS_FULL; i < LT_CNT_MAX; i++) {
+	for (int i = LT_CNT_DROP_ALLOCS_FULL; i < LT_CNT_EXIT_FREES; i++) {
 		if (i == LT_CNT_FAILED_ALLOCS)
 			continue;
 		json_key(j, lt_counter_names[i]);
@@ -421,6 +427,19 @@ void report_process_json(struct json *j, const struct report_ctx *c, const struc
 	size_t n;
 
 	sites = aggregate_sites(c->agg, &n);
+	if (ri->exit_s >= 0) {
+		json_key(j, "exit");
+		json_obj_begin(j);
+		json_key(j, "began_s");
+		json_double(j, ri->exit_s, 3);
+		json_key(j, "frees_after");
+		json_uint(j, t->counters[LT_CNT_EXIT_FREES]);
+		json_key(j, "freed_bytes_after");
+		json_uint(j, t->counters[LT_CNT_EXIT_FREE_BYTES]);
+		json_key(j, "allocs_after");
+		json_uint(j, t->counters[LT_CNT_EXIT_ALLOCS]);
+		json_obj_end(j);
+	}
 	if (ri->python[0]) {
 		json_key(j, "python");
 		json_obj_begin(j);

@@ -31,6 +31,7 @@ struct report_info {
 	/* a CPython whose frames cannot be read, and why (else ""): said in
 	 * every report, never a silent native-only one */
 	const char *python_unsupported;
+	double exit_s;		/* the target began to exit this long after the start; < 0: not */
 	bool python_lto;	/* its small-object allocations are partly unseen */
 	bool python_lite;	/* lite mode on CPython: pymalloc's blocks unseen */
 	uint64_t sample_bytes;	/* --sample-bytes N: figures are estimates; 0: exact */

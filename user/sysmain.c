@@ -114,7 +114,7 @@ int sys_main(const struct lt_env *env)
 	struct output *json_out = NULL;
 	struct continuous *cont = NULL;
 	struct run_mode mode = {};
-	struct report_info ri = { .mode = "lite" };
+	struct report_info ri = { .mode = "lite", .exit_s = -1 };
 	struct report_ctx rc = {};
 	struct report_sys rs = {};
 	struct sigaction sa = { .sa_handler = on_signal };

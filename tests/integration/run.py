@@ -509,6 +509,19 @@ def t_free_all(c):
 
 
 @test()
+def t_exit_cleanup(c):
+    """A C program that frees its leak in an atexit handler: the final report
+    is taken as exit() begins, so the leak is in it, and it says so."""
+    rep = c.launch("atexitfree")
+    validate(rep, comm="atexitfree")
+    expect_stack(rep, "atexitfree.c", "leak_at_exit", "atexitfree", "malloc", 4800, 100,
+                 callers=["main"])
+    ex = rep.get("exit") or {}
+    if ex.get("frees_after", 0) < 100 or ex.get("freed_bytes_after", 0) < 4800:
+        raise Fail(f"exit={ex!r}: want the atexit handler's 100 frees of 4800 B counted after")
+
+
+@test()
 def t_realloc(c):
     check_reallocs(c.launch("reallocs"))
 
@@ -1040,13 +1053,13 @@ def check_python_attach(c, pattern, minor):
     validate(rep, comm=os.path.basename(python), pid=t.pid, python=True)
 
 
-def check_python_launch(c, pattern):
+def check_python_launch(c, pattern, finalize=False):
     """leaktrace --python-malloc=libc -- /usr/bin/python3 prog.py: the program
     leaks at once and leaves with os._exit(0), skipping finalization."""
     python = DEBIAN_PYTHON
     if not os.access(python, os.X_OK):
         raise Skip(f"no {python}")
-    env = py_prog_env(c, python, pattern)
+    env = py_prog_env(c, python, pattern, **({"LEAK_FINALIZE": "1"} if finalize else {}))
     path = os.path.join(c.tmp, "report.json")
     rc, out, err = c.leaktrace(["--python-malloc=libc", "-t", "1000", "--json", path, "--",
                                 python, os.path.join(PYDIR, pattern + ".py")], 40, env=env)
@@ -1061,6 +1074,12 @@ def check_python_launch(c, pattern):
     need_python_frames(rep, python)
     check_python_report(rep, python, pattern, leaked_count(out, f"{pattern}.py"))
     validate(rep, comm=os.path.basename(python), python=True)
+    ex = rep.get("exit")
+    if finalize and not (ex and ex.get("frees_after", 0) >= leaked_count(out, pattern)):
+        raise Fail(f"exit={ex!r}: the report does not say it was taken as finalization "
+                   "began, with the frees that followed")
+    if finalize and "exit: began at" not in out:
+        raise Fail(f"the text report does not say when the exit began: {tail(out)}")
 
 
 ORACLE_LINE = re.compile(r"(?m)^oracle top=(\S+):(\d+) bytes=(\d+) blocks=\d+"
@@ -1117,6 +1136,9 @@ def check_oracle_debian(c):
 add_test("python_oracle_debian", check_oracle_debian, 90)
 for _pattern in PY_PATTERNS:
     add_test(f"python_debian_{_pattern}", lambda c, p=_pattern: check_python_launch(c, p), 60)
+# the program exits normally: its finalization frees the leak after the final
+# report's figures were taken
+add_test("python_debian_finalize", lambda c: check_python_launch(c, "event_log", True), 60)
 
 
 # --- current CPython (3.14, 3.15) in another root ---------------------------

@@ -6,10 +6,12 @@ prog.run(leak). The modes:
   prog.py -w   attach mode: block SIGUSR1, print "ready", wait for SIGUSR1
                (sent once leaktrace prints "leaktrace: tracing"), leak, print
                "done N", then sleep until killed.
-  prog.py      launch mode: leak at once, print "done N", then os._exit(0). A
-               normal exit would finalize the interpreter, which clears the
-               module globals that hold the leak before leaktrace's final
-               report: the leak would be freed and vanish from it.
+  prog.py      launch mode: leak at once, print "done N", then os._exit(0),
+               skipping finalization (which frees the leak).
+  LEAK_FINALIZE=1 prog.py
+               the same, then a normal exit: the interpreter's finalization
+               frees what leaked; leaktrace's final report is taken as it
+               begins, so the leak is still in it.
   PYTHON_LEAK_ORACLE=1 prog.py
                the oracle: leak at once under tracemalloc and print the line
                that holds the most traced bytes ("oracle top=FILE:LINE ..."),
@@ -62,6 +64,8 @@ def run(leak):
         print("ready", flush=True)
         signal.sigwait({signal.SIGUSR1})
     print(f"done {leak()}", flush=True)
+    if not wait and os.environ.get("LEAK_FINALIZE") == "1":
+        sys.exit(0)  # a normal exit: finalization frees the leak
     if not wait:
         os._exit(0)
     while True:
