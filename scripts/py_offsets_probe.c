@@ -203,6 +203,11 @@ int main(void)
 	OFF(tuple_item, PyTupleObject, ob_item);
 	SIZE(sizeof_gc_head, PyGC_Head);
 	OFF(interp_next, PyInterpreterState, next);
+#if V(3, 9)
+	OFF(rt_finalizing, _PyRuntimeState, _finalizing);
+#else
+	OFF(rt_finalizing, _PyRuntimeState, finalizing);
+#endif
 	/* read from _Py_DebugOffsets only (3.15, 3.14+), never generated */
 	VAL(ts_base_frame, 0, NULL);
 	VAL(exec_tag, 0, NULL);

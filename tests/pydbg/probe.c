@@ -46,6 +46,7 @@ int main(int argc, char **argv)
 	}
 	eq("version", info.version, PY_VERSION_HEX);
 	EQ(rt_interpreters_head, offsetof(_PyRuntimeState, interpreters.head));
+	EQ(rt_finalizing, offsetof(_PyRuntimeState, _finalizing));
 	EQ(interp_next, offsetof(PyInterpreterState, next));
 	EQ(interp_threads_head, offsetof(PyInterpreterState, threads.head));
 	EQ(ts_next, offsetof(PyThreadState, next));

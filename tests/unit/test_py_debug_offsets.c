@@ -103,6 +103,7 @@ UT_TEST(py_debug_offsets_313_matches_generated)
 		return;
 	CHECK_EQ_INT(parse(buf, load("3.13.0", buf, sizeof(buf)), &o, why), 0);
 	CHECK_EQ_INT(o.rt_interpreters_head, g->rt_interpreters_head);
+	CHECK_EQ_INT(o.rt_finalizing, g->rt_finalizing);
 	CHECK_EQ_INT(o.interp_threads_head, g->interp_threads_head);
 	CHECK_EQ_INT(o.ts_next, g->ts_next);
 	CHECK_EQ_INT(o.ts_interp, g->ts_interp);
