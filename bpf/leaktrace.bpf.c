@@ -62,6 +62,8 @@ const volatile __u64 sample_g[LT_SAMPLE_G_STEPS + 1];
 /* One process: its state, and its CPython config, which the loader sets
  * once it finds CPython (enabled last). */
 struct lt_proc single;
+/* One process: its execs, each a new image (single.epoch counts them too) */
+__u32 single_execs;
 
 /* Per-thread state of an allocator call in progress (task storage: no hash
  * update and delete per call, and no confusion when a tid is reused). */
@@ -1321,6 +1323,21 @@ static __always_inline bool wanted(void)
 				ok = true;
 	}
 	return ok;
+}
+
+/* One process (-p, launch): an exec is a new image. What the old one
+ * allocated went with it (the loader drops the old epoch), and the old
+ * image's CPython is not the new one's. */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(lt_img_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	if (!target_tgid || bpf_get_current_pid_tgid() >> 32 != target_tgid)
+		return 0;
+	single.py.enabled = 0;
+	single.exit_ns = 0;
+	single.epoch++;
+	__sync_fetch_and_add(&single_execs, 1);
+	return 0;
 }
 
 SEC("tp_btf/sched_process_exec")

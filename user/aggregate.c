@@ -789,18 +789,24 @@ void aggregate_forget(struct aggregate *a, bool (*gone)(void *arg, uint32_t tgid
 	free(old);
 }
 
-static bool is_fd_alloc(const void *key)
+/* Descriptors outlive an exec (those without O_CLOEXEC); memory does not. */
+static bool keep_alloc(const void *key, uint32_t epoch)
 {
-	return ((const struct lt_alloc_key *)key)->addr & LT_FD_TAG;
+	const struct lt_alloc_key *k = key;
+
+	return (k->addr & LT_FD_TAG) || k->epoch >= epoch;
 }
 
-static bool is_fd_agg(const void *key)
+static bool keep_agg(const void *key, uint32_t epoch)
 {
-	return ((const struct lt_agg_key *)key)->kind == LT_FD;
+	const struct lt_agg_key *k = key;
+
+	return k->kind == LT_FD || k->epoch >= epoch;
 }
 
 /* Delete the entries of a hash map that keep() refuses. 0 or -errno. */
-static int drop_keys(int fd, size_t ksz, bool (*keep)(const void *key))
+static int drop_keys(int fd, size_t ksz, bool (*keep)(const void *key, uint32_t epoch),
+		     uint32_t epoch)
 {
 	char key[sizeof(struct lt_agg_key)], next[sizeof(key)], *v = NULL, *nv;
 	size_t n = 0, cap = 0;
@@ -810,7 +816,7 @@ static int drop_keys(int fd, size_t ksz, bool (*keep)(const void *key))
 	for (err = bpf_map_get_next_key(fd, NULL, next); !err;
 	     err = bpf_map_get_next_key(fd, key, next)) {
 		memcpy(key, next, ksz);
-		if (keep(key))
+		if (keep(key, epoch))
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 256;
@@ -831,12 +837,27 @@ cleanup:
 	return err;
 }
 
-int aggregate_drop_image(struct leaktrace_bpf *skel)
+int aggregate_drop_image(struct leaktrace_bpf *skel, uint32_t epoch, int64_t *bytes,
+			 int64_t *allocs)
 {
+	int fd = bpf_map__fd(skel->maps.lt_agg);
+	struct lt_agg_key k, next;
+	struct lt_agg_val v;
+	int err;
+
 	_Static_assert(sizeof(struct lt_alloc_key) <= sizeof(struct lt_agg_key), "key buffer");
+	*bytes = *allocs = 0;
+	for (err = bpf_map_get_next_key(fd, NULL, &next); !err;
+	     err = bpf_map_get_next_key(fd, &k, &next)) {
+		k = next;
+		if (!keep_agg(&k, epoch) && !bpf_map_lookup_elem(fd, &k, &v)) {
+			*bytes += v.bytes;
+			*allocs += v.allocs;
+		}
+	}
 	return drop_keys(bpf_map__fd(skel->maps.lt_allocs), sizeof(struct lt_alloc_key),
-			 is_fd_alloc) ?:
-	       drop_keys(bpf_map__fd(skel->maps.lt_agg), sizeof(struct lt_agg_key), is_fd_agg);
+			 keep_alloc, epoch) ?:
+	       drop_keys(fd, sizeof(struct lt_agg_key), keep_agg, epoch);
 }
 
 /* Returned pointers stay valid until the cache grows, i.e. until the next

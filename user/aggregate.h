@@ -117,10 +117,12 @@ int aggregate_view(struct aggregate *a, const struct lt_proc_sum *p);
 /* Forget cached stacks of the images for which gone() is true. */
 void aggregate_forget(struct aggregate *a, bool (*gone)(void *arg, uint32_t tgid, uint32_t epoch),
 		      void *arg);
-/* One process, held at its exec: its old image's memory went with it (no
- * leak), so its blocks leave the maps; descriptors, which an exec keeps
- * open, stay. 0 or -errno. */
-int aggregate_drop_image(struct leaktrace_bpf *skel);
+/* One process after an exec: its old images' memory (epochs before epoch)
+ * went with them (no leak), so their blocks leave the maps, their outstanding
+ * bytes and allocations given back; descriptors, which an exec keeps open,
+ * stay. 0 or -errno. */
+int aggregate_drop_image(struct leaktrace_bpf *skel, uint32_t epoch, int64_t *bytes,
+			 int64_t *allocs);
 /* Remember current bytes as the baseline for the next report's growth. */
 void aggregate_mark_reported(struct aggregate *a);
 /* Frames of a site, leaf first, starting at the allocator's caller.

@@ -398,7 +398,8 @@ static int open_load(struct loader *l, const struct lt_env *env, bool multi)
 		if ((!env->fds && !strncmp(name, "lt_fd_", 6)) ||
 		    (!env->objects && !strncmp(name, "lt_gc_", 6)) ||
 		    (!env->rss && !strncmp(name, "lt_rss_", 7)) ||
-		    (!env->all && !strncmp(name, "lt_proc_", 8)))
+		    (!env->all && !strncmp(name, "lt_proc_", 8)) ||
+		    (env->all && !strcmp(name, "lt_img_exec")))
 			bpf_program__set_autoload(prog, false);
 		if (!strncmp(name, "lt_ss_", 6)) {
 			if (!l->session)
@@ -634,6 +635,7 @@ int loader_attach(struct loader *l, const char *libc_path)
 	err = err ?: attach_prog(l, l->skel->progs.lt_mmap_enter, "sys_enter_mmap");
 	err = err ?: attach_prog(l, l->skel->progs.lt_mmap_exit, "sys_exit_mmap");
 	err = err ?: attach_prog(l, l->skel->progs.lt_munmap, "sys_enter_munmap");
+	err = err ?: attach_prog(l, l->skel->progs.lt_img_exec, "lt_img_exec");
 	return err;
 }
 

@@ -143,6 +143,25 @@ static void follow_libc(struct loader *ld, struct target *t, struct report_info 
 		loader_probe_stats(ld, &ri->probes, &ri->single_stepped);
 }
 
+/* The target exec'd: what its old image held went with it (said in the
+ * reports, not a leak), and its CPython, if any, is not the new one's. */
+static void new_image(struct report_ctx *rc, struct report_info *ri, struct target *t,
+		      struct python **py, bool *py_tried)
+{
+	int64_t bytes, allocs;
+
+	if (aggregate_drop_image(rc->skel, rc->skel->bss->single.epoch, &bytes, &allocs))
+		wlog("cannot forget what pid %d allocated before its exec\n", t->pid);
+	ri->exec_gone_bytes += bytes;
+	ri->exec_gone_allocs += allocs;
+	python_free(*py);
+	*py = NULL;
+	*py_tried = false;
+	ri->python[0] = 0;
+	ri->python_unsupported = NULL;
+	target_comm(t); /* its new name, if it exits at once */
+}
+
 struct newstack_ctx {
 	struct python **py;
 	int fd;
@@ -259,6 +278,7 @@ int main(int argc, char **argv)
 	char libc[4096], own_libc[4096];
 	double start, last_report, last_prefetch = 0, elapsed;
 	uint64_t maps_gen = 0;
+	uint32_t execs = 0;
 	FILE *text = stdout;
 	int err, exit_code = 1;
 
@@ -380,17 +400,17 @@ int main(int argc, char **argv)
 			usleep(TICK_US);
 		elapsed = lt_now_s() - start;
 		target_poll_exit(&tgt);
-		if (rc.skel->bss->exec_maps_gen != maps_gen || tgt.exiting) { /* dlopen, exit */
+		if (rc.skel->bss->exec_maps_gen != maps_gen || tgt.exiting || /* dlopen, exit */
+		    rc.skel->bss->single_execs != execs) {
 			maps_gen = rc.skel->bss->exec_maps_gen;
 			symbolizer_refresh(sym);
-			/* held at an exec or a code mapping: before the new code runs */
-			if (tgt.execd) {
-				if (aggregate_drop_image(rc.skel))
-					wlog("cannot forget what the command allocated before "
-					     "its exec\n");
-				target_comm(&tgt); /* its new name, if it exits at once */
-				tgt.execd = false;
+			/* a new image; a launched command is held at its exec, before
+			 * the new code runs */
+			if (rc.skel->bss->single_execs != execs) {
+				execs = rc.skel->bss->single_execs;
+				new_image(&rc, &ri, &tgt, &py, &py_tried);
 			}
+			tgt.execd = false;
 			if (tgt.mapstops)
 				follow_libc(ld, &tgt, &ri);
 			setup_python(ld, &tgt, &py, &ri, &py_tried, &env, &mode);

@@ -231,6 +231,10 @@ void report_process_text(FILE *f, const struct report_ctx *c, const struct repor
 		growth += sites[i]->bytes - sites[i]->prev_bytes;
 	if (ri->python_unsupported && ri->python_unsupported[0])
 		fprintf(f, "python: %s\n", ri->python_unsupported);
+	if (ri->exec_gone_allocs)
+		fprintf(f, "exec: its image before the exec held %s in %" PRId64 " allocations, "
+			   "gone with it (not a leak)\n",
+			lt_human_bytes(ri->exec_gone_bytes, b1, sizeof(b1)), ri->exec_gone_allocs);
 	if (ri->exit_s >= 0)
 		fprintf(f, "exit: began at %.1fs (exit(), or CPython's finalization); these figures "
 			   "are what it held then. Afterwards it freed %s in %" PRIu64 " blocks and "
@@ -427,6 +431,15 @@ void report_process_json(struct json *j, const struct report_ctx *c, const struc
 	size_t n;
 
 	sites = aggregate_sites(c->agg, &n);
+	if (ri->exec_gone_allocs) {
+		json_key(j, "exec");
+		json_obj_begin(j);
+		json_key(j, "gone_bytes");
+		json_int(j, ri->exec_gone_bytes);
+		json_key(j, "gone_allocs");
+		json_int(j, ri->exec_gone_allocs);
+		json_obj_end(j);
+	}
 	if (ri->exit_s >= 0) {
 		json_key(j, "exit");
 		json_obj_begin(j);

@@ -522,6 +522,25 @@ def t_exit_cleanup(c):
 
 
 @test()
+def t_exec_attached(c):
+    """-p on a process that leaks 1 MiB and then execs /bin/sleep: after the
+    exec the 1 MiB is gone with the old image, said so, and no stack of it
+    is left."""
+    t = c.start_target("execer")
+    rep = c.attach(t, duration=3)
+    if t.p.poll() is not None:
+        raise Fail(f"execer exited: {tail(t.err.text)}")
+    left = [st for st in rep["stacks"] if leaf(st).get("function") == "leak_then_exec"]
+    if left:
+        raise Fail("the old image's leak is still reported after the exec | " + stack_str(left[0]))
+    ex = rep.get("exec") or {}
+    if ex.get("gone_bytes", 0) < 16 * 65536 or ex.get("gone_allocs", 0) < 16:
+        raise Fail(f"exec={ex!r}: want the old image's 16 x 64 KiB said gone with it")
+    if rep.get("comm") != "sleep":
+        raise Fail(f"comm {rep.get('comm')!r}, want the new image's 'sleep'")
+
+
+@test()
 def t_realloc(c):
     check_reallocs(c.launch("reallocs"))
 
