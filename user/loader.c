@@ -635,7 +635,8 @@ int loader_attach(struct loader *l, const char *libc_path)
 	err = err ?: attach_prog(l, l->skel->progs.lt_mmap_enter, "sys_enter_mmap");
 	err = err ?: attach_prog(l, l->skel->progs.lt_mmap_exit, "sys_exit_mmap");
 	err = err ?: attach_prog(l, l->skel->progs.lt_munmap, "sys_enter_munmap");
-	err = err ?: attach_prog(l, l->skel->progs.lt_img_exec, "lt_img_exec");
+	if (!err && bpf_program__autoload(l->skel->progs.lt_img_exec)) /* not -a's */
+		err = attach_prog(l, l->skel->progs.lt_img_exec, "lt_img_exec");
 	return err;
 }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -36,6 +37,8 @@ static const char sample_type_config[] =
 
 struct pusher {
 	char *url;		/* ends in /ingest */
+	char *url_log;		/* the same with its user:password@ shown as ***@ */
+	struct curl_slist *auth; /* "Authorization: Bearer TOKEN", or NULL */
 	char *dir;
 	uint64_t max;
 	double max_backoff;
@@ -105,14 +108,24 @@ static int spool_read(const struct pusher *p, const char *name, char **buf, char
 	char path[4096], *nl;
 	struct stat st;
 	FILE *f;
-	int err = 0;
+	int fd, err = 0;
 
 	*buf = NULL;
 	spool_path(p, name, path, sizeof(path));
-	f = fopen(path, "rb");
-	if (!f)
-		return -errno;
-	if (fstat(fileno(f), &st) || (size_t)st.st_size > MAX_SPOOL_FILE) {
+	/* a symlink or a FIFO planted in the spool is no profile of ours */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ELOOP ? -EBADMSG : -errno;
+	f = fdopen(fd, "rb");
+	if (!f) {
+		close(fd);
+		return -ENOMEM;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		err = -EBADMSG;
+		goto out;
+	}
+	if ((size_t)st.st_size > MAX_SPOOL_FILE) {
 		err = -EFBIG;
 		goto out;
 	}
@@ -188,6 +201,8 @@ static enum post_result post(struct pusher *p, const char *query, const char *bo
 	curl_easy_setopt(p->curl, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
 	curl_easy_setopt(p->curl, CURLOPT_TIMEOUT_MS, 10000L);
 	curl_easy_setopt(p->curl, CURLOPT_USERAGENT, "leaktrace");
+	if (p->auth)
+		curl_easy_setopt(p->curl, CURLOPT_HTTPHEADER, p->auth);
 	curl_easy_setopt(p->curl, CURLOPT_WRITEFUNCTION, discard);
 	rc = curl_easy_perform(p->curl);
 	if (rc != CURLE_OK) {
@@ -196,9 +211,11 @@ static enum post_result post(struct pusher *p, const char *query, const char *bo
 	}
 	curl_easy_getinfo(p->curl, CURLINFO_RESPONSE_CODE, &code);
 	snprintf(why, whylen, "HTTP %ld", code);
+	/* Only a profile the server cannot take is dropped: an auth outage
+	 * (401, 403), a route not there yet (404) or an overload keeps it. */
 	if (code >= 200 && code < 300)
 		res = POST_OK;
-	else if (code >= 400 && code < 500 && code != 408 && code != 429)
+	else if (code == 400 || code == 413)
 		res = POST_REJECTED;
 out:
 	curl_mime_free(mime);
@@ -236,18 +253,18 @@ static int deliver_one(struct pusher *p)
 	free(buf);
 	if (res == POST_RETRY) {
 		if (!p->failing)
-			wlog("cannot push to %s: %s; profiles wait in %s\n", p->url, why, p->dir);
+			wlog("cannot push to %s: %s; profiles wait in %s\n", p->url_log, why, p->dir);
 		else
-			vlog("push to %s: %s\n", p->url, why);
+			vlog("push to %s: %s\n", p->url_log, why);
 		p->failing = true;
 		return -EAGAIN;
 	}
 	if (p->failing)
-		wlog("push to %s works again\n", p->url);
+		wlog("push to %s works again\n", p->url_log);
 	p->failing = false;
 	unlink(path);
 	if (res == POST_REJECTED) {
-		wlog("%s rejected a profile (%s): dropped\n", p->url, why);
+		wlog("%s rejected a profile (%s): dropped\n", p->url_log, why);
 		p->st.rejected++;
 	} else {
 		dlog("pushed %s\n", name);
@@ -354,6 +371,86 @@ out:
 	return err;
 }
 
+/* The spool is read back and its files sent: only we may write there. */
+static int spool_dir_safe(const char *dir)
+{
+	struct stat st;
+
+	if (lstat(dir, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode)) {
+		elog("the spool %s is not a directory (a symlink?): choose another with --spool "
+		     "DIR\n", dir);
+		return -ENOTDIR;
+	}
+	if (st.st_uid != geteuid() || (st.st_mode & 022)) {
+		elog("the spool %s is owned by uid %u with mode %04o: others could plant "
+		     "profiles there; use a directory of ours, not group- or world-writable "
+		     "(--spool DIR)\n", dir, (unsigned int)st.st_uid,
+		     (unsigned int)(st.st_mode & 07777));
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* LEAKTRACE_PUSH_TOKEN, else the first line of LEAKTRACE_PUSH_TOKEN_FILE:
+ * sent as a bearer token, never logged. NULL: none; -errno in *err. */
+static struct curl_slist *auth_header(int *err)
+{
+	const char *tok = getenv("LEAKTRACE_PUSH_TOKEN"), *file;
+	char buf[4096] = "", *hdr = NULL;
+	struct curl_slist *l;
+	FILE *f;
+
+	*err = 0;
+	file = getenv("LEAKTRACE_PUSH_TOKEN_FILE");
+	if ((!tok || !*tok) && file && *file) {
+		f = fopen(file, "re");
+		if (!f || !fgets(buf, sizeof(buf), f)) {
+			*err = f ? -EINVAL : -errno;
+			elog("cannot read the push token from LEAKTRACE_PUSH_TOKEN_FILE=%s: %s\n",
+			     file, f ? "empty" : strerror(errno));
+			if (f)
+				fclose(f);
+			return NULL;
+		}
+		fclose(f);
+		buf[strcspn(buf, "\r\n")] = 0;
+		tok = buf;
+	}
+	if (!tok || !*tok)
+		return NULL;
+	if (asprintf(&hdr, "Authorization: Bearer %s", tok) < 0) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	l = curl_slist_append(NULL, hdr);
+	explicit_bzero(hdr, strlen(hdr));
+	explicit_bzero(buf, sizeof(buf));
+	free(hdr);
+	if (!l)
+		*err = -ENOMEM;
+	return l;
+}
+
+/* url with any user:password@ shown as ***@, for the log. */
+static char *redact_url(const char *url)
+{
+	const char *host = strstr(url, "://"), *at, *end;
+	char *out = NULL;
+
+	if (!host)
+		return strdup(url);
+	host += 3;
+	end = host + strcspn(host, "/?#");
+	at = memchr(host, '@', end - host);
+	if (!at)
+		return strdup(url);
+	if (asprintf(&out, "%.*s***%s", (int)(host - url), url, at) < 0)
+		return NULL;
+	return out;
+}
+
 int pusher_new(const char *url, const char *spool_dir, uint64_t spool_max, double max_backoff_s,
 	       struct pusher **out)
 {
@@ -364,7 +461,7 @@ int pusher_new(const char *url, const char *spool_dir, uint64_t spool_max, doubl
 	int err;
 
 	if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8)) {
-		elog("invalid --push URL '%s': expected http://HOST:PORT or https://...\n", url);
+		elog("invalid --push URL: expected http://HOST:PORT or https://...\n");
 		return -EINVAL;
 	}
 	err = mkdir_p(spool_dir, 0700);
@@ -375,6 +472,9 @@ int pusher_new(const char *url, const char *spool_dir, uint64_t spool_max, doubl
 		     strerror(-err));
 		return err;
 	}
+	err = spool_dir_safe(spool_dir);
+	if (err)
+		return err;
 	/* not thread-safe: before any thread of ours exists */
 	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
 		elog("cannot initialize libcurl\n");
@@ -390,11 +490,15 @@ int pusher_new(const char *url, const char *spool_dir, uint64_t spool_max, doubl
 	else if (asprintf(&p->url, "%.*s/ingest", (int)ul, url) < 0)
 		p->url = NULL;
 	p->dir = strdup(spool_dir);
+	p->url_log = p->url ? redact_url(p->url) : NULL;
 	p->max = spool_max;
 	p->max_backoff = max_backoff_s < 1 ? 1 : max_backoff_s;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cond, NULL);
-	if (!p->url || !p->dir) {
+	p->auth = auth_header(&err);
+	if (err)
+		goto cleanup;
+	if (!p->url || !p->dir || !p->url_log) {
 		err = -ENOMEM;
 		goto cleanup;
 	}
@@ -439,7 +543,9 @@ void pusher_free(struct pusher *p, struct push_stats *st)
 		curl_easy_cleanup(p->curl);
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->cond);
+	curl_slist_free_all(p->auth);
 	free(p->url);
+	free(p->url_log);
 	free(p->dir);
 	free(p);
 	curl_global_cleanup();

@@ -37,10 +37,13 @@ def parse_multipart(content_type, body):
 
 class Receiver:
     """Listens on 127.0.0.1:port from start() to stop(); .requests is the list
-    of {"path", "query" (dict of single values), "content_type", "parts", "t"}."""
+    of {"path", "query" (dict of single values), "content_type", "parts", "t",
+    "auth", "status"}. statuses: the answers to the first requests (then 200),
+    as an authenticating proxy in an outage would give them."""
 
-    def __init__(self, port):
+    def __init__(self, port, statuses=()):
         self.port = port
+        self.statuses = list(statuses)
         self.requests = []
         self.lock = threading.Lock()
         self.server = None
@@ -59,10 +62,12 @@ class Receiver:
                        "content_type": ctype,
                        "parts": parse_multipart(ctype, body) if ctype.startswith("multipart/")
                        else {"": body},
-                       "t": time.time()}
+                       "t": time.time(),
+                       "auth": self.headers.get("Authorization")}
                 with rec.lock:
+                    req["status"] = rec.statuses.pop(0) if rec.statuses else 200
                     rec.requests.append(req)
-                self.send_response(200)
+                self.send_response(req["status"])
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 

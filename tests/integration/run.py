@@ -2145,6 +2145,67 @@ def t_continuous_push_retry(c):
 
 
 @test(60)
+def t_continuous_push_auth(c):
+    """A bearer token from LEAKTRACE_PUSH_TOKEN_FILE on every request; the
+    receiver answers 403 twice (an auth outage), then 200: no profile is
+    dropped, all arrive in order; the URL's password is never logged."""
+    port = receiver.free_port()
+    rec = receiver.Receiver(port, statuses=(403, 403)).start()
+    spool = os.path.join(c.tmp, "spool")
+    tok = os.path.join(c.tmp, "token")
+    with open(tok, "w") as f:
+        f.write("s3cr3t-t0ken\n")
+    lt = c.last = c.spawn([LEAKTRACE, "--every", "1", "--push",
+                           f"http://ingest:pa55w0rd@127.0.0.1:{port}", "--spool", spool, "-v",
+                           "--", os.path.join(BUILD, "ranking"), "-q"],
+                          env={**NO_PROXY_ENV, "LEAKTRACE_PUSH_TOKEN_FILE": tok})
+    try:
+        if lt.wait(40) is None:
+            raise Fail(f"leaktrace still running after 40 s: {tail(lt.err.text)}")
+        reqs = rec.received()
+    finally:
+        rec.stop()
+    err = lt.err.text
+    if lt.rc != 0:
+        raise Fail(f"leaktrace exited {lt.rc}; stderr: {tail(err)}")
+    st = summary_of(err)
+    if [r["status"] for r in reqs[:2]] != [403, 403]:
+        raise Fail(f"the receiver's first answers were {[r['status'] for r in reqs[:3]]}")
+    ok = [r for r in reqs if r["status"] == 200]
+    if st["dropped"] or st["rejected"] or st["left"] or len(ok) != st["profiles"] or \
+            st["pushed"] != st["profiles"]:
+        raise Fail(f"{len(ok)} delivered for summary {st}; stderr: {tail(err)}")
+    check_in_order(ok)
+    bad = [r["auth"] for r in reqs if r["auth"] != "Bearer s3cr3t-t0ken"]
+    if bad:
+        raise Fail(f"requests without the token: {bad[:3]}")
+    for secret in ("pa55w0rd", "s3cr3t"):
+        if secret in err or secret in lt.out.text:
+            raise Fail(f"{secret!r} is in leaktrace's output: {tail(err)}")
+    if "cannot push to http://***@127.0.0.1" not in err:
+        raise Fail(f"the outage was not logged with the URL redacted: {tail(err)}")
+
+
+@test(30)
+def t_continuous_spool_unsafe(c):
+    """A world-writable spool, or a symlink as the spool: refused, with why."""
+    port = receiver.free_port()
+    for how in ("world", "symlink"):
+        spool = os.path.join(c.tmp, how)
+        if how == "world":
+            os.makedirs(spool)
+            os.chmod(spool, 0o777)
+        else:
+            os.makedirs(spool + ".real", mode=0o700)
+            os.symlink(spool + ".real", spool)
+        rc, out, err = c.leaktrace(["--every", "1", "--push", f"http://127.0.0.1:{port}",
+                                    "--spool", spool, "--", os.path.join(BUILD, "ranking"), "-q"],
+                                   20, env=NO_PROXY_ENV)
+        if rc == 0 or "the spool" not in err:
+            raise Fail(f"{how} spool: exit {rc}, stderr {tail(err)}; want a refusal")
+
+
+@test(60)
 def t_continuous_spool_cap(c):
     """Receiver down: the spool stays under --spool-max, the oldest are dropped and
     counted; the next run delivers what is left first, in order."""
