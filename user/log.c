@@ -5,20 +5,22 @@
 #include "termsafe.h"
 
 int lt_verbosity;
-static FILE *log_out; /* stderr, with a target's names made harmless */
 
 void lt_log(int level, const char *fmt, ...)
 {
+	char buf[4096];
 	va_list ap;
+	int n;
 
 	if (level > lt_verbosity)
 		return;
-	if (!log_out)
-		log_out = termsafe_open(stderr);
-	fputs(level < 0 ? "leaktrace: " : level == 0 ? "leaktrace: warning: " : "leaktrace: ",
-	      log_out);
 	va_start(ap, fmt);
-	vfprintf(log_out, fmt, ap);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	fflush(log_out);
+	if (n < 0)
+		return;
+	fputs(level < 0 ? "leaktrace: " : level == 0 ? "leaktrace: warning: " : "leaktrace: ",
+	      stderr);
+	/* a target's names (comm, paths, functions) may hold escape sequences */
+	termsafe_write(stderr, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }

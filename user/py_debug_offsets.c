@@ -281,8 +281,11 @@ int py_debug_offsets_parse(const void *buf, size_t len, struct py_offsets *out,
 	/* PyCompactUnicodeObject adds utf8_length and utf8 to PyASCIIObject */
 	out->unicode_compact_data = v[F_UN_COMPACT_SIZE] != PY_OFF_NONE ? v[F_UN_COMPACT_SIZE] :
 									    v[F_UN_ASCII_SIZE] + 16;
-	if (out->unicode_compact_data > v[F_UN_SIZE])
-		return fail(-EINVAL, why, whylen, "unicode_object: compact data past its struct");
+	/* a compact string's data follows its PyASCIIObject header (found by the
+	 * fuzzer: a table may claim less) */
+	if (out->unicode_compact_data > v[F_UN_SIZE] ||
+	    out->unicode_compact_data < out->unicode_ascii_data)
+		return fail(-EINVAL, why, whylen, "unicode_object: compact data outside its struct");
 	out->bytes_sval = v[F_BY_SVAL];
 	out->tuple_item = v[F_TU_ITEM];
 	out->sizeof_gc_head = PY_OFF_NONE;

@@ -17,6 +17,7 @@
 #include "mapfile.h"
 #include "procmaps.h"
 #include "py_debug_offsets.h"
+#include "py_linetable.h"
 #include "py_offsets.h"
 #include "python.h"
 #include "util.h"
@@ -642,101 +643,6 @@ static void code_read(struct python *py, struct py_code *c)
 	c->valid = true;
 }
 
-/* 3.8/3.9 co_lnotab: (byte offset delta, line delta) pairs; lasti in bytes */
-static int line_lnotab(const uint8_t *t, size_t n, int line, uint32_t lasti)
-{
-	uint32_t addr = 0;
-
-	for (size_t i = 0; i + 1 < n; i += 2) {
-		addr += t[i];
-		if (addr > lasti)
-			break;
-		line += (int8_t)t[i + 1];
-	}
-	return line;
-}
-
-/* 3.10 co_linetable (PEP 626): (bytecode delta, line delta) ranges, -128 =
- * no line; lasti counts code units. */
-static int line_310(const uint8_t *t, size_t n, int line, uint32_t lasti)
-{
-	uint32_t addr = lasti * 2, start, end = 0;
-	int cur = -1;
-
-	for (size_t i = 0; i + 1 < n; i += 2) {
-		int8_t ld = (int8_t)t[i + 1];
-
-		start = end;
-		end += t[i];
-		if (ld == -128) {
-			cur = -1;
-		} else {
-			line += ld;
-			cur = line;
-		}
-		if (start <= addr && addr < end)
-			return cur;
-	}
-	return -1;
-}
-
-static int varint(const uint8_t *t, size_t n, size_t *i)
-{
-	unsigned int v = 0, shift = 0;
-
-	while (*i < n && shift < 32) {
-		uint8_t b = t[(*i)++];
-
-		v |= (unsigned int)(b & 63) << shift;
-		shift += 6;
-		if (!(b & 64))
-			break;
-	}
-	return (int)v;
-}
-
-static int svarint(const uint8_t *t, size_t n, size_t *i)
-{
-	unsigned int v = varint(t, n, i);
-
-	return v & 1 ? -(int)(v >> 1) : (int)(v >> 1);
-}
-
-/* 3.11+ location table (PEP 657); idx counts code units. */
-static int line_311(const uint8_t *t, size_t n, int line, uint32_t idx)
-{
-	uint32_t addr = 0;
-	size_t i = 0;
-
-	while (i < n) {
-		uint8_t b = t[i++];
-		int code = (b >> 3) & 15, len = (b & 7) + 1, cur = line;
-
-		if (code == 15) {
-			cur = -1;
-		} else if (code == 14) {
-			line += svarint(t, n, &i);
-			cur = line;
-			varint(t, n, &i);
-			varint(t, n, &i);
-			varint(t, n, &i);
-		} else if (code == 13) {
-			line += svarint(t, n, &i);
-			cur = line;
-		} else if (code >= 10) {
-			line += code - 10;
-			cur = line;
-			i += 2;
-		} else {
-			i += 1;
-		}
-		if (addr <= idx && idx < addr + (uint32_t)len)
-			return cur;
-		addr += len;
-	}
-	return -1;
-}
-
 #define CO_NO_MONITORING_EVENTS 0x2000000 /* 3.13 _Py_InitCleanup shim */
 
 bool python_frame(struct python *py, const struct lt_py_frame *f, struct py_frame_info *out)
@@ -757,12 +663,8 @@ bool python_frame(struct python *py, const struct lt_py_frame *f, struct py_fram
 		return false; /* not a code object (3.13 entry frames), or unreadable */
 	if (py->minor >= 13 && (c->flags & CO_NO_MONITORING_EVENTS))
 		return false;
-	if (py->minor >= 11)
-		line = line_311(c->lines, c->nlines, c->firstlineno, f->pos);
-	else if (py->minor == 10)
-		line = line_310(c->lines, c->nlines, c->firstlineno, f->pos);
-	else
-		line = line_lnotab(c->lines, c->nlines, c->firstlineno, f->pos);
+	line = py_line(py->minor >= 11 ? PY_LT_311 : py->minor == 10 ? PY_LT_310 : PY_LT_LNOTAB,
+		       c->lines, c->nlines, c->firstlineno, f->pos);
 	out->function = c->name;
 	out->file = c->file;
 	/* Instructions without a location (a function's prologue: MAKE_CELL,

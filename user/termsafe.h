@@ -15,5 +15,7 @@
 /* A stream writing the escaped text to f (not closed with it); f itself if
  * it cannot be made. Line-buffered like a terminal's stdout. */
 FILE *termsafe_open(FILE *f);
+/* Write n bytes of s to f escaped, at once. */
+void termsafe_write(FILE *f, const char *s, size_t n);
 
 #endif

@@ -11,7 +11,7 @@ cd "$(dirname "$0")"
 secs=${1:-20}
 per=$((secs / 2))
 [ "$per" -ge 1 ] || per=1
-targets=(fuzz_procmaps fuzz_elfsym)
+targets=(fuzz_procmaps fuzz_elfsym fuzz_pyline fuzz_pydbg)
 
 # Build (quietly) if `make fuzz` has not: a missing binary is a failure.
 mkdir -p build/artifacts build/logs

@@ -194,6 +194,12 @@ UT_TEST(py_debug_offsets_refuses_bad_tables)
 	CHECK_EQ_STR(info.version_str, "3.16.0");
 	CHECK_EQ_INT(info.version, 0x031000f0);
 
+	/* 3.15: compact strings' data before their ASCII header ends (the fuzzer) */
+	CHECK_EQ_INT(load("3.15.2", buf, sizeof(buf)), 888);
+	set_word(buf, 93, 13);
+	CHECK_EQ_INT(parse(buf, 888, &o, why), -EINVAL);
+	CHECK(strstr(why, "compact data") != NULL);
+
 	memcpy(buf, good, n); /* Python 4 */
 	set_word(buf, 1, 0x040000f0);
 	CHECK_EQ_INT(parse(buf, n, &o, why), -EINVAL);
