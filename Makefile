@@ -129,8 +129,11 @@ $(FX)/.stamp: $(FX)/fx_prog $(FX)/fx_other $(FX)/fx_nobid $(FX)/fx_other_nobid $
 	cp fx_nobid.stripped badcrc/ && objcopy --only-keep-debug fx_other_nobid badcrc/fx_nobid.debug
 	$(Q)touch $@
 
+# make test runs each fuzz target ~10 s; this runs them longer (FUZZ_SECONDS in all)
+FUZZ_SECONDS ?= 1200
 fuzz:
 	$(Q)$(MAKE) --no-print-directory -C tests/fuzz
+	$(Q)tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 testprogs:
 	$(Q)$(MAKE) --no-print-directory -C tests/integration/progs
