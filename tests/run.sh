@@ -28,7 +28,7 @@ run py_offsets scripts/gen-py-offsets.sh --check
 run pydbg tests/pydbg/check.sh
 # deploy/: the systemd unit, the DaemonSet and the Dockerfile, checked, not deployed
 run deploy python3 tests/deploy/check.py
-run fuzz tests/fuzz/run.sh "${LT_FUZZ_SECONDS:-20}"
+run fuzz tests/fuzz/run.sh "${LT_FUZZ_SECONDS:-40}"
 # the exports read by real clients: speedscope (npm) in headless Chromium
 run exports tests/exports/check.sh
 if [ "$(id -u)" -eq 0 ]; then

@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Usage: tests/fuzz/run.sh SECONDS
-# Runs each libFuzzer target for SECONDS/2 on a scratch copy of its seeds
+# Runs each libFuzzer target for its share of SECONDS on a scratch copy of its seeds
 # and prints one line per target, counted by tests/run.sh:
 #   PASS fuzz/fuzz_procmaps
 #   FAIL fuzz/fuzz_elfsym: heap-buffer-overflow (build/artifacts/fuzz_elfsym-crash-...)
 # Crash inputs are kept in build/artifacts/; logs in build/logs/.
 set -uo pipefail
 cd "$(dirname "$0")"
-secs=${1:-20}
-per=$((secs / 2))
-[ "$per" -ge 1 ] || per=1
+secs=${1:-40}
 targets=(fuzz_procmaps fuzz_elfsym fuzz_pyline fuzz_pydbg)
+per=$((secs / ${#targets[@]}))
+[ "$per" -ge 1 ] || per=1
 
 # Build (quietly) if `make fuzz` has not: a missing binary is a failure.
 mkdir -p build/artifacts build/logs
