@@ -234,9 +234,12 @@ static int report(struct report_ctx *rc, struct report_info *ri, const struct lt
 	if (!(live && !ri->final))
 		rss_report_text(text, rc, ri);
 	if (ri->final || env->export_every) {
-		err = exports_write(env, rc, ri);
-		if (err)
-			return err;
+		/* A failed export (a full disk) says which file and why; the
+		 * run, its final report and JSON go on. The exit status says
+		 * it if the final one failed; an interval's is written again. */
+		ri->export_failed = exports_write(env, rc, ri) != 0;
+		if (ri->export_failed && !ri->final)
+			wlog("the exports are written again at the next report\n");
 	}
 	if (cont) { /* continuous mode: this report ends a period */
 		labels_update(lb, t->pid, ri->comm, env->service, env->hostname);
@@ -477,7 +480,7 @@ int main(int argc, char **argv)
 	}
 	loader_detach(ld);
 	target_finish(&tgt);
-	exit_code = tgt.launched ? tgt.exit_status : 0;
+	exit_code = ri.export_failed ? 1 : tgt.launched ? tgt.exit_status : 0;
 cleanup:
 	continuous_free(cont); /* a last delivery attempt; the rest stays spooled */
 	ring_buffer__free(newstacks);

@@ -32,6 +32,7 @@ struct report_info {
 	 * every report, never a silent native-only one */
 	const char *python_unsupported;
 	double exit_s;		/* the target began to exit this long after the start; < 0: not */
+	bool export_failed;	/* the last report's exports could not be written */
 	int64_t exec_gone_bytes; /* what its images before an exec held: gone with them */
 	int64_t exec_gone_allocs;
 	bool python_lto;	/* its small-object allocations are partly unseen */

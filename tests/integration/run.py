@@ -540,6 +540,37 @@ def t_exec_attached(c):
         raise Fail(f"comm {rep.get('comm')!r}, want the new image's 'sleep'")
 
 
+@test(40)
+def t_exports_disk_full(c):
+    """--export-every onto a full file system: each failed export is said,
+    the run goes on to its final report and JSON, and the exit status is 1."""
+    full = os.path.join(c.tmp, "full")
+    os.makedirs(full)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", full]).returncode:
+        raise Fail("cannot mount a 64 KiB tmpfs")
+    try:
+        with open(os.path.join(full, "filler"), "wb") as f:
+            try:
+                f.write(b"x" * (64 << 10))
+            except OSError:
+                pass  # full: what we want
+        path = os.path.join(c.tmp, "report.json")
+        rc, out, err = c.leaktrace(["-i", "0.5", "-d", "2", "--export-every", "--flamegraph",
+                                    os.path.join(full, "flame.html"), "--json", path, "--",
+                                    os.path.join(BUILD, "leaker"), "-w"], 30)
+    finally:
+        subprocess.run(["umount", "-l", full])
+    if rc != 1:
+        raise Fail(f"exit {rc}, want 1 for the lost final export; stderr: {tail(err)}")
+    if "cannot write" not in err or "written again at the next report" not in err:
+        raise Fail(f"the failed exports are not said: {tail(err)}")
+    if "final report" not in out:
+        raise Fail(f"no final report: {tail(out)}")
+    rep = c.report(path, 0, err)
+    if "stacks" not in rep:
+        raise Fail("no JSON report")
+
+
 @test()
 def t_realloc(c):
     check_reallocs(c.launch("reallocs"))
