@@ -482,6 +482,9 @@ static int place(struct elfsym *es, int fd, const struct probe_spec *p, uint64_t
 }
 
 /* Syscall tracepoints need tracefs, which fresh systems may not mount. */
+/* tracefs mounted by us: unmounted again as we leave */
+static bool tracefs_ours;
+
 static int ensure_tracefs(void)
 {
 	static const char *const dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
@@ -501,6 +504,7 @@ static int ensure_tracefs(void)
 		return err;
 	}
 	vlog("mounted tracefs on %s\n", dirs[0]);
+	tracefs_ours = true;
 	return 0;
 }
 
@@ -896,6 +900,9 @@ void loader_destroy(struct loader *l)
 	if (!l)
 		return;
 	loader_detach(l);
+	/* a tracefs we mounted goes when we do */
+	if (tracefs_ours && !umount2("/sys/kernel/tracing", MNT_DETACH))
+		tracefs_ours = false;
 	for (int i = 0; i < l->nfiles; i++) {
 		free(l->files[i].name);
 		close(l->files[i].fd);
