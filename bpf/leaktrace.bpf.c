@@ -552,7 +552,8 @@ static __always_inline __u64 store_stack_x(void *ctx, const struct lt_proc *p, b
 	if (st->py_depth) { /* full ring: the loader's periodic scan catches up */
 		struct lt_newstack ns = { .id = h, .tgid = st->tgid, .epoch = st->epoch };
 
-		bpf_ringbuf_output(&lt_newstacks, &ns, sizeof(ns), 0);
+		if (bpf_ringbuf_output(&lt_newstacks, &ns, sizeof(ns), 0))
+			count(LT_CNT_NEWSTACKS_LOST);
 	}
 	return h;
 fail:
@@ -566,7 +567,9 @@ static __always_inline __u64 store_stack(void *ctx, const struct lt_proc *p)
 }
 
 /* An aggregate entry, created at zero if new; NULL (counted) when full. */
-static __always_inline void *lookup_or_init(void *map, const void *key, const void *zero)
+/* NULL, counted under full, when the map is full */
+static __always_inline void *lookup_or_init(void *map, const void *key, const void *zero,
+					    __u32 full)
 {
 	void *v = bpf_map_lookup_elem(map, key);
 
@@ -575,7 +578,7 @@ static __always_inline void *lookup_or_init(void *map, const void *key, const vo
 	bpf_map_update_elem(map, key, zero, BPF_NOEXIST); /* EEXIST: another CPU won */
 	v = bpf_map_lookup_elem(map, key);
 	if (!v)
-		count(LT_CNT_DROP_AGG_FULL);
+		count(full);
 	return v;
 }
 
@@ -668,7 +671,7 @@ static __always_inline void record_alloc_w(void *ctx, const struct lt_proc *p, _
 	a.key.tgid = k.tgid;
 	a.key.epoch = k.epoch;
 
-	v = lookup_or_init(&lt_agg, &a.key, &zero);
+	v = lookup_or_init(&lt_agg, &a.key, &zero, LT_CNT_DROP_AGG_FULL);
 	if (!v)
 		return;
 	if (bpf_map_update_elem(&lt_allocs, &k, &a, BPF_ANY)) {
@@ -1140,6 +1143,7 @@ int BPF_KRETPROBE(lt_gc_ret, __u64 obj)
 	struct lt_inflight *f;
 	struct lt_stack *st;
 	__u32 idx = 0;
+	long err;
 
 	if (!is_target())
 		return 0;
@@ -1158,9 +1162,13 @@ int BPF_KRETPROBE(lt_gc_ret, __u64 obj)
 		if (st->py_depth)
 			k.line = st->py[0];
 	}
-	if (bpf_map_update_elem(&lt_objs, &obj, &k, BPF_NOEXIST))
-		return 0; /* already counted (or map full) */
-	v = lookup_or_init(&lt_objagg, &k, &zero);
+	err = bpf_map_update_elem(&lt_objs, &obj, &k, BPF_NOEXIST);
+	if (err) { /* already counted, or the map is full */
+		if (err != -17 /* EEXIST */)
+			count(LT_CNT_DROP_OBJS_FULL);
+		return 0;
+	}
+	v = lookup_or_init(&lt_objagg, &k, &zero, LT_CNT_DROP_OBJS_FULL);
 	if (!v) {
 		bpf_map_delete_elem(&lt_objs, &obj);
 		return 0;
