@@ -100,6 +100,11 @@ $(FX)/libfx_dl.so: $(FX_SRC)/fx_dl.c | $(FX)
 	$(call msg,FIXTURE,$@)
 	$(Q)$(CC) $(FX_CFLAGS) -fPIC -shared -o $@ $<
 
+# Two different libraries claiming one build id (a crafted ELF's trick)
+$(FX)/libfx_claim%.so: $(FX_SRC)/fx_dl.c | $(FX)
+	$(call msg,FIXTURE,$@)
+	$(Q)$(CC) -g -O0 -fPIC -shared -Wl,--build-id=0x5eed5eed5eed5eed -DFX_CLAIM=$* -o $@ $<
+
 $(FX)/fx_prog: $(FX_SRC)/fx_prog.c $(FX)/libfx.so
 	$(call msg,FIXTURE,$@)
 	$(Q)$(CC) $(FX_CFLAGS) -fPIE -pie -o $@ $< $(FX_PROG_LIBS)
@@ -116,7 +121,8 @@ $(FX)/fx_other_nobid: $(FX_SRC)/fx_prog.c $(FX)/libfx.so
 	$(call msg,FIXTURE,$@)
 	$(Q)$(CC) $(FX_CFLAGS) -Wl,--build-id=none -DFX_OTHER -fPIE -pie -o $@ $< $(FX_PROG_LIBS)
 
-$(FX)/.stamp: $(FX)/fx_prog $(FX)/fx_other $(FX)/fx_nobid $(FX)/fx_other_nobid $(FX)/libfx_dl.so
+$(FX)/.stamp: $(FX)/fx_prog $(FX)/fx_other $(FX)/fx_nobid $(FX)/fx_other_nobid $(FX)/libfx_dl.so \
+	      $(FX)/libfx_claim1.so $(FX)/libfx_claim2.so
 	$(call msg,FIXTURE,$(FX)/*.debug *.stripped)
 	$(Q)cd $(FX) && rm -rf dotdebug bad badcrc && mkdir -p dotdebug/.debug bad badcrc && \
 	objcopy --only-keep-debug fx_prog fx_prog.debug && \

@@ -52,6 +52,9 @@ void elfsym_set_debug_dir(const char *dir);
 
 /* Hex build id ("" if none). */
 const char *elfsym_build_id(const struct elfsym *es);
+/* The same file, byte for byte (a build id is only a claim: a crafted ELF
+ * can carry libc's). */
+bool elfsym_same_content(const struct elfsym *a, const struct elfsym *b);
 /* True for ET_DYN (PIE, shared library). */
 bool elfsym_is_dyn(const struct elfsym *es);
 

@@ -316,10 +316,13 @@ static struct sym_mod *get_module(struct symbolizer *s, const struct lt_map *m)
 		dlog("symbolize: cannot open %s; its frames stay unsymbolized\n", m->path);
 		return mod;
 	}
-	/* The same file seen through another path or mount: share it. */
+	/* The same file seen through another path or mount: share it, once
+	 * its bytes are seen to be the same (another process's crafted ELF
+	 * may claim the build id to name our frames). */
 	bid = elfsym_build_id(mod->es);
 	for (i = 0; bid[0] && i < nelf_keys; i++) {
-		if (!strcmp(elfsym_build_id(elf_keys[i].sh->es), bid)) {
+		if (!strcmp(elfsym_build_id(elf_keys[i].sh->es), bid) &&
+		    elfsym_same_content(elf_keys[i].sh->es, mod->es)) {
 			elfsym_close(mod->es);
 			mod->sh = elf_keys[i].sh;
 			break;

@@ -360,3 +360,35 @@ UT_TEST(elfsym_corrupt_files)
 cleanup:
 	free(buf);
 }
+
+/* A build id is a claim: two files that carry the same one are shared only
+ * if their bytes are the same (a copy of a file is; a crafted ELF is not). */
+UT_TEST(elfsym_same_content_not_build_id)
+{
+	char path[PATH_MAX], copy[PATH_MAX + 16], buf[4096];
+	struct elfsym *a = open_fx("libfx_claim1.so"), *b = open_fx("libfx_claim2.so"), *c = NULL;
+	ssize_t n;
+	int in, out;
+
+	CHECK(a && b);
+	if (!a || !b)
+		goto cleanup;
+	CHECK_EQ_STR(elfsym_build_id(a), elfsym_build_id(b));
+	CHECK(!elfsym_same_content(a, b));
+	CHECK(elfsym_same_content(a, a));
+	/* a byte-identical copy (another inode, as in another container) */
+	snprintf(copy, sizeof(copy), "%s.copy", fx_path(path, sizeof(path), "libfx_claim1.so"));
+	in = open(path, O_RDONLY);
+	out = open(copy, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+		CHECK(write(out, buf, n) == n);
+	close(in);
+	close(out);
+	CHECK(!elfsym_open(copy, &c));
+	CHECK(c && elfsym_same_content(a, c));
+	unlink(copy);
+cleanup:
+	elfsym_close(a);
+	elfsym_close(b);
+	elfsym_close(c);
+}
