@@ -989,6 +989,6 @@ int loader_follow_libc(struct loader *l, int pid)
 	err = loader_attach_libc(l, libc);
 	if (err)
 		return err;
-	vlog("pid %d maps another libc: probing %s too\n", pid, libc);
+	vlog("probing the allocator of %s (pid %d)\n", libc, pid);
 	return 1;
 }

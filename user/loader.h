@@ -71,9 +71,10 @@ void loader_probe_stats(const struct loader *l, int *attached, int *single_stepp
  * file is reachable no more), or -errno. */
 int loader_find_libc(int pid, char *buf, size_t len);
 
-/* Launch mode: the command (pid) exec'd, into another root maybe: if the
- * libc it maps now is another file than those probed, probe it too, for
- * pid. 1 if it did, 0 (nothing new, or no libc mapped yet), or -errno. */
+/* If the libc pid maps now is another file than those probed (it exec'd
+ * into another root, or runs in a container), probe it too, for the
+ * loader's process (-a: every one). 1 if it did, 0 (nothing new, or no libc
+ * mapped yet), or -errno. */
 int loader_follow_libc(struct loader *l, int pid);
 
 /* The dynamic loader or libc: their own mmaps are not program allocations. */

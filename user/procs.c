@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <dirent.h>
 #include <errno.h>
-#include <float.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -61,7 +60,7 @@ struct procs {
 	size_t list_cap;
 	struct ring_buffer *rb;
 	double now;
-	struct file_set libcs, pythons, not_python;
+	struct file_set pythons, not_python;
 	/* executables found to be a CPython that cannot be read, and why:
 	 * each of their processes says so in the reports */
 	struct file_set unsupported;
@@ -142,9 +141,7 @@ static struct lt_pstate *add(struct procs *ps, uint32_t tgid, uint32_t epoch, ui
 	p->epoch = epoch;
 	p->ppid = ppid;
 	p->seen_s = ps->now;
-	/* its code is looked at (its libc, a container's maybe; its CPython)
-	 * once settled, also after the start-up scan, whose time 0 is "none" */
-	p->dirty_s = ps->now > 0 ? ps->now : DBL_MIN;
+	p->dirty_s = ps->now;
 	if (comm) /* the event's: a fork's child is named after its parent */
 		snprintf(p->comm, sizeof(p->comm), "%s", comm);
 	else
@@ -252,7 +249,6 @@ void procs_free(struct procs *ps)
 	}
 	ring_buffer__free(ps->rb);
 	free(ps->list);
-	free(ps->libcs.v);
 	free(ps->pythons.v);
 	free(ps->not_python.v);
 	for (size_t i = 0; i < ps->unsupported.n; i++)
@@ -273,10 +269,13 @@ static bool user_process(int pid)
 	return readlink(path, buf, sizeof(buf)) > 0;
 }
 
+static void ensure_libc(struct procs *ps, struct lt_pstate *p);
+
 int procs_scan(struct procs *ps, double now)
 {
 	int fd = bpf_map__fd(ps->skel->maps.lt_procs);
 	struct lt_proc zero = {};
+	struct lt_pstate *p;
 	struct dirent *de;
 	DIR *d;
 
@@ -299,8 +298,10 @@ int procs_scan(struct procs *ps, double now)
 			     ps->env->max_procs, pid);
 			break;
 		}
-		if (!find_live(ps, pid))
-			add(ps, pid, 0, 0, NULL);
+		/* running already: its libc (a container's or chroot's maybe) is
+		 * probed now, as a new process's is once it maps its code */
+		if (!find_live(ps, pid) && (p = add(ps, pid, 0, 0, NULL)))
+			ensure_libc(ps, p);
 	}
 	closedir(d);
 	return 0;
@@ -330,15 +331,7 @@ static void push_py(struct procs *ps, struct lt_pstate *p)
 /* Its libc, if no probe is on that file yet (a container's own). */
 static void ensure_libc(struct procs *ps, struct lt_pstate *p)
 {
-	char libc[4096];
-	struct stat st;
-
-	if (loader_find_libc(p->tgid, libc, sizeof(libc)) || stat(libc, &st) ||
-	    set_has(&ps->libcs, &st))
-		return;
-	set_add(&ps->libcs, &st);
-	if (!loader_attach_libc(ps->ld, libc))
-		vlog("probing the allocator of %s (pid %d)\n", libc, p->tgid);
+	loader_follow_libc(ps->ld, p->tgid);
 }
 
 /* A libpython in pid's maps (cheaper than python_detect()'s ELF reads). */

@@ -369,7 +369,7 @@ class Ctx:
         self.procs = []
         self.last = None  # the last leaktrace Proc, for -v output
         self.go_at = None  # when attach() sent the go signal
-        self.dirs = []  # more temp dirs (inside another root), removed with tmp
+        self.extra_dirs = []  # made elsewhere (inside another root), removed too
 
     def spawn(self, argv, **kw):
         p = Proc(argv, **kw)
@@ -379,14 +379,9 @@ class Ctx:
     def cleanup(self, remove=True):
         kill_tree(self.procs)
         if remove:
-            for d in [self.tmp, *self.dirs]:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            for d in self.extra_dirs:
                 shutil.rmtree(d, ignore_errors=True)
-
-    def mkdtemp(self, parent):
-        """A temp dir under parent (another root's /tmp), removed at cleanup."""
-        d = tempfile.mkdtemp(prefix="leaktrace-it-", dir=parent)
-        self.dirs.append(d)
-        return d
 
     def leaktrace(self, args, timeout=20, **kw):
         """Runs leaktrace to completion: (rc, stdout, stderr)."""
@@ -1721,7 +1716,8 @@ def sid_root():
 
 def copy_into_root(c, root, prog):
     """build/prog copied into a fresh dir of root: its path inside the root."""
-    d = c.mkdtemp(os.path.join(root, "tmp"))
+    d = tempfile.mkdtemp(prefix="leaktrace-it-", dir=os.path.join(root, "tmp"))
+    c.extra_dirs.append(d)
     shutil.copy2(os.path.join(BUILD, prog), d)
     return os.path.join("/", os.path.relpath(d, root), prog)
 
