@@ -1201,7 +1201,8 @@ class SidProgs:
 
     def __init__(self, c):
         self.root = sid_root()
-        self.host = c.mkdtemp(os.path.join(self.root, "tmp"))
+        self.host = tempfile.mkdtemp(prefix="leaktrace-it-", dir=os.path.join(self.root, "tmp"))
+        c.extra_dirs.append(self.host)
         self.dir = "/" + os.path.relpath(self.host, self.root)
         for f in os.listdir(PYDIR):
             if f.endswith(".py"):
