@@ -409,12 +409,15 @@ int main(int argc, char **argv)
 			symbolizer_refresh(sym);
 			/* a new image; a launched command is held at its exec, before
 			 * the new code runs */
-			if (rc.skel->bss->single_execs != execs) {
+			bool execd = rc.skel->bss->single_execs != execs;
+
+			if (execd) {
 				execs = rc.skel->bss->single_execs;
 				new_image(&rc, &ri, &tgt, &py, &py_tried);
 			}
 			tgt.execd = false;
-			if (tgt.mapstops)
+			/* the new image may run another libc (-p too, a tick late) */
+			if (tgt.mapstops || execd)
 				follow_libc(ld, &tgt, &ri);
 			setup_python(ld, &tgt, &py, &ri, &py_tried, &env, &mode);
 			if (py && tgt.exiting && !tgt.mapstop)

@@ -60,7 +60,7 @@ struct python {
 	const struct py_offsets *off;
 	struct py_offsets dbg_off;	/* 3.13+: from the interpreter's own table */
 	char path[PATH_MAX];	/* module as mapped */
-	char root_path[PATH_MAX + 32]; /* through /proc/PID/root */
+	char root_path[PATH_MAX + 32]; /* opens the mapped file itself (mapfile_path()) */
 	uint64_t runtime;	/* &_PyRuntime */
 	uint64_t code_type;	/* &PyCode_Type, 0 if unknown */
 	uint64_t type_type;	/* &PyType_Type, 0 if unknown */
