@@ -10,6 +10,10 @@ BPFTOOL ?= bpftool
 ARCH := x86
 VMLINUX := vmlinux/$(ARCH)/vmlinux.h
 
+# the one place the version is kept: debian/changelog's first entry
+VERSION := $(shell sed -n '1s/^[^ ]* .\([^ ]*\). .*/\1/p' debian/changelog 2>/dev/null)
+VERSION := $(or $(VERSION),unknown)
+
 PKGS := libbpf libelf libdw zlib capstone ncursesw libcurl
 CFLAGS ?= -g -O2
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
@@ -67,6 +71,9 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 $(OUTPUT)/user/%.o: user/%.c $(SKELS) | $(OUTPUT)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(OUTPUT)/user/cli.o: CFLAGS += -DLT_VERSION='"$(VERSION)"'
+$(OUTPUT)/user/cli.o: $(wildcard debian/changelog)
 
 leaktrace: $(USER_OBJS)
 	$(call msg,LINK,$@)
