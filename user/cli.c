@@ -78,8 +78,9 @@ static const char *const synopsis[] = {
 	"[OPTIONS] -a [--comm NAME] [--pid PID] [--uid UID] [--cgroup PATH]",
 };
 
-static const char about[] = "Find memory leaks in a running process with eBPF: every allocation that is\n"
-			    "still outstanding, grouped by the stack that made it.\n";
+static const char about[] =
+	"Find memory leaks in a running process with eBPF: every allocation that is\n"
+	"still outstanding, grouped by the stack that made it.\n";
 
 static const char epilog[] =
 	"Launch mode holds CMD until every probe is attached, so its first allocation\n"
@@ -629,13 +630,14 @@ void cli_print_man(FILE *f)
 	      "modes, costs and limitations.\n", f);
 }
 
-/* The options' names as a case pattern ("-p | --pid | ..."), those with an argument or not. */
-static void case_pattern(FILE *f, const struct cli_opt *only, bool with_arg)
+/* The options that take an argument as a case pattern ("-p | --pid | ..."); with only, those
+ * whose argument is completed as its is. */
+static void arg_pattern(FILE *f, const struct cli_opt *only)
 {
 	const char *sep = "";
 
 	for (const struct cli_opt *o = cli_opts; o < cli_opts + N_OPTS; o++) {
-		if (!parsed(o) || !documented(o) || !o->arg != !with_arg ||
+		if (!parsed(o) || !documented(o) || !o->arg ||
 		    (only && o->complete != only->complete) ||
 		    (only && o->complete == CMP_WORDS && strcmp(o->words, only->words)))
 			continue;
@@ -676,7 +678,7 @@ void cli_print_completion(FILE *f)
 	      "\t\t\treturn\n"
 	      "\t\t\t;;\n"
 	      "\t\t", f);
-	case_pattern(f, NULL, true);
+	arg_pattern(f, NULL);
 	fputs(")\n"
 	      "\t\t\t((i++)) # its argument\n"
 	      "\t\t\t;;\n"
@@ -695,11 +697,14 @@ void cli_print_completion(FILE *f)
 
 		if (!parsed(o) || !documented(o) || !o->arg || done[i])
 			continue;
-		for (size_t j = i; j < N_OPTS; j++)
-			done[j] |= cli_opts[j].complete == o->complete &&
-				   (o->complete != CMP_WORDS || !strcmp(cli_opts[j].words, o->words));
+		for (size_t j = i; j < N_OPTS; j++) {
+			const struct cli_opt *p = &cli_opts[j];
+
+			done[j] |= p->complete == o->complete &&
+				   (o->complete != CMP_WORDS || !strcmp(p->words, o->words));
+		}
 		fputs("\t", f);
-		case_pattern(f, o, true);
+		arg_pattern(f, o);
 		if (o->complete == CMP_WORDS)
 			fprintf(f, ")\n\t\tCOMPREPLY=($(compgen -W '%s' -- \"$cur\"))\n\t\treturn\n"
 				   "\t\t;;\n", o->words);
