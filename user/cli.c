@@ -780,14 +780,21 @@ static void set_defaults(struct lt_env *env)
 	env->max_procs = 16384;
 }
 
-/* What needs launch mode or exact mode. */
-static int check_launch_exact(const struct lt_env *env)
+/* What only launch mode does. */
+static int check_launch(const struct lt_env *env)
 {
 	if (env->python_libc && !env->cmd) {
 		elog("--python-malloc=libc needs launch mode (-- CMD): a running interpreter "
 		     "keeps its allocator\n");
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/* What only exact mode does: lite mode probes the C allocator and mmap alone, and thins
+ * them its own way (--max-overhead). */
+static int check_exact(const struct lt_env *env)
+{
 	if (env->sample_bytes && env->mode == LT_MODE_LITE) {
 		elog("--sample-bytes samples exact mode: lite mode has --max-overhead instead\n");
 		return -EINVAL;
@@ -904,7 +911,9 @@ int cli_parse(int argc, char **argv, struct lt_env *env)
 	if (st.seen & SEEN_CONTINUOUS)
 		env->continuous = true;
 
-	err = check_launch_exact(env);
+	err = check_launch(env);
+	if (!err)
+		err = check_exact(env);
 	if (!err)
 		err = check_continuous(env, st.seen);
 	if (err)
