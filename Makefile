@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
-# `make` builds ./leaktrace; `make demo` traces the bundled leaky demo;
-# `make test` runs every suite; `make bench` prints overhead ratios.
+# `make` builds ./leaktrace, its man page and bash completion; `make demo`
+# traces the bundled leaky demo; `make test` runs every suite; `make bench`
+# prints overhead ratios; `make install` (PREFIX, DESTDIR) and `make deb`.
 # Quiet by default, `make V=1` shows commands.
 
 OUTPUT := .output
@@ -9,6 +10,10 @@ CC ?= gcc
 BPFTOOL ?= bpftool
 ARCH := x86
 VMLINUX := vmlinux/$(ARCH)/vmlinux.h
+
+# the one place the version is kept: debian/changelog's first entry
+VERSION := $(shell sed -n '1s/^[^ ]* .\([^ ]*\). .*/\1/p' debian/changelog 2>/dev/null)
+VERSION := $(or $(VERSION),unknown)
 
 PKGS := libbpf libelf libdw zlib capstone ncursesw libcurl
 CFLAGS ?= -g -O2
@@ -38,11 +43,24 @@ else
 	msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all clean deps demo test bench testprogs fuzz
+# `make install`: the binary, the unit, the settings it reads, the man page and
+# the completion. sbin: an administrator's tool that needs root or its
+# capabilities, with a page in section 8, as bpftool and bcc's tools (sudo's
+# PATH has sbin). The unit reads /etc/default/leaktrace, whatever PREFIX.
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSCONFDIR ?= /etc
+MAN := $(OUTPUT)/leaktrace.8
+COMPLETION := $(OUTPUT)/leaktrace.bash
+
+.PHONY: all clean deps demo test bench testprogs fuzz install uninstall deb
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: leaktrace
+all: leaktrace $(MAN) $(COMPLETION)
 
 deps:
 	$(Q)scripts/install-deps.sh
@@ -66,19 +84,62 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 
 $(OUTPUT)/user/%.o: user/%.c $(SKELS) | $(OUTPUT)/user
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(OUTPUT)/user/cli.o: CPPFLAGS += -DLT_VERSION='"$(VERSION)"'
+$(OUTPUT)/user/cli.o: $(wildcard debian/changelog)
 
 leaktrace: $(USER_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# from the option table in user/cli.c, like --help
+$(MAN): leaktrace
+	$(call msg,GEN,$@)
+	$(Q)./leaktrace --gen-man > $@
+
+$(COMPLETION): leaktrace
+	$(call msg,GEN,$@)
+	$(Q)./leaktrace --gen-completion > $@
+
+# The settings file is a default: an existing one (edited) is kept.
+install: all
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -D -m 755 leaktrace $(DESTDIR)$(SBINDIR)/leaktrace
+	$(Q)install -D -m 644 $(MAN) $(DESTDIR)$(MANDIR)/man8/leaktrace.8
+	$(Q)install -D -m 644 $(COMPLETION) $(DESTDIR)$(BASHCOMPDIR)/leaktrace
+	$(Q)install -d $(DESTDIR)$(UNITDIR)
+	$(Q)sed -e 's|/usr/local/bin/leaktrace|$(SBINDIR)/leaktrace|g' \
+		-e 's|/etc/default/leaktrace|$(SYSCONFDIR)/default/leaktrace|g' \
+		deploy/leaktrace.service > $(DESTDIR)$(UNITDIR)/leaktrace.service
+	$(Q)chmod 644 $(DESTDIR)$(UNITDIR)/leaktrace.service
+	$(Q)if [ -e $(DESTDIR)$(SYSCONFDIR)/default/leaktrace ]; then \
+		echo "  kept $(DESTDIR)$(SYSCONFDIR)/default/leaktrace (new default not installed)"; \
+	else \
+		install -D -m 600 deploy/leaktrace.env $(DESTDIR)$(SYSCONFDIR)/default/leaktrace; \
+	fi
+
+# Settings stay, as with apt remove.
+uninstall:
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(DESTDIR)$(SBINDIR)/leaktrace $(DESTDIR)$(MANDIR)/man8/leaktrace.8 \
+		$(DESTDIR)$(BASHCOMPDIR)/leaktrace $(DESTDIR)$(UNITDIR)/leaktrace.service
+	$(Q)if [ -e $(DESTDIR)$(SYSCONFDIR)/default/leaktrace ]; then \
+		echo "  kept $(DESTDIR)$(SYSCONFDIR)/default/leaktrace (remove it by hand)"; \
+	fi
+
+# dpkg-buildpackage over debian/ in a copy of the tree (it writes to ..), then
+# lintian; the .deb is copied here.
+deb:
+	$(Q)scripts/build-deb.sh $(OUTPUT)/deb .
 
 $(OUTPUT)/unit/%.o: tests/unit/%.c | $(OUTPUT)/unit
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 tests/unit/unit_tests: $(UNIT_OBJS) $(LIB_OBJS) | $(FX)/.stamp
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # ELF fixtures for the symbolizer tests (tests/unit/fixtures/*.c): a PIE
 # with a shared library and a dlopen()ed one; the PIE again without a
@@ -161,7 +222,7 @@ bench: deps
 
 clean:
 	$(call msg,CLEAN)
-	$(Q)rm -rf $(OUTPUT) leaktrace tests/unit/unit_tests
+	$(Q)rm -rf $(OUTPUT) leaktrace tests/unit/unit_tests leaktrace_*.deb
 	$(Q)-$(MAKE) --no-print-directory -C tests/fuzz clean
 	$(Q)-$(MAKE) --no-print-directory -C tests/integration/progs clean
 	$(Q)-$(MAKE) --no-print-directory -C tests/demo clean

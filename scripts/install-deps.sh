@@ -19,6 +19,8 @@ pkgs=(
 	golang-go                             # `go tool pprof` reads back the pprof export (unit tests)
 	libcurl4-openssl-dev                  # continuous mode: --push to Pyroscope
 	systemd python3-yaml                  # deploy check: systemd-analyze verify, the DaemonSet's YAML
+	dpkg-dev debhelper lintian            # make deb and the package test: dpkg-buildpackage, lintian
+	debootstrap bash-completion           # package test: a Debian 12 root; the completion driven
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -28,6 +28,8 @@ run py_offsets scripts/gen-py-offsets.sh --check
 run pydbg tests/pydbg/check.sh
 # deploy/: the systemd unit, the DaemonSet and the Dockerfile, checked, not deployed
 run deploy python3 tests/deploy/check.py
+# make install, make deb + lintian, and the package installed into a fresh Debian 12 root
+run package tests/package/check.sh
 run fuzz tests/fuzz/run.sh "${LT_FUZZ_SECONDS:-40}"
 # the exports read by real clients: speedscope (npm) in headless Chromium
 run exports tests/exports/check.sh

@@ -1,169 +1,128 @@
 // SPDX-License-Identifier: MIT
+/*
+ * The command line. One table, cli_opts[], holds every option: its names,
+ * argument, parser, the field it sets and its help. getopt's tables, --help,
+ * the man page (--gen-man) and the bash completion (--gen-completion) are all
+ * made from it, so they cannot drift apart.
+ */
 #include <errno.h>
 #include <inttypes.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "env.h"
 #include "log.h"
 
-#define LT_VERSION "0.1.0"
+#ifndef LT_VERSION
+#define LT_VERSION "unknown" /* the Makefile passes debian/changelog's */
+#endif
 
-static const char usage[] =
-	"Usage: leaktrace [OPTIONS] -p PID\n"
-	"       leaktrace [OPTIONS] -- CMD [ARGS...]\n"
-	"       leaktrace [OPTIONS] -a [--comm NAME] [--pid PID] [--uid UID] [--cgroup PATH]\n"
+struct cli_opt;
+
+struct cli_state {
+	struct lt_env *env;
+	unsigned int seen; /* SEEN_* of the options given */
+};
+
+typedef int (*cli_parse_fn)(const struct cli_opt *o, const char *arg, struct cli_state *st);
+
+/* What the per-mode checks need to know was given, beyond the values. */
+enum {
+	SEEN_INTERVAL = 1 << 0,		/* -i: must agree with --every */
+	SEEN_MAX_ALLOCS = 1 << 1,	/* else -a raises the default */
+	SEEN_MAX_AGG = 1 << 2,
+	SEEN_CAPS = 1 << 3,		/* --max-files/--max-bytes/--max-age: need --out-dir */
+	SEEN_SPOOL = 1 << 4,		/* --spool/--spool-max: need --push */
+	SEEN_CONTINUOUS = 1 << 5,	/* options that imply --continuous */
+};
+
+enum {
+	CLI_HIDDEN = 1 << 0,	/* maintainers': in no help, page or completion */
+	CLI_DOC = 1 << 1,	/* help only: an option's second role, parsed by its first row */
+	CLI_ARG_EQ = 1 << 2,	/* shown as --name=ARG */
+};
+
+/* How bash completes an option's argument. */
+enum cli_complete {
+	CMP_NONE,	/* a number, a URL, a name: nothing to offer */
+	CMP_FILE,
+	CMP_DIR,
+	CMP_PID,
+	CMP_USER,
+	CMP_COMM,
+	CMP_WORDS,	/* one of .words */
+};
+
+struct cli_opt {
+	const char *name;	/* long name; NULL: a heading, in .help */
+	int key;		/* short option; 0: none */
+	const char *arg;	/* the argument's name; NULL: none */
+	cli_parse_fn parse;
+	size_t off, size;	/* the struct lt_env field that parse sets */
+	long min, max;		/* integers' bounds, sizes' minimum */
+	unsigned int seen;	/* SEEN_* */
+	unsigned int flags;	/* CLI_* */
+	enum cli_complete complete;
+	const char *words;	/* CMP_WORDS: the values */
+	const char *help;	/* '\n' breaks --help's lines; the man page joins them */
+};
+
+static const char *const synopsis[] = {
+	"[OPTIONS] -p PID",
+	"[OPTIONS] -- CMD [ARGS...]",
+	"[OPTIONS] -a [--comm NAME] [--pid PID] [--uid UID] [--cgroup PATH]",
+};
+
+static const char about[] =
 	"Find memory leaks in a running process with eBPF: every allocation that is\n"
-	"still outstanding, grouped by the stack that made it.\n"
-	"\n"
-	"  -p, --pid PID          attach to a running process\n"
-	"  -a, --all              every process on the host, those started later too\n"
-	"                         (lite mode with --max-overhead's budget by default);\n"
-	"                         reports group by process. Filters (all must match):\n"
-	"      --comm NAME        process name (repeatable, up to 8)\n"
-	"      --pid PID          with -a: these processes and what they fork (repeatable)\n"
-	"      --uid UID          real user id or name\n"
-	"      --cgroup PATH      cgroup v2 directory and below (a container, a unit)\n"
-	"      --max-procs N      processes traced at once (default 16384)\n"
-	"  -d, --duration SEC     stop after SEC seconds (default: until Ctrl-C or exit)\n"
-	"  -i, --interval SEC     print a report every SEC seconds (default 5)\n"
-	"  -t, --top N            stacks per report (default 10)\n"
-	"      --min-age SEC      leave out allocations younger than SEC seconds\n"
-	"      --json FILE        write the final report as JSON to FILE ('-': stdout)\n"
-	"      --folded FILE      flamegraph.pl input (root first; outstanding bytes)\n"
-	"      --flamegraph FILE  self-contained interactive flame graph (.svg or .html)\n"
-	"      --speedscope FILE  speedscope file (https://www.speedscope.app)\n"
-	"      --pprof FILE       gzipped pprof heap profile (go tool pprof, Pyroscope, Parca)\n"
-	"      --export-every     rewrite the exports at every report, not only at the end\n"
-	"      --max-allocs N     outstanding allocations tracked (default 524288; -a: 1048576)\n"
-	"      --max-stacks N     distinct stacks stored (default 131072)\n"
-	"      --max-agg N        (stack, age bucket) aggregates (default 65536; -a: 262144)\n"
-	"      --all-frames       keep frames that are in no known mapping\n"
-	"      --native-frames    show the Python interpreter's own native frames\n"
-	"      --objects          Python: live GC objects per type, by growth\n"
-	"      --fds              also track open file descriptors per stack (unclosed files)\n"
-	"      --rss              also show what drives RSS growth: pages first written, by\n"
-	"                         stack, and memory allocated but never touched\n"
-	"      --live             full-screen view (keys: g/b sort, Enter expand, q quit)\n"
-	"      --mode MODE        exact: every allocation, CPython's small objects too;\n"
-	"                         lite: the C allocator and mmap only, cheap enough for\n"
-	"                         production (default: exact; lite for LTO Pythons)\n"
-	"      --max-overhead PCT lite: slow the target by at most PCT% (default 5; 0: no\n"
-	"                         limit): hot allocation probes are duty-cycled beyond it\n"
-	"      --python-malloc=libc  launch CMD with PYTHONMALLOC=malloc, so every Python\n"
-	"                         allocation goes through libc (for LTO interpreters)\n"
-	"Continuous mode (a pprof heap profile every period, until stopped):\n"
-	"      --continuous       on; implied by --every, --out-dir and --push\n"
-	"      --every SEC        the period, also the report interval (default 60)\n"
-	"      --out-dir DIR      keep each period's profile in DIR, oldest removed past:\n"
-	"      --max-files N      files (default 100; 0: no cap)\n"
-	"      --max-bytes SIZE   total size, e.g. 512M (default: no cap)\n"
-	"      --max-age SEC      age (default: no cap)\n"
-	"      --push URL         push to Pyroscope (URL/ingest) from a background thread\n"
-	"      --service NAME     service_name label (default: the process name)\n"
-	"      --hostname NAME    hostname label (default: this host's; in a pod: the node's)\n"
-	"      --spool DIR        undelivered profiles, sent once the server is back\n"
-	"                         (default: DIR/spool with --out-dir, else /var/spool/leaktrace)\n"
-	"      --spool-max SIZE   spool cap, oldest dropped past it (default 64M)\n"
-	"      --sample-bytes N   sample one allocation per N bytes on average (Poisson,\n"
-	"                         like Go and tcmalloc): far cheaper; figures are estimates\n"
-	"  -v, --verbose          more detail on stderr (-vv: debug)\n"
-	"  -q, --quiet            errors only on stderr\n"
-	"  -h, --help             this help\n"
-	"  -V, --version          print the version\n"
-	"\n"
+	"still outstanding, grouped by the stack that made it.\n";
+
+static const char epilog[] =
 	"Launch mode holds CMD until every probe is attached, so its first allocation\n"
 	"is seen, and exits with CMD's exit status. Needs root, or as little as\n"
 	"CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE (see README.md).\n";
 
-enum {
-	OPT_MIN_AGE = 256,
-	OPT_JSON,
-	OPT_MAX_ALLOCS,
-	OPT_MAX_STACKS,
-	OPT_MAX_AGG,
-	OPT_ALL_FRAMES,
-	OPT_NATIVE_FRAMES,
-	OPT_OBJECTS,
-	OPT_LIVE,
-	OPT_FDS,
-	OPT_FOLDED,
-	OPT_FLAME,
-	OPT_SPEEDSCOPE,
-	OPT_PPROF,
-	OPT_EXPORT_EVERY,
-	OPT_PYTHON_MALLOC,
-	OPT_MODE,
-	OPT_MAX_OVERHEAD,
-	OPT_CONTINUOUS,
-	OPT_EVERY,
-	OPT_OUT_DIR,
-	OPT_MAX_FILES,
-	OPT_MAX_BYTES,
-	OPT_MAX_AGE,
-	OPT_PUSH,
-	OPT_SERVICE,
-	OPT_SPOOL,
-	OPT_SPOOL_MAX,
-	OPT_RSS,
-	OPT_SAMPLE_BYTES,
-	OPT_COMM,
-	OPT_UID,
-	OPT_CGROUP,
-	OPT_MAX_PROCS,
-	OPT_HOSTNAME,
+/* The man page's EXAMPLES (README.md's) and EXIT STATUS. */
+static const struct {
+	const char *cmd, *what;
+} examples[] = {
+	{ "leaktrace -p 4242", "Report every 5 s until Ctrl-C." },
+	{ "leaktrace -p 4242 -d 60 --json leaks.json", "One minute, then a JSON report." },
+	{ "leaktrace -i 10 --min-age 30 -p 4242", "Only allocations older than 30 s." },
+	{ "leaktrace -d 5 -- ./server --port 8080",
+	  "Launch the server traced from its first allocation; exit with its status." },
+	{ "leaktrace --mode lite --max-overhead 2 -p 4242",
+	  "Production: the C allocator only, slowing the target by at most 2 %." },
+	{ "leaktrace -a --comm gunicorn --comm celery", "Every process with one of these names." },
+	{ "leaktrace -a --every 60 --push http://pyroscope:4040",
+	  "The fleet agent (leaktrace.service): a heap profile per process and minute, "
+	  "pushed to Pyroscope." },
 };
 
-static const struct option opts[] = {
-	{ "pid", required_argument, NULL, 'p' },
-	{ "all", no_argument, NULL, 'a' },
-	{ "comm", required_argument, NULL, OPT_COMM },
-	{ "uid", required_argument, NULL, OPT_UID },
-	{ "cgroup", required_argument, NULL, OPT_CGROUP },
-	{ "max-procs", required_argument, NULL, OPT_MAX_PROCS },
-	{ "duration", required_argument, NULL, 'd' },
-	{ "interval", required_argument, NULL, 'i' },
-	{ "top", required_argument, NULL, 't' },
-	{ "min-age", required_argument, NULL, OPT_MIN_AGE },
-	{ "json", required_argument, NULL, OPT_JSON },
-	{ "max-allocs", required_argument, NULL, OPT_MAX_ALLOCS },
-	{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
-	{ "max-agg", required_argument, NULL, OPT_MAX_AGG },
-	{ "all-frames", no_argument, NULL, OPT_ALL_FRAMES },
-	{ "native-frames", no_argument, NULL, OPT_NATIVE_FRAMES },
-	{ "objects", no_argument, NULL, OPT_OBJECTS },
-	{ "live", no_argument, NULL, OPT_LIVE },
-	{ "fds", no_argument, NULL, OPT_FDS },
-	{ "folded", required_argument, NULL, OPT_FOLDED },
-	{ "flamegraph", required_argument, NULL, OPT_FLAME },
-	{ "speedscope", required_argument, NULL, OPT_SPEEDSCOPE },
-	{ "pprof", required_argument, NULL, OPT_PPROF },
-	{ "export-every", no_argument, NULL, OPT_EXPORT_EVERY },
-	{ "python-malloc", required_argument, NULL, OPT_PYTHON_MALLOC },
-	{ "mode", required_argument, NULL, OPT_MODE },
-	{ "max-overhead", required_argument, NULL, OPT_MAX_OVERHEAD },
-	{ "continuous", no_argument, NULL, OPT_CONTINUOUS },
-	{ "every", required_argument, NULL, OPT_EVERY },
-	{ "out-dir", required_argument, NULL, OPT_OUT_DIR },
-	{ "max-files", required_argument, NULL, OPT_MAX_FILES },
-	{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
-	{ "max-age", required_argument, NULL, OPT_MAX_AGE },
-	{ "push", required_argument, NULL, OPT_PUSH },
-	{ "service", required_argument, NULL, OPT_SERVICE },
-	{ "hostname", required_argument, NULL, OPT_HOSTNAME },
-	{ "spool", required_argument, NULL, OPT_SPOOL },
-	{ "spool-max", required_argument, NULL, OPT_SPOOL_MAX },
-	{ "rss", no_argument, NULL, OPT_RSS },
-	{ "sample-bytes", required_argument, NULL, OPT_SAMPLE_BYTES },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{},
+static const struct {
+	const char *status, *what;
+} exit_statuses[] = {
+	{ "0", "Traced until the stop (-d, Ctrl-C, SIGTERM, the target's exit), or --help or "
+	       "--version." },
+	{ "1", "An error, said in one line on stderr: not root, no such pid, a kernel thread, a "
+	       "static binary (no libc), no kernel BTF, bad option values, an unwritable --json "
+	       "path." },
+	{ "-- CMD", "In launch mode, CMD's exit status; 128 + N when signal N ended it "
+		   "(a command still running at the stop is sent SIGTERM: 143)." },
+};
+
+static const struct {
+	const char *path, *what;
+} files[] = {
+	{ "/etc/default/leaktrace",
+	  "The push URL and options of leaktrace.service, the host agent (systemd unit, "
+	  "disabled until enabled)." },
+	{ "/var/lib/leaktrace/spool", "The agent's profiles not yet delivered." },
 };
 
 static int parse_seconds(const char *opt, const char *s, bool allow_zero, double *out)
@@ -222,14 +181,639 @@ static int parse_size(const char *opt, const char *s, uint64_t min, uint64_t *ou
 	return 0;
 }
 
-/* Continuous mode's options hang together; say what is missing. */
-static int check_continuous(struct lt_env *env, bool interval_set, bool caps_set, bool push_opts)
+static void *field(const struct cli_opt *o, struct cli_state *st)
 {
-	if (caps_set && !env->out_dir) {
+	return (char *)st->env + o->off;
+}
+
+/* The parsers: 0, -EINVAL after saying why, or 1 when output was printed (exit 0). */
+
+static int p_flag(const struct cli_opt *o, const char *arg, struct cli_state *st)
+{
+	*(bool *)field(o, st) = true;
+	return 0;
+}
+
+static int p_seconds(const struct cli_opt *o, const char *arg, struct cli_state *st)
+{
+	return parse_seconds(o->name, arg, false, field(o, st));
+}
+
+static int p_seconds0(const struct cli_opt *o, const char *arg, struct cli_state *st)
+{
+	return parse_seconds(o->name, arg, true, field(o, st));
+}
+
+/* An integer in [min, max] into an int, uint32_t or uint64_t field. */
+static int p_uint(const struct cli_opt *o, const char *arg, struct cli_state *st)
+{
+	long v;
+	int err = parse_uint(o->name, arg, o->min, o->max, &v);
+
+	if (err)
+		return err;
+	if (o->size == sizeof(uint64_t))
+		*(uint64_t *)field(o, st) = v;
+	else
+		*(uint32_t *)field(o, st) = v; /* int and uint32_t alike: v is in range */
+	return 0;
+}
+
+static int p_size(const struct cli_opt *o, const char *arg, struct cli_state *st)
+{
+	return parse_size(o->name, arg, o->min, field(o, st));
+}
+
+static int p_string(const struct cli_opt *o, const char *arg, struct cli_state *st)
+{
+	if (!*arg) {
+		elog("invalid %s: empty\n", o->name);
+		return -EINVAL;
+	}
+	*(const char **)field(o, st) = arg;
+	return 0;
+}
+
+static int p_json(const struct cli_opt *o, const char *arg, struct cli_state *st)
+{
+	if (!*arg) {
+		elog("invalid json: empty file name\n");
+		return -EINVAL;
+	}
+	st->env->json_path = arg;
+	return 0;
+}
+
+/* Exports are written atomically through a temporary file: no stdout. */
+static int p_export(const struct cli_opt *o, const char *arg, struct cli_state *st)
+{
+	if (!*arg || !strcmp(arg, "-")) {
+		elog("invalid %s file '%s': give a file name\n", o->name, arg);
+		return -EINVAL;
+	}
+	*(const char **)field(o, st) = arg;
+	return 0;
+}
+
+/* -p PID, or with -a a --pid filter (repeatable). */
+static int p_pid(const struct cli_opt *o, const char *arg, struct cli_state *st)
+{
+	struct lt_env *env = st->env;
+	long v;
+	int err = parse_uint("pid", arg, 1, INT_MAX, &v);
+
+	if (err)
+		return err;
+	if (env->npids == LT_MAX_FILTER_PIDS) {
+		elog("too many --pid: at most %d\n", LT_MAX_FILTER_PIDS);
+		return -EINVAL;
+	}
+	env->pids[env->npids++] = env->pid = v;
+	return 0;
+}
+
+static int p_comm(const struct cli_opt *o, const char *arg, struct cli_state *st)
+{
+	struct lt_env *env = st->env;
+
+	if (!*arg || strlen(arg) > 15) { /* TASK_COMM_LEN */
+		elog("invalid comm '%s': a process name has 1 to 15 characters\n", arg);
+		return -EINVAL;
+	}
+	if (env->ncomms == LT_MAX_FILTER_COMMS) {
+		elog("too many --comm ('%s'): at most %d\n", arg, LT_MAX_FILTER_COMMS);
+		return -EINVAL;
+	}
+	env->comms[env->ncomms++] = arg;
+	return 0;
+}
+
+static int p_uid(const struct cli_opt *o, const char *arg, struct cli_state *st)
+{
+	struct passwd *pw = getpwnam(arg);
+
+	if (!pw)
+		return parse_uint("uid (a number or a user name)", arg, 0, UINT32_MAX - 1,
+				  &st->env->uid);
+	st->env->uid = pw->pw_uid;
+	return 0;
+}
+
+static int p_mode(const struct cli_opt *o, const char *arg, struct cli_state *st)
+{
+	if (!strcmp(arg, "exact")) {
+		st->env->mode = LT_MODE_EXACT;
+	} else if (!strcmp(arg, "lite")) {
+		st->env->mode = LT_MODE_LITE;
+	} else {
+		elog("invalid mode '%s': expected exact or lite\n", arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int p_overhead(const struct cli_opt *o, const char *arg, struct cli_state *st)
+{
+	struct lt_env *env = st->env;
+	char *end;
+
+	errno = 0;
+	env->max_overhead = strtod(arg, &end);
+	if (errno || end == arg || *end || !isfinite(env->max_overhead) ||
+	    env->max_overhead < 0 || env->max_overhead > 1000) {
+		elog("invalid max-overhead '%s': expected a percentage in [0, 1000]\n", arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int p_every(const struct cli_opt *o, const char *arg, struct cli_state *st)
+{
+	int err = parse_seconds("every", arg, false, &st->env->every);
+
+	if (!err && st->env->every < 1) {
+		elog("invalid every '%s': at least 1 second (Pyroscope counts in seconds)\n", arg);
+		err = -EINVAL;
+	}
+	return err;
+}
+
+static int p_python_malloc(const struct cli_opt *o, const char *arg, struct cli_state *st)
+{
+	if (strcmp(arg, "libc")) {
+		elog("invalid python-malloc '%s': only 'libc' is supported\n", arg);
+		return -EINVAL;
+	}
+	st->env->python_libc = true;
+	return 0;
+}
+
+static int p_verbose(const struct cli_opt *o, const char *arg, struct cli_state *st)
+{
+	lt_verbosity = lt_verbosity < 0 ? 1 : lt_verbosity + 1;
+	return 0;
+}
+
+static int p_quiet(const struct cli_opt *o, const char *arg, struct cli_state *st)
+{
+	lt_verbosity = -1;
+	return 0;
+}
+
+static int p_help(const struct cli_opt *o, const char *arg, struct cli_state *st)
+{
+	cli_print_help(stdout);
+	return 1;
+}
+
+static int p_version(const struct cli_opt *o, const char *arg, struct cli_state *st)
+{
+	printf("leaktrace %s\n", LT_VERSION);
+	return 1;
+}
+
+static int p_gen_man(const struct cli_opt *o, const char *arg, struct cli_state *st)
+{
+	cli_print_man(stdout);
+	return 1;
+}
+
+static int p_gen_completion(const struct cli_opt *o, const char *arg, struct cli_state *st)
+{
+	cli_print_completion(stdout);
+	return 1;
+}
+
+#define F(f) .off = offsetof(struct lt_env, f), .size = sizeof(((struct lt_env *)0)->f)
+#define HEADING(text) { .help = text }
+
+/* In --help's order. */
+static const struct cli_opt cli_opts[] = {
+	{ "pid", 'p', "PID", p_pid, .complete = CMP_PID, .help = "attach to a running process" },
+	{ "all", 'a', NULL, p_flag, F(all),
+	  .help = "every process on the host, those started later too\n"
+		  "(lite mode with --max-overhead's budget by default);\n"
+		  "reports group by process. Filters (all must match):" },
+	{ "comm", 0, "NAME", p_comm, .complete = CMP_COMM,
+	  .help = "process name (repeatable, up to 8)" },
+	{ "pid", 0, "PID", .flags = CLI_DOC,
+	  .help = "with -a: these processes and what they fork (repeatable)" },
+	{ "uid", 0, "UID", p_uid, .complete = CMP_USER, .help = "real user id or name" },
+	{ "cgroup", 0, "PATH", p_string, F(cgroup), .complete = CMP_DIR,
+	  .help = "cgroup v2 directory and below (a container, a unit)" },
+	{ "max-procs", 0, "N", p_uint, F(max_procs), 16, 1 << 20,
+	  .help = "processes traced at once (default 16384)" },
+	{ "duration", 'd', "SEC", p_seconds, F(duration),
+	  .help = "stop after SEC seconds (default: until Ctrl-C or exit)" },
+	{ "interval", 'i', "SEC", p_seconds, F(interval), .seen = SEEN_INTERVAL,
+	  .help = "print a report every SEC seconds (default 5)" },
+	{ "top", 't', "N", p_uint, F(top), 1, 100000, .help = "stacks per report (default 10)" },
+	{ "min-age", 0, "SEC", p_seconds0, F(min_age),
+	  .help = "leave out allocations younger than SEC seconds" },
+	{ "json", 0, "FILE", p_json, .complete = CMP_FILE,
+	  .help = "write the final report as JSON to FILE ('-': stdout)" },
+	{ "folded", 0, "FILE", p_export, F(folded_path), .complete = CMP_FILE,
+	  .help = "flamegraph.pl input (root first; outstanding bytes)" },
+	{ "flamegraph", 0, "FILE", p_export, F(flame_path), .complete = CMP_FILE,
+	  .help = "self-contained interactive flame graph (.svg or .html)" },
+	{ "speedscope", 0, "FILE", p_export, F(speedscope_path), .complete = CMP_FILE,
+	  .help = "speedscope file (https://www.speedscope.app)" },
+	{ "pprof", 0, "FILE", p_export, F(pprof_path), .complete = CMP_FILE,
+	  .help = "gzipped pprof heap profile (go tool pprof, Pyroscope, Parca)" },
+	{ "export-every", 0, NULL, p_flag, F(export_every),
+	  .help = "rewrite the exports at every report, not only at the end" },
+	{ "max-allocs", 0, "N", p_uint, F(max_allocs), 1024, 1 << 26, .seen = SEEN_MAX_ALLOCS,
+	  .help = "outstanding allocations tracked (default 524288; -a: 1048576)" },
+	{ "max-stacks", 0, "N", p_uint, F(max_stacks), 64, 1 << 22,
+	  .help = "distinct stacks stored (default 131072)" },
+	{ "max-agg", 0, "N", p_uint, F(max_agg), 1024, 1 << 24, .seen = SEEN_MAX_AGG,
+	  .help = "(stack, age bucket) aggregates (default 65536; -a: 262144)" },
+	{ "all-frames", 0, NULL, p_flag, F(native_all),
+	  .help = "keep frames that are in no known mapping" },
+	{ "native-frames", 0, NULL, p_flag, F(native_frames),
+	  .help = "show the Python interpreter's own native frames" },
+	{ "objects", 0, NULL, p_flag, F(objects),
+	  .help = "Python: live GC objects per type, by growth" },
+	{ "fds", 0, NULL, p_flag, F(fds),
+	  .help = "also track open file descriptors per stack (unclosed files)" },
+	{ "rss", 0, NULL, p_flag, F(rss),
+	  .help = "also show what drives RSS growth: pages first written, by\n"
+		  "stack, and memory allocated but never touched" },
+	{ "live", 0, NULL, p_flag, F(live),
+	  .help = "full-screen view (keys: g/b sort, Enter expand, q quit)" },
+	{ "mode", 0, "MODE", p_mode, .complete = CMP_WORDS, .words = "exact lite",
+	  .help = "exact: every allocation, CPython's small objects too;\n"
+		  "lite: the C allocator and mmap only, cheap enough for\n"
+		  "production (default: exact; lite for LTO Pythons)" },
+	{ "max-overhead", 0, "PCT", p_overhead,
+	  .help = "lite: slow the target by at most PCT% (default 5; 0: no\n"
+		  "limit): hot allocation probes are duty-cycled beyond it" },
+	{ "python-malloc", 0, "libc", p_python_malloc, .flags = CLI_ARG_EQ,
+	  .complete = CMP_WORDS, .words = "libc",
+	  .help = "launch CMD with PYTHONMALLOC=malloc, so every Python\n"
+		  "allocation goes through libc (for LTO interpreters)" },
+	HEADING("Continuous mode (a pprof heap profile every period, until stopped):"),
+	{ "continuous", 0, NULL, p_flag, F(continuous),
+	  .help = "on; implied by --every, --out-dir and --push" },
+	{ "every", 0, "SEC", p_every, .seen = SEEN_CONTINUOUS,
+	  .help = "the period, also the report interval (default 60)" },
+	{ "out-dir", 0, "DIR", p_string, F(out_dir), .seen = SEEN_CONTINUOUS, .complete = CMP_DIR,
+	  .help = "keep each period's profile in DIR, oldest removed past:" },
+	{ "max-files", 0, "N", p_uint, F(max_files), 0, INT_MAX, .seen = SEEN_CAPS,
+	  .help = "files (default 100; 0: no cap)" },
+	{ "max-bytes", 0, "SIZE", p_size, F(max_bytes), 0, .seen = SEEN_CAPS,
+	  .help = "total size, e.g. 512M (default: no cap)" },
+	{ "max-age", 0, "SEC", p_seconds0, F(max_age), .seen = SEEN_CAPS,
+	  .help = "age (default: no cap)" },
+	{ "push", 0, "URL", p_string, F(push_url), .seen = SEEN_CONTINUOUS,
+	  .help = "push to Pyroscope (URL/ingest) from a background thread" },
+	{ "service", 0, "NAME", p_string, F(service),
+	  .help = "service_name label (default: the process name)" },
+	{ "hostname", 0, "NAME", p_string, F(hostname),
+	  .help = "hostname label (default: this host's; in a pod: the node's)" },
+	{ "spool", 0, "DIR", p_string, F(spool_dir), .seen = SEEN_SPOOL, .complete = CMP_DIR,
+	  .help = "undelivered profiles, sent once the server is back\n"
+		  "(default: DIR/spool with --out-dir, else /var/spool/leaktrace)" },
+	{ "spool-max", 0, "SIZE", p_size, F(spool_max), 1024, .seen = SEEN_SPOOL,
+	  .help = "spool cap, oldest dropped past it (default 64M)" },
+	/* the bound keeps the BPF fixed point in range */
+	{ "sample-bytes", 0, "N", p_uint, F(sample_bytes), 1, 1L << 30,
+	  .help = "sample one allocation per N bytes on average (Poisson,\n"
+		  "like Go and tcmalloc): far cheaper; figures are estimates" },
+	{ "verbose", 'v', NULL, p_verbose, .help = "more detail on stderr (-vv: debug)" },
+	{ "quiet", 'q', NULL, p_quiet, .help = "errors only on stderr" },
+	{ "help", 'h', NULL, p_help, .help = "this help" },
+	{ "version", 'V', NULL, p_version, .help = "print the version" },
+	/* build time: leaktrace.8 and the bash completion (Makefile) */
+	{ "gen-man", 0, NULL, p_gen_man, .flags = CLI_HIDDEN,
+	  .help = "print the man page source (roff)" },
+	{ "gen-completion", 0, NULL, p_gen_completion, .flags = CLI_HIDDEN,
+	  .help = "print the bash completion script" },
+};
+
+#define N_OPTS (sizeof(cli_opts) / sizeof(cli_opts[0]))
+#define OPT_INDEX 256 /* getopt's val for cli_opts[i]: OPT_INDEX + i */
+
+static bool parsed(const struct cli_opt *o)
+{
+	return o->name && !(o->flags & CLI_DOC);
+}
+
+static bool documented(const struct cli_opt *o)
+{
+	return !(o->flags & CLI_HIDDEN);
+}
+
+/* "  -p, --pid PID" */
+static int opt_label(const struct cli_opt *o, char *buf, size_t len)
+{
+	const char *sep = !o->arg ? "" : o->flags & CLI_ARG_EQ ? "=" : " ";
+
+	if (o->key)
+		return snprintf(buf, len, "  -%c, --%s%s%s", o->key, o->name, sep, o->arg ?: "");
+	return snprintf(buf, len, "      --%s%s%s", o->name, sep, o->arg ?: "");
+}
+
+void cli_print_help(FILE *f)
+{
+	char label[64];
+
+	for (size_t i = 0; i < sizeof(synopsis) / sizeof(synopsis[0]); i++)
+		fprintf(f, "%sleaktrace %s\n", i ? "       " : "Usage: ", synopsis[i]);
+	fprintf(f, "%s\n", about);
+	for (const struct cli_opt *o = cli_opts; o < cli_opts + N_OPTS; o++) {
+		int n;
+
+		if (!documented(o))
+			continue;
+		if (!o->name) {
+			fprintf(f, "%s\n", o->help);
+			continue;
+		}
+		n = opt_label(o, label, sizeof(label));
+		/* the help column is 25; a longer label keeps two spaces */
+		fprintf(f, "%s%*s", label, n < 25 ? 25 - n : 2, "");
+		for (const char *h = o->help; *h; h++) {
+			fputc(*h, f);
+			if (*h == '\n')
+				fprintf(f, "%25s", "");
+		}
+		fputc('\n', f);
+	}
+	fprintf(f, "\n%s", epilog);
+}
+
+/* Text into roff: hyphens as minus signs (options are typed), no line begins a request,
+ * and help's line breaks join. */
+static void roff(FILE *f, const char *s)
+{
+	bool bol = true;
+
+	for (; *s; s++) {
+		if (bol && (*s == '.' || *s == '\''))
+			fputs("\\&", f);
+		bol = false;
+		if (*s == '-')
+			fputs("\\-", f);
+		else if (*s == '\\')
+			fputs("\\e", f);
+		else if (*s == '\n' && !s[1])
+			break;
+		else if (*s == '\n')
+			fputc(' ', f);
+		else
+			fputc(*s, f);
+	}
+	fputc('\n', f);
+}
+
+void cli_print_man(FILE *f)
+{
+	fprintf(f, ".\\\" SPDX-License-Identifier: MIT\n"
+		   ".\\\" Made by leaktrace --gen-man from the option table in user/cli.c.\n"
+		   ".TH LEAKTRACE 8 \"\" \"leaktrace %s\" \"System Administration\"\n"
+		   ".SH NAME\n"
+		   "leaktrace \\- find memory leaks in running processes with eBPF\n"
+		   ".SH SYNOPSIS\n", LT_VERSION);
+	for (size_t i = 0; i < sizeof(synopsis) / sizeof(synopsis[0]); i++) {
+		fputs(i ? ".br\n.B leaktrace\n" : ".B leaktrace\n", f);
+		roff(f, synopsis[i]);
+	}
+	fputs(".SH DESCRIPTION\n", f);
+	roff(f, about);
+	fputs(".PP\n", f);
+	roff(f, epilog);
+	fputs(".SH OPTIONS\n", f);
+	for (const struct cli_opt *o = cli_opts; o < cli_opts + N_OPTS; o++) {
+		if (!documented(o))
+			continue;
+		if (!o->name) {
+			fputs(".SS ", f);
+			roff(f, o->help);
+			continue;
+		}
+		fputs(".TP\n", f);
+		if (o->key)
+			fprintf(f, "\\fB\\-%c\\fR, ", o->key);
+		fputs("\\fB\\-\\-", f);
+		for (const char *c = o->name; *c; c++) {
+			if (*c == '-')
+				fputc('\\', f);
+			fputc(*c, f);
+		}
+		fputs("\\fR", f);
+		if (o->arg)
+			fprintf(f, "%s\\fI%s\\fR", o->flags & CLI_ARG_EQ ? "=" : " ", o->arg);
+		fputc('\n', f);
+		roff(f, o->help);
+	}
+	fputs(".SH EXIT STATUS\n", f);
+	for (size_t i = 0; i < sizeof(exit_statuses) / sizeof(exit_statuses[0]); i++) {
+		fputs(".TP\n.B ", f);
+		roff(f, exit_statuses[i].status);
+		roff(f, exit_statuses[i].what);
+	}
+	fputs(".SH FILES\n", f);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		fputs(".TP\n.I ", f);
+		roff(f, files[i].path);
+		roff(f, files[i].what);
+	}
+	fputs(".SH EXAMPLES\n", f);
+	for (size_t i = 0; i < sizeof(examples) / sizeof(examples[0]); i++) {
+		fputs(".TP\n.B ", f);
+		roff(f, examples[i].cmd);
+		roff(f, examples[i].what);
+	}
+	fputs(".SH SEE ALSO\n"
+	      "README.md (in Debian: /usr/share/doc/leaktrace/README.md.gz): output formats, "
+	      "modes, costs and limitations.\n", f);
+}
+
+/* The options that take an argument as a case pattern ("-p | --pid | ..."); with only, those
+ * whose argument is completed as its is. */
+static void arg_pattern(FILE *f, const struct cli_opt *only)
+{
+	const char *sep = "";
+
+	for (const struct cli_opt *o = cli_opts; o < cli_opts + N_OPTS; o++) {
+		if (!parsed(o) || !documented(o) || !o->arg ||
+		    (only && o->complete != only->complete) ||
+		    (only && o->complete == CMP_WORDS && strcmp(o->words, only->words)))
+			continue;
+		if (o->key) {
+			fprintf(f, "%s-%c", sep, o->key);
+			sep = " | ";
+		}
+		fprintf(f, "%s--%s", sep, o->name);
+		sep = " | ";
+	}
+}
+
+void cli_print_completion(FILE *f)
+{
+	static const char *const how[] = {
+		[CMP_NONE] = "return",
+		[CMP_FILE] = "_filedir; return",
+		[CMP_DIR] = "_filedir -d; return",
+		[CMP_PID] = "_pids; return",
+		[CMP_USER] = "_allowed_users; return",
+		[CMP_COMM] = "_pnames; return",
+	};
+	bool done[N_OPTS] = {};
+
+	fputs("# SPDX-License-Identifier: MIT\n"
+	      "# bash completion for leaktrace(8), made by leaktrace --gen-completion from the\n"
+	      "# option table in user/cli.c.\n"
+	      "_leaktrace()\n"
+	      "{\n"
+	      "\tlocal cur prev words cword split i\n"
+	      "\t_init_completion -s || return\n"
+	      "\n"
+	      "\t# options stop at -- or at the first other word: CMD and its own arguments\n"
+	      "\tfor ((i = 1; i < cword; i++)); do\n"
+	      "\t\tcase ${words[i]} in\n"
+	      "\t\t--)\n"
+	      "\t\t\t_command_offset $((i + 1))\n"
+	      "\t\t\treturn\n"
+	      "\t\t\t;;\n"
+	      "\t\t", f);
+	arg_pattern(f, NULL);
+	fputs(")\n"
+	      "\t\t\t((i++)) # its argument\n"
+	      "\t\t\t;;\n"
+	      "\t\t-*) ;;\n"
+	      "\t\t*)\n"
+	      "\t\t\t_command_offset $i\n"
+	      "\t\t\treturn\n"
+	      "\t\t\t;;\n"
+	      "\t\tesac\n"
+	      "\tdone\n"
+	      "\n"
+	      "\tcase $prev in\n", f);
+	/* one branch per kind of argument */
+	for (size_t i = 0; i < N_OPTS; i++) {
+		const struct cli_opt *o = &cli_opts[i];
+
+		if (!parsed(o) || !documented(o) || !o->arg || done[i])
+			continue;
+		for (size_t j = i; j < N_OPTS; j++) {
+			const struct cli_opt *p = &cli_opts[j];
+
+			done[j] |= p->complete == o->complete &&
+				   (o->complete != CMP_WORDS || !strcmp(p->words, o->words));
+		}
+		fputs("\t", f);
+		arg_pattern(f, o);
+		if (o->complete == CMP_WORDS)
+			fprintf(f, ")\n\t\tCOMPREPLY=($(compgen -W '%s' -- \"$cur\"))\n\t\treturn\n"
+				   "\t\t;;\n", o->words);
+		else
+			fprintf(f, ")\n\t\t%s\n\t\t;;\n", how[o->complete]);
+	}
+	fputs("\tesac\n"
+	      "\t$split && return\n"
+	      "\n"
+	      "\tif [[ $cur == -* ]]; then\n"
+	      "\t\tCOMPREPLY=($(compgen -W '", f);
+	for (const struct cli_opt *o = cli_opts; o < cli_opts + N_OPTS; o++) {
+		if (!parsed(o) || !documented(o))
+			continue;
+		if (o->key)
+			fprintf(f, "-%c ", o->key);
+		fprintf(f, "--%s%s ", o->name, o->flags & CLI_ARG_EQ ? "=" : "");
+	}
+	fputs("' -- \"$cur\"))\n"
+	      "\t\t[[ ${COMPREPLY-} == *= ]] && compopt -o nospace\n"
+	      "\t\treturn\n"
+	      "\tfi\n"
+	      "\t_command_offset $cword # CMD\n"
+	      "} &&\n"
+	      "\tcomplete -F _leaktrace leaktrace\n", f);
+}
+
+/* getopt_long's tables from cli_opts[]; '+': stop at the first non-option, so CMD's own
+ * options stay its own. */
+static void getopt_tables(struct option *lopts, char *shorts)
+{
+	*shorts++ = '+';
+	for (size_t i = 0; i < N_OPTS; i++) {
+		const struct cli_opt *o = &cli_opts[i];
+
+		if (!parsed(o))
+			continue;
+		*lopts++ = (struct option){ o->name, o->arg ? required_argument : no_argument,
+					    NULL, OPT_INDEX + i };
+		if (o->key) {
+			*shorts++ = o->key;
+			if (o->arg)
+				*shorts++ = ':';
+		}
+	}
+	*lopts = (struct option){};
+	*shorts = 0;
+}
+
+static const struct cli_opt *find_opt(int c)
+{
+	if (c >= OPT_INDEX && c < OPT_INDEX + (int)N_OPTS)
+		return &cli_opts[c - OPT_INDEX];
+	for (const struct cli_opt *o = cli_opts; o < cli_opts + N_OPTS; o++)
+		if (c && o->key == c && parsed(o))
+			return o;
+	return NULL;
+}
+
+static void set_defaults(struct lt_env *env)
+{
+	memset(env, 0, sizeof(*env));
+	env->interval = 5;
+	env->max_overhead = 5;
+	env->top = 10;
+	env->max_allocs = 524288;
+	env->max_stacks = 131072;
+	env->max_agg = 65536;
+	env->every = 60;
+	env->max_files = 100;
+	env->spool_max = 64 << 20;
+	env->uid = -1;
+	env->max_procs = 16384;
+}
+
+/* What only launch mode does. */
+static int check_launch(const struct lt_env *env)
+{
+	if (env->python_libc && !env->cmd) {
+		elog("--python-malloc=libc needs launch mode (-- CMD): a running interpreter "
+		     "keeps its allocator\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* What only exact mode does: lite mode probes the C allocator and mmap alone, and thins
+ * them its own way (--max-overhead). */
+static int check_exact(const struct lt_env *env)
+{
+	if (env->sample_bytes && env->mode == LT_MODE_LITE) {
+		elog("--sample-bytes samples exact mode: lite mode has --max-overhead instead\n");
+		return -EINVAL;
+	}
+	if (env->objects && env->mode == LT_MODE_LITE) {
+		elog("--objects needs exact mode: it probes every GC object allocation\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Continuous mode's options hang together; say what is missing. */
+static int check_continuous(struct lt_env *env, unsigned int seen)
+{
+	if ((seen & SEEN_CAPS) && !env->out_dir) {
 		elog("--max-files, --max-bytes and --max-age cap --out-dir: give --out-dir DIR\n");
 		return -EINVAL;
 	}
-	if (push_opts && !env->push_url) {
+	if ((seen & SEEN_SPOOL) && !env->push_url) {
 		elog("--spool and --spool-max hold what --push could not deliver: give --push URL\n");
 		return -EINVAL;
 	}
@@ -245,7 +829,7 @@ static int check_continuous(struct lt_env *env, bool interval_set, bool caps_set
 		     "and/or --push URL\n");
 		return -EINVAL;
 	}
-	if (interval_set && env->interval != env->every) {
+	if ((seen & SEEN_INTERVAL) && env->interval != env->every) {
 		elog("in continuous mode reports come every period: give --every SEC, not -i\n");
 		return -EINVAL;
 	}
@@ -258,7 +842,7 @@ static int check_continuous(struct lt_env *env, bool interval_set, bool caps_set
 }
 
 /* -a: what system-wide mode does not do (yet), said plainly. */
-static int check_all(struct lt_env *env)
+static int check_all(struct lt_env *env, unsigned int seen)
 {
 	const char *bad = env->cmd ? "a command (-- CMD)" : env->live ? "--live" :
 			  env->rss ? "--rss" : env->objects ? "--objects" :
@@ -266,6 +850,11 @@ static int check_all(struct lt_env *env)
 			  env->speedscope_path ? "--speedscope" : env->pprof_path ? "--pprof" :
 			  env->python_libc ? "--python-malloc" : NULL;
 
+	/* a host holds more than one process: larger maps by default */
+	if (!(seen & SEEN_MAX_ALLOCS))
+		env->max_allocs = 1 << 20;
+	if (!(seen & SEEN_MAX_AGG))
+		env->max_agg = 1 << 18;
 	if (!env->all) {
 		elog("--comm, --uid and --cgroup filter system-wide tracing: add -a\n");
 		return -EINVAL;
@@ -281,276 +870,9 @@ static int check_all(struct lt_env *env)
 	return 0;
 }
 
-static const char *opts_name(int val)
+/* One process: -p PID or -- CMD, exactly one of them. */
+static int check_one(const struct lt_env *env)
 {
-	for (const struct option *o = opts; o->name; o++)
-		if (o->val == val)
-			return o->name;
-	return "?";
-}
-
-int cli_parse(int argc, char **argv, struct lt_env *env)
-{
-	bool interval_set = false, caps_set = false, push_opts = false;
-	unsigned int sizes_set = 0;
-	long v;
-	int c, err = 0;
-
-	memset(env, 0, sizeof(*env));
-	env->interval = 5;
-	env->max_overhead = 5;
-	env->top = 10;
-	env->max_allocs = 524288;
-	env->max_stacks = 131072;
-	env->max_agg = 65536;
-	env->every = 60;
-	env->max_files = 100;
-	env->spool_max = 64 << 20;
-	env->uid = -1;
-	env->max_procs = 16384;
-
-	/* '+': stop at the first non-option so CMD's own options stay its own. */
-	while ((c = getopt_long(argc, argv, "+ap:d:i:t:vqhV", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			err = parse_uint("pid", optarg, 1, INT_MAX, &v);
-			if (!err && env->npids == LT_MAX_FILTER_PIDS) {
-				elog("too many --pid: at most %d\n", LT_MAX_FILTER_PIDS);
-				err = -EINVAL;
-			}
-			if (!err)
-				env->pids[env->npids++] = env->pid = v;
-			break;
-		case 'a':
-			env->all = true;
-			break;
-		case OPT_COMM:
-			if (!*optarg || strlen(optarg) > 15 || env->ncomms == LT_MAX_FILTER_COMMS) {
-				elog(!*optarg || strlen(optarg) > 15 ?
-				     "invalid comm '%s': a process name has 1 to 15 characters\n" :
-				     "too many --comm ('%s'): at most 8\n", optarg);
-				err = -EINVAL;
-			}
-			env->comms[env->ncomms++ % LT_MAX_FILTER_COMMS] = optarg;
-			break;
-		case OPT_UID: {
-			struct passwd *pw = getpwnam(optarg);
-
-			if (pw)
-				env->uid = pw->pw_uid;
-			else
-				err = parse_uint("uid (a number or a user name)", optarg, 0,
-						 UINT32_MAX - 1, &env->uid);
-			break;
-		}
-		case OPT_CGROUP:
-			if (!*optarg) {
-				elog("invalid cgroup: empty\n");
-				err = -EINVAL;
-			}
-			env->cgroup = optarg;
-			break;
-		case OPT_MAX_PROCS:
-			err = parse_uint("max-procs", optarg, 16, 1 << 20, &v);
-			env->max_procs = v;
-			break;
-		case 'd':
-			err = parse_seconds("duration", optarg, false, &env->duration);
-			break;
-		case 'i':
-			err = parse_seconds("interval", optarg, false, &env->interval);
-			interval_set = true;
-			break;
-		case 't':
-			err = parse_uint("top", optarg, 1, 100000, &v);
-			env->top = v;
-			break;
-		case OPT_MIN_AGE:
-			err = parse_seconds("min-age", optarg, true, &env->min_age);
-			break;
-		case OPT_JSON:
-			if (!*optarg) {
-				elog("invalid json: empty file name\n");
-				err = -EINVAL;
-			}
-			env->json_path = optarg;
-			break;
-		case OPT_MAX_ALLOCS:
-			err = parse_uint("max-allocs", optarg, 1024, 1 << 26, &v);
-			env->max_allocs = v;
-			sizes_set |= 1;
-			break;
-		case OPT_MAX_STACKS:
-			err = parse_uint("max-stacks", optarg, 64, 1 << 22, &v);
-			env->max_stacks = v;
-			break;
-		case OPT_MAX_AGG:
-			err = parse_uint("max-agg", optarg, 1024, 1 << 24, &v);
-			env->max_agg = v;
-			sizes_set |= 2;
-			break;
-		case OPT_ALL_FRAMES:
-			env->native_all = true;
-			break;
-		case OPT_NATIVE_FRAMES:
-			env->native_frames = true;
-			break;
-		case OPT_OBJECTS:
-			env->objects = true;
-			break;
-		case OPT_LIVE:
-			env->live = true;
-			break;
-		case OPT_FDS:
-			env->fds = true;
-			break;
-		case OPT_FOLDED:
-		case OPT_FLAME:
-		case OPT_SPEEDSCOPE:
-		case OPT_PPROF:
-			if (!*optarg || !strcmp(optarg, "-")) {
-				elog("invalid %s file '%s': give a file name\n", opts_name(c), optarg);
-				err = -EINVAL;
-			}
-			*(c == OPT_FOLDED ? &env->folded_path : c == OPT_FLAME ? &env->flame_path :
-			  c == OPT_SPEEDSCOPE ? &env->speedscope_path : &env->pprof_path) = optarg;
-			break;
-		case OPT_EXPORT_EVERY:
-			env->export_every = true;
-			break;
-		case OPT_PYTHON_MALLOC:
-			if (strcmp(optarg, "libc")) {
-				elog("invalid python-malloc '%s': only 'libc' is supported\n", optarg);
-				err = -EINVAL;
-			}
-			env->python_libc = true;
-			break;
-		case OPT_MODE:
-			if (!strcmp(optarg, "exact")) {
-				env->mode = LT_MODE_EXACT;
-			} else if (!strcmp(optarg, "lite")) {
-				env->mode = LT_MODE_LITE;
-			} else {
-				elog("invalid mode '%s': expected exact or lite\n", optarg);
-				err = -EINVAL;
-			}
-			break;
-		case OPT_MAX_OVERHEAD: {
-			char *end;
-
-			errno = 0;
-			env->max_overhead = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !isfinite(env->max_overhead) ||
-			    env->max_overhead < 0 || env->max_overhead > 1000) {
-				elog("invalid max-overhead '%s': expected a percentage in [0, 1000]\n",
-				     optarg);
-				err = -EINVAL;
-			}
-			break;
-		}
-		case OPT_CONTINUOUS:
-			env->continuous = true;
-			break;
-		case OPT_EVERY:
-			err = parse_seconds("every", optarg, false, &env->every);
-			if (!err && env->every < 1) {
-				elog("invalid every '%s': at least 1 second (Pyroscope counts in "
-				     "seconds)\n", optarg);
-				err = -EINVAL;
-			}
-			env->continuous = true;
-			break;
-		case OPT_OUT_DIR:
-		case OPT_SPOOL:
-		case OPT_PUSH:
-		case OPT_SERVICE:
-		case OPT_HOSTNAME:
-			if (!*optarg) {
-				elog("invalid %s: empty\n", opts_name(c));
-				err = -EINVAL;
-			}
-			if (c == OPT_OUT_DIR)
-				env->out_dir = optarg;
-			else if (c == OPT_SPOOL)
-				env->spool_dir = optarg;
-			else if (c == OPT_PUSH)
-				env->push_url = optarg;
-			else if (c == OPT_HOSTNAME)
-				env->hostname = optarg;
-			else
-				env->service = optarg;
-			env->continuous |= c == OPT_OUT_DIR || c == OPT_PUSH;
-			push_opts |= c == OPT_SPOOL;
-			break;
-		case OPT_MAX_FILES:
-			err = parse_uint("max-files", optarg, 0, INT_MAX, &v);
-			env->max_files = v;
-			caps_set = true;
-			break;
-		case OPT_MAX_BYTES:
-			err = parse_size("max-bytes", optarg, 0, &env->max_bytes);
-			caps_set = true;
-			break;
-		case OPT_MAX_AGE:
-			err = parse_seconds("max-age", optarg, true, &env->max_age);
-			caps_set = true;
-			break;
-		case OPT_SPOOL_MAX:
-			err = parse_size("spool-max", optarg, 1024, &env->spool_max);
-			push_opts = true;
-			break;
-		case OPT_RSS:
-			env->rss = true;
-			break;
-		case OPT_SAMPLE_BYTES: /* the bound keeps the BPF fixed point in range */
-			err = parse_uint("sample-bytes", optarg, 1, 1L << 30, &v);
-			env->sample_bytes = v;
-			break;
-		case 'v':
-			lt_verbosity = lt_verbosity < 0 ? 1 : lt_verbosity + 1;
-			break;
-		case 'q':
-			lt_verbosity = -1;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 1;
-		case 'V':
-			printf("leaktrace %s\n", LT_VERSION);
-			return 1;
-		default:
-			fputs("Try 'leaktrace --help'.\n", stderr);
-			return -EINVAL;
-		}
-		if (err)
-			return err;
-	}
-	if (optind < argc)
-		env->cmd = &argv[optind];
-	if (env->python_libc && !env->cmd) {
-		elog("--python-malloc=libc needs launch mode (-- CMD): a running interpreter "
-		     "keeps its allocator\n");
-		return -EINVAL;
-	}
-	if (env->sample_bytes && env->mode == LT_MODE_LITE) {
-		elog("--sample-bytes samples exact mode: lite mode has --max-overhead instead\n");
-		return -EINVAL;
-	}
-	if (env->objects && env->mode == LT_MODE_LITE) {
-		elog("--objects needs exact mode: it probes every GC object allocation\n");
-		return -EINVAL;
-	}
-	err = check_continuous(env, interval_set, caps_set, push_opts);
-	if (err)
-		return err;
-	if (env->all || env->ncomms || env->uid >= 0 || env->cgroup) {
-		/* a host holds more than one process: larger maps by default */
-		if (!(sizes_set & 1))
-			env->max_allocs = 1 << 20;
-		if (!(sizes_set & 2))
-			env->max_agg = 1 << 18;
-		return check_all(env);
-	}
 	if (env->npids > 1) {
 		elog("one -p PID at a time; several processes: -a --pid PID --pid PID...\n");
 		return -EINVAL;
@@ -561,4 +883,42 @@ int cli_parse(int argc, char **argv, struct lt_env *env)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+int cli_parse(int argc, char **argv, struct lt_env *env)
+{
+	struct option lopts[N_OPTS + 1];
+	char shorts[2 * N_OPTS + 2];
+	struct cli_state st = { .env = env };
+	int c, err;
+
+	set_defaults(env);
+	getopt_tables(lopts, shorts);
+	while ((c = getopt_long(argc, argv, shorts, lopts, NULL)) != -1) {
+		const struct cli_opt *o = find_opt(c);
+
+		if (!o) { /* getopt said what */
+			fputs("Try 'leaktrace --help'.\n", stderr);
+			return -EINVAL;
+		}
+		err = o->parse(o, optarg, &st);
+		if (err)
+			return err;
+		st.seen |= o->seen;
+	}
+	if (optind < argc)
+		env->cmd = &argv[optind];
+	if (st.seen & SEEN_CONTINUOUS)
+		env->continuous = true;
+
+	err = check_launch(env);
+	if (!err)
+		err = check_exact(env);
+	if (!err)
+		err = check_continuous(env, st.seen);
+	if (err)
+		return err;
+	if (env->all || env->ncomms || env->uid >= 0 || env->cgroup)
+		return check_all(env, st.seen);
+	return check_one(env);
 }

@@ -4,6 +4,7 @@
 #define LT_ENV_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 
 enum lt_mode {
@@ -66,5 +67,10 @@ struct lt_env {
 /* Parse argv into env. 0, or -EINVAL after printing why (exit 1), or
  * 1 when --help/--version was printed (exit 0). */
 int cli_parse(int argc, char **argv, struct lt_env *env);
+
+/* From the one option table: --help, the man page (roff) and the bash completion. */
+void cli_print_help(FILE *f);
+void cli_print_man(FILE *f);
+void cli_print_completion(FILE *f);
 
 #endif

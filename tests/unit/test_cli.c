@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <getopt.h>
+#include <stdlib.h>
 #include "env.h"
 #include "log.h"
 #include "unit.h"
@@ -152,4 +153,71 @@ UT_TEST(cli_system_wide)
 			ut_failed = 1;
 		}
 	}
+}
+
+/* One of cli_print_help/man/completion into a string (free it). */
+static char *doc(void (*print)(FILE *))
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	print(f);
+	fclose(f);
+	return buf;
+}
+
+/* Every option --help shows is in the man page and the completion; the build-time
+ * ones are in none of them. */
+UT_TEST(cli_docs_from_one_table)
+{
+	static const char *const secs[] = { ".SH SYNOPSIS", ".SH OPTIONS", ".SH EXIT STATUS",
+					    ".SH EXAMPLES" };
+	char *help = doc(cli_print_help), *man = doc(cli_print_man);
+	char *comp = doc(cli_print_completion);
+	int n = 0;
+
+	CHECK(help && man && comp);
+	if (!help || !man || !comp)
+		goto out;
+	for (const char *p = help; (p = strstr(p, " --")); p += 3) {
+		char name[32], roff[64], *r = roff;
+		size_t len = strspn(p + 3, "abcdefghijklmnopqrstuvwxyz-");
+
+		if (!len || len >= sizeof(name))
+			continue;
+		snprintf(name, sizeof(name), "--%.*s", (int)len, p + 3);
+		for (const char *c = name; *c; c++)
+			r += sprintf(r, *c == '-' ? "\\-" : "%c", *c);
+		if (!strstr(man, roff) || !strstr(comp, name)) {
+			printf("  %s: in --help, not in the %s\n", name,
+			       strstr(man, roff) ? "completion" : "man page");
+			ut_failed = 1;
+		}
+		n++;
+	}
+	CHECK(n > 40);
+	CHECK(!strstr(help, "--gen-"));
+	CHECK(!strstr(man, "\\-\\-gen"));
+	CHECK(!strstr(comp, "--gen-man"));
+	for (size_t i = 0; i < sizeof(secs) / sizeof(secs[0]); i++)
+		CHECK(strstr(man, secs[i]));
+	CHECK(strstr(comp, "complete -F _leaktrace leaktrace"));
+out:
+	free(help);
+	free(man);
+	free(comp);
+}
+
+/* Unique prefixes of long options still work: the build-time options share none. */
+UT_TEST(cli_abbreviations)
+{
+	char *argv[] = { "leaktrace", "--du", "3", "--max-o", "1", "-p", "1", NULL };
+	struct lt_env env;
+
+	CHECK_EQ_INT(parse(&env, argv), 0);
+	CHECK(env.duration == 3);
+	CHECK(env.max_overhead == 1);
 }
