@@ -942,8 +942,8 @@ int BPF_KPROBE(lt_ss_posix_mem, __u64 memptr, __u64 align, __u64 size)
 
 /* free() is probed after its first instruction (`test`, single-stepped) on
  * the `je` that the kernel emulates; %rdi is still the pointer there. */
-SEC("uprobe")
-int BPF_KPROBE(lt_free, __u64 ptr)
+/* A free by the target: applied, or after it began to exit counted apart. */
+static __always_inline int on_free(__u64 ptr)
 {
 	struct lt_proc *p;
 
@@ -955,6 +955,12 @@ int BPF_KPROBE(lt_free, __u64 ptr)
 	else
 		record_free(ptr, p);
 	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(lt_free, __u64 ptr)
+{
+	return on_free(ptr);
 }
 
 /* libc's exit(): the process begins to exit; atexit handlers, destructors
@@ -973,16 +979,7 @@ int BPF_KPROBE(lt_exit)
 SEC("uprobe")
 int BPF_KPROBE(lt_free_rsi, __u64 ctx_arg, __u64 ptr)
 {
-	struct lt_proc *p;
-
-	if (!ptr || !(p = target()))
-		return 0;
-	hit(p, true);
-	if (exiting(p, true))
-		exit_free(ptr, p);
-	else
-		record_free(ptr, p);
-	return 0;
+	return on_free(ptr);
 }
 
 /* Anonymous mmap/munmap through syscall tracepoints: the libc wrappers
