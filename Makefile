@@ -56,7 +56,7 @@ SYSCONFDIR ?= /etc
 MAN := $(OUTPUT)/leaktrace.8
 COMPLETION := $(OUTPUT)/leaktrace.bash
 
-.PHONY: all clean deps demo test bench testprogs fuzz install uninstall deb
+.PHONY: all clean deps demo test bench testprogs fuzz fuzzers install uninstall deb
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -196,10 +196,13 @@ $(FX)/.stamp: $(FX)/fx_prog $(FX)/fx_other $(FX)/fx_nobid $(FX)/fx_other_nobid $
 	cp fx_nobid.stripped badcrc/ && objcopy --only-keep-debug fx_other_nobid badcrc/fx_nobid.debug
 	$(Q)touch $@
 
-# make test runs each fuzz target ~10 s; this runs them longer (FUZZ_SECONDS in all)
+# make test builds the fuzz targets and runs each ~10 s; make fuzz runs them
+# longer (FUZZ_SECONDS in all)
 FUZZ_SECONDS ?= 1200
-fuzz:
+fuzzers:
 	$(Q)$(MAKE) --no-print-directory -C tests/fuzz
+
+fuzz: fuzzers
 	$(Q)tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 testprogs:
@@ -212,7 +215,7 @@ demo: deps
 	$$sudo ./leaktrace -d 6 -i 1 -- tests/demo/leaky
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory leaktrace tests/unit/unit_tests fuzz testprogs
+	$(Q)$(MAKE) --no-print-directory leaktrace tests/unit/unit_tests fuzzers testprogs
 	$(Q)tests/run.sh
 
 bench: deps
