@@ -45,6 +45,7 @@ const char *const lt_counter_names[LT_CNT_MAX] = {
 	[LT_CNT_PY_TRUNCATED] = "py_truncated",
 	[LT_CNT_DROP_PROCS_FULL] = "procs_map_full",
 	[LT_CNT_EVENTS_LOST] = "proc_events_lost",
+	[LT_CNT_STACK_TRUNCATED] = "stack_truncated",
 };
 
 struct site_slot {
