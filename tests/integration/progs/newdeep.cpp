@@ -49,7 +49,7 @@ int main(int argc, char **argv)
 	if (optind < argc && !strcmp(argv[optind], "stop")) {
 		stop_after = true;
 		barrier(make_a(-1));
-		return 0;
+		prog_finish();
 	}
 	for (long i = 0; i < 5; i++)
 		barrier(make_a(i));

@@ -3,7 +3,7 @@
  * Leaks through a malloc wrapper, built -O2 twice (Makefile): without frame
  * pointers (build/nofp) and with them (build/withfp). The CFI unwinder must
  * give both the same stacks, and the same as eu-stack on the program stopped
- * right after the leaking malloc returned (argument "stop").
+ * right after the leaking malloc returned (argument "stop": one leak_a()).
  *
  *   main -> leak_a -> leak_b -> leak_c -> xmalloc -> malloc   3 x 1000 B
  *   4 threads: thread_main -> leak_b -> leak_c -> xmalloc      4 x 2 x 512 B
@@ -84,7 +84,7 @@ int main(int argc, char **argv)
 	if (optind < argc && !strcmp(argv[optind], "stop")) {
 		stop_after = true;
 		barrier(leak_a(1000));
-		return 0;
+		prog_finish();
 	}
 	for (int i = 0; i < 3; i++)
 		barrier(leak_a(1000));
