@@ -20,6 +20,7 @@
 #include "procs.h"
 #include "python.h"
 #include "symbolize.h"
+#include "unwind_maps.h"
 #include "util.h"
 
 #define NBUCKETS 4096
@@ -63,6 +64,7 @@ struct procs {
 	struct file_set libcs, pythons, not_python;
 	struct stack_own *stacks;	/* open addressing, id 0: empty */
 	size_t stacks_cap, stacks_n;
+	struct unwind_maps *uw;		/* each process's code for the CFI walker */
 };
 
 static uint64_t proc_key(uint32_t tgid, uint32_t epoch)
@@ -115,6 +117,9 @@ static void mark_gone(struct procs *ps, struct lt_pstate *p)
 	p->gone = true;
 	p->gone_s = ps->now;
 	ps->nlive--;
+	/* its table must not serve a new image's stacks (exec) */
+	if (!find_live(ps, p->tgid))
+		unwind_maps_forget(ps->uw, p->tgid);
 }
 
 /* A new image: an older one of the same tgid is gone (its exit or exec
@@ -217,6 +222,9 @@ int procs_new(const struct lt_env *env, struct loader *ld, bool lite, struct pro
 			goto cleanup;
 		ps->has_cg = true;
 	}
+	err = unwind_maps_new(ps->skel, NULL, &ps->uw) ?: unwind_maps_start_thread(ps->uw);
+	if (err)
+		goto cleanup;
 	ps->rb = ring_buffer__new(bpf_map__fd(ps->skel->maps.lt_procevents), on_proc_event, ps,
 				  NULL);
 	if (!ps->rb || ring_buffer__add(ps->rb, bpf_map__fd(ps->skel->maps.lt_newstacks),
@@ -244,6 +252,7 @@ void procs_free(struct procs *ps)
 		}
 	}
 	ring_buffer__free(ps->rb);
+	unwind_maps_free(ps->uw);
 	free(ps->list);
 	free(ps->libcs.v);
 	free(ps->pythons.v);
@@ -290,6 +299,7 @@ int procs_scan(struct procs *ps, double now)
 		}
 		if (!find_live(ps, pid))
 			add(ps, pid, 0, 0, NULL);
+		unwind_maps_update(ps->uw, pid);
 	}
 	closedir(d);
 	return 0;
@@ -393,6 +403,7 @@ void procs_tick(struct procs *ps, double now)
 			if (p->gone || !p->dirty_s || now - p->dirty_s < SETTLE_S)
 				continue;
 			p->dirty_s = 0;
+			unwind_maps_update(ps->uw, p->tgid);
 			ensure_libc(ps, p);
 			if (!p->py_done)
 				look_for_python(ps, p);

@@ -10,6 +10,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,6 @@
 #define UW_RULES 4096
 #define UW_MODS 1024
 #define UW_MODS_ALL 8192
-#define UW_PROCS_ALL 4096
 #define UW_DEFAULT_CACHE "/var/cache/leaktrace/unwind"
 
 struct uw_mod {
@@ -48,15 +48,28 @@ struct unwind_maps {
 	uint32_t built, cached, full_said;
 	double build_s;
 	struct lt_uw_proc *val;		/* scratch for a process's table */
+	/* -a's worker: a ring of pids (negative: forget) */
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool threaded, stop;
+	int *queue;
+	size_t qhead, qlen, qcap;
 };
 
-void unwind_maps_size(struct leaktrace_bpf *skel, bool all)
+static int update_now(struct unwind_maps *u, int pid);
+static void forget_now(struct unwind_maps *u, int pid);
+
+void unwind_maps_size(struct leaktrace_bpf *skel, unsigned int max_procs)
 {
+	bool all = max_procs;
+
 	bpf_map__set_max_entries(skel->maps.lt_uw_rows, all ? UW_ROWS_ALL : UW_ROWS);
 	bpf_map__set_max_entries(skel->maps.lt_uw_pages, all ? UW_PAGES_ALL : UW_PAGES);
 	bpf_map__set_max_entries(skel->maps.lt_uw_rules, UW_RULES);
 	bpf_map__set_max_entries(skel->maps.lt_uw_mods, all ? UW_MODS_ALL : UW_MODS);
-	bpf_map__set_max_entries(skel->maps.lt_uw_procs, all ? UW_PROCS_ALL : 1);
+	/* allocated as processes come: a table is 16 KiB */
+	bpf_map__set_max_entries(skel->maps.lt_uw_procs, all ? max_procs : 1);
 }
 
 int unwind_maps_new(struct leaktrace_bpf *skel, const char *cache_dir, struct unwind_maps **out)
@@ -86,6 +99,14 @@ void unwind_maps_free(struct unwind_maps *u)
 {
 	if (!u)
 		return;
+	if (u->threaded) {
+		pthread_mutex_lock(&u->lock);
+		u->stop = true;
+		pthread_cond_signal(&u->cond);
+		pthread_mutex_unlock(&u->lock);
+		pthread_join(u->thread, NULL);
+	}
+	free(u->queue);
 	if (u->built || u->cached)
 		vlog("unwind tables: %u modules built in %.1f ms, %u from the cache; %u rows, "
 		     "%u pages, %u rules loaded\n",
@@ -237,8 +258,11 @@ static struct uw_mod *module(struct unwind_maps *u, int pid, const struct lt_map
 	md->nsegs = t->nsegs;
 	md->lo = t->lo;
 	memcpy(md->segs, t->segs, sizeof(md->segs));
-	dlog("unwind: %s: %u rows, %u rules%s\n", m->path, t->nrows, t->nrules,
-	     t->build_s > 0 ? "" : " (cached)");
+	if (t->build_s > 0)
+		dlog("unwind: %s: %u rows, %u rules, built in %.1f ms\n", m->path, t->nrows,
+		     t->nrules, t->build_s * 1000);
+	else
+		dlog("unwind: %s: %u rows, %u rules (cached)\n", m->path, t->nrows, t->nrules);
 	uw_table_free(t);
 	return md;
 }
@@ -259,7 +283,7 @@ static bool map_base(const struct uw_mod *md, const struct lt_map *m, __u64 *bas
 	return false;
 }
 
-int unwind_maps_update(struct unwind_maps *u, int pid)
+static int update_now(struct unwind_maps *u, int pid)
 {
 	struct lt_uw_proc *v = u->val;
 	struct lt_maps maps = {};
@@ -295,9 +319,93 @@ int unwind_maps_update(struct unwind_maps *u, int pid)
 	return err;
 }
 
-void unwind_maps_forget(struct unwind_maps *u, int pid)
+static void forget_now(struct unwind_maps *u, int pid)
 {
 	uint32_t key = pid;
 
 	bpf_map_delete_elem(bpf_map__fd(u->skel->maps.lt_uw_procs), &key);
+}
+
+static void *worker(void *arg)
+{
+	struct unwind_maps *u = arg;
+
+	pthread_mutex_lock(&u->lock);
+	while (!u->stop) {
+		int pid;
+
+		if (!u->qlen) {
+			pthread_cond_wait(&u->cond, &u->lock);
+			continue;
+		}
+		pid = u->queue[u->qhead];
+		u->qhead = (u->qhead + 1) % u->qcap;
+		u->qlen--;
+		pthread_mutex_unlock(&u->lock);
+		if (pid > 0)
+			update_now(u, pid);
+		else
+			forget_now(u, -pid);
+		pthread_mutex_lock(&u->lock);
+	}
+	pthread_mutex_unlock(&u->lock);
+	return NULL;
+}
+
+/* Queue pid (negative: forget); a full queue grows, or the entry is lost
+ * (the process keeps frame pointers, or its old table until it maps code). */
+static int enqueue(struct unwind_maps *u, int pid)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&u->lock);
+	if (u->qlen == u->qcap) {
+		size_t cap = u->qcap ? u->qcap * 2 : 64;
+		int *q = malloc(cap * sizeof(*q));
+
+		if (!q) {
+			err = -ENOMEM;
+			goto unlock;
+		}
+		for (size_t i = 0; i < u->qlen; i++)
+			q[i] = u->queue[(u->qhead + i) % u->qcap];
+		free(u->queue);
+		u->queue = q;
+		u->qhead = 0;
+		u->qcap = cap;
+	}
+	u->queue[(u->qhead + u->qlen++) % u->qcap] = pid;
+	pthread_cond_signal(&u->cond);
+unlock:
+	pthread_mutex_unlock(&u->lock);
+	return err;
+}
+
+int unwind_maps_update(struct unwind_maps *u, int pid)
+{
+	if (!u || pid <= 0)
+		return -EINVAL;
+	return u->threaded ? enqueue(u, pid) : update_now(u, pid);
+}
+
+void unwind_maps_forget(struct unwind_maps *u, int pid)
+{
+	if (!u || pid <= 0)
+		return;
+	if (u->threaded)
+		enqueue(u, -pid);
+	else
+		forget_now(u, pid);
+}
+
+int unwind_maps_start_thread(struct unwind_maps *u)
+{
+	int err;
+
+	pthread_mutex_init(&u->lock, NULL);
+	pthread_cond_init(&u->cond, NULL);
+	err = -pthread_create(&u->thread, NULL, worker, u);
+	if (!err)
+		u->threaded = true;
+	return err;
 }

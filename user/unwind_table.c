@@ -312,7 +312,7 @@ int uw_table_build(const char *path, struct uw_table **out)
 	if (!t->rows || !t->rules)
 		goto cleanup;
 	err = -EINVAL;
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
 	if (!elf || elf_kind(elf) != ELF_K_ELF || gelf_getclass(elf) != ELFCLASS64)
 		goto cleanup;
 	err = read_segs(elf, t) ?: fde_starts(elf, &starts, &nstarts);
@@ -393,7 +393,7 @@ static int build_id(const char *path, char *hex, size_t len)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
 	while (elf && err && (scn = elf_nextscn(elf, scn))) {
 		Elf_Data *d;
 		GElf_Shdr sh;

@@ -749,6 +749,44 @@ def t_unwind_cxx_new(c):
 
 
 @test()
+def t_unwind_cache(c):
+    """Tables are built once per build id: a second run reads them all."""
+    env = dict(os.environ, LEAKTRACE_UNWIND_CACHE=os.path.join(c.tmp, "uw"))
+    got = []
+    for _ in range(2):
+        rc, _, err = c.leaktrace(["-v", "-d", "5", "--", os.path.join(BUILD, "nofp"), "-q"],
+                                 env=env)
+        m = re.search(r"unwind tables: (\d+) modules built in [\d.]+ ms, (\d+) from the cache", err)
+        if rc or not m:
+            raise Fail(f"exit {rc}, no unwind tables line: {tail(err)}")
+        got.append((int(m.group(1)), int(m.group(2))))
+    if got[0][0] < 3 or got[1] != (0, got[0][0] + got[0][1]):
+        raise Fail(f"(built, cached) per run: {got}, want (>= 3, 0) then (0, all)")
+
+
+@test()
+def t_unwind_uretprobe_trampoline(c):
+    """A page first written inside malloc (--rss) is walked while malloc's
+    return probe is pending: its return address on the stack is the uprobe
+    trampoline, replaced by the real one (xmalloc's)."""
+    rep = c.launch("nofp", opts=("--rss",))
+    stacks = rep.get("rss", {}).get("stacks", [])
+    seen = False
+    for st in stacks:
+        f = fns(st)
+        if any((fr.get("module") or "").startswith("[uprobes]") for fr in st["frames"]):
+            raise Fail(f"a frame in the uprobes trampoline: {f}")
+        if "malloc" in f and "xmalloc" in f:
+            i = f.index("malloc")
+            if f[i + 1:i + 4] != ["xmalloc", "leak_c", "leak_b"]:
+                raise Fail(f"malloc's callers: {f[i:]}, want xmalloc, leak_c, leak_b")
+            seen = True
+    if not seen:
+        raise Fail("no --rss stack through malloc from xmalloc: "
+                   + "; ".join(str(fns(st)[:6]) for st in stacks[:8]))
+
+
+@test()
 def t_unwind_debian_sleep(c):
     """Debian's /bin/sleep (no frame pointers, no symbols): setlocale's
     allocations get their whole chain up to _start."""
@@ -2555,6 +2593,23 @@ def t_system_wide_exact(c):
     if not pf or pf[0][1].get("line") != line or not PY_ALLOCATOR.match(top.get("allocator", "")):
         raise Fail(f"suspect 1 is {stack_str(top)} ({top.get('allocator')}), want {src}:{line} "
                    "through a CPython allocator")
+
+
+@test(60)
+def t_system_wide_unwind(c):
+    """-a walks CFI too: a process started after leaktrace, built without
+    frame pointers, gets its whole chains."""
+    lt, path = start_all(c, ["--mode", "exact", "--comm", "nofp"], 4)
+    t = c.spawn([os.path.join(BUILD, "nofp"), "-w"])
+    ready(t)
+    time.sleep(0.5)  # its code mapped, leaktrace has loaded its tables (not a race we test)
+    go(t)
+    rep = finish_all(c, lt, path, 4)
+    p = sys_proc(rep, t.pid)
+    if not p:
+        raise Fail(f"nofp (pid {t.pid}) is not among the processes")
+    one_stack(p, "xmalloc", 3000, 3, ["xmalloc", "leak_c", "leak_b", "leak_a"] + MAIN_TAIL)
+    one_stack(p, "xmalloc", 777, 1, ["xmalloc"] + ["recurse"] * 126)
 
 
 @test(90)
