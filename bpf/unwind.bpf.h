@@ -47,7 +47,16 @@ struct {
 	__type(value, struct lt_uw_mod);
 } lt_uw_mods SEC(".maps");
 
-/* tgid -> its executable mappings; no entry: frame pointers only */
+/* The one traced process's executable mappings (n 0: frame pointers only),
+ * an array lookup rather than a hash one per allocation */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lt_uw_proc);
+} lt_uw_proc1 SEC(".maps");
+
+/* -a: tgid -> its executable mappings; no entry: frame pointers only */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -67,6 +76,16 @@ struct {
  * step once, rather than once per depth it could reach. Only pointers (which
  * it must know) are in the loop's context on the stack.
  */
+#define UW_CACHE_BITS 10
+
+/* A rule found for (module, module-relative pc); mod 0: empty. Tables are
+ * never unloaded nor changed, so an entry stays true. */
+struct uw_cache_ent {
+	__u32 mod;
+	__u32 rel;
+	struct lt_uw_rule rule;
+};
+
 struct uw_state {
 	__u64 ip, sp, bp;
 	__u64 tramp;		/* uretprobe trampoline, read when first needed */
@@ -77,6 +96,9 @@ struct uw_state {
 	__u16 flags;		/* LT_ST_* */
 	__u16 tramp_read;
 	__u64 h;		/* uw_hash(): the hash being computed */
+	/* this CPU's rules of recent return addresses: repeating call sites
+	 * skip the page and row search */
+	struct uw_cache_ent cache[1 << UW_CACHE_BITS];
 };
 
 struct {
@@ -227,8 +249,18 @@ static long uw_step(__u32 i, void *arg)
 		pc = w->ip - 1;
 		m = uw_find_map(ctx->proc, w, pc);
 	}
-	if (m && m->mod)
-		r = uw_find_rule(m, pc);
+	if (m && m->mod && pc - m->base < (1ULL << 32)) {
+		__u32 rel = pc - m->base;
+		struct uw_cache_ent *e = &w->cache[(rel * 0x9E3779B1u) >> (32 - UW_CACHE_BITS)];
+
+		if (e->mod != m->mod || e->rel != rel) {
+			r = uw_find_rule(m, pc);
+			e->mod = m->mod;
+			e->rel = rel;
+			e->rule = r ? *r : (struct lt_uw_rule){ .cfa = LT_UW_INVALID };
+		}
+		r = &e->rule;
+	}
 	if (!r || r->cfa == LT_UW_INVALID) {
 		/* no CFI: one guarded frame-pointer step */
 		if (bp < min_map_addr || bp < w->sp || bpf_probe_read_user(v, 16, (void *)bp))
@@ -312,11 +344,22 @@ static __always_inline long uw_walk(struct lt_stack *st, __u64 ip, __u64 sp, __u
 	struct uw_walk w = { .ips = st->ips };
 	struct uw_state *s;
 
-	w.proc = bpf_map_lookup_elem(&lt_uw_procs, &tgid);
+	w.proc = target_tgid ? bpf_map_lookup_elem(&lt_uw_proc1, &zero) :
+			       bpf_map_lookup_elem(&lt_uw_procs, &tgid);
+	if (w.proc && !w.proc->n)
+		w.proc = NULL;
 	w.s = s = bpf_map_lookup_elem(&lt_uw_state, &zero);
 	if (!s)
 		return 0;
-	*s = (struct uw_state){ .ip = ip, .sp = sp, .bp = bp, .exact = exact, .n = 1 };
+	/* not the cache */
+	s->ip = ip;
+	s->sp = sp;
+	s->bp = bp;
+	s->exact = exact;
+	s->n = 1;
+	s->last = 0;
+	s->flags = 0;
+	s->tramp_read = 0;
 	st->ips[0] = ip;
 	bpf_loop(LT_MAX_STACK_DEPTH, uw_step, &w, 0);
 	st->flags = s->flags;

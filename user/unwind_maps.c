@@ -40,6 +40,7 @@ struct uw_mod {
 
 struct unwind_maps {
 	struct leaktrace_bpf *skel;
+	bool single;			/* one process: lt_uw_proc1, else lt_uw_procs */
 	char *cache_dir;
 	struct uw_mod *mods;
 	size_t nmods, mods_cap;
@@ -80,6 +81,7 @@ int unwind_maps_new(struct leaktrace_bpf *skel, const char *cache_dir, struct un
 	if (!u)
 		return -ENOMEM;
 	u->skel = skel;
+	u->single = skel->rodata->target_tgid;
 	u->cache_dir = strdup(cache_dir ?: env ?: UW_DEFAULT_CACHE);
 	u->val = calloc(1, sizeof(*u->val));
 	if (!u->cache_dir || !u->val) {
@@ -287,7 +289,7 @@ static int update_now(struct unwind_maps *u, int pid)
 {
 	struct lt_uw_proc *v = u->val;
 	struct lt_maps maps = {};
-	uint32_t key = pid;
+	uint32_t key = u->single ? 0 : pid;
 	int err;
 
 	err = procmaps_read(pid, &maps);
@@ -313,7 +315,8 @@ static int update_now(struct unwind_maps *u, int pid)
 	}
 	if (v->n == LT_UW_MAX_MAPS)
 		dlog("unwind: pid %d has more than %d code mappings\n", pid, LT_UW_MAX_MAPS);
-	if (bpf_map_update_elem(bpf_map__fd(u->skel->maps.lt_uw_procs), &key, v, BPF_ANY))
+	if (bpf_map_update_elem(bpf_map__fd(u->single ? u->skel->maps.lt_uw_proc1 :
+						     u->skel->maps.lt_uw_procs), &key, v, BPF_ANY))
 		err = -errno;
 	procmaps_free(&maps);
 	return err;
@@ -323,7 +326,8 @@ static void forget_now(struct unwind_maps *u, int pid)
 {
 	uint32_t key = pid;
 
-	bpf_map_delete_elem(bpf_map__fd(u->skel->maps.lt_uw_procs), &key);
+	if (!u->single)
+		bpf_map_delete_elem(bpf_map__fd(u->skel->maps.lt_uw_procs), &key);
 }
 
 static void *worker(void *arg)
