@@ -204,6 +204,36 @@ static int on_new_stack(void *arg, void *data, size_t len)
 	return 0;
 }
 
+/* Kernel threads have no executable. */
+static bool user_process(int pid)
+{
+	char path[64], buf[16];
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	return readlink(path, buf, sizeof(buf)) > 0;
+}
+
+/*
+ * The unwind tables of the processes running now, built before the probes
+ * are on (procs_scan() then only loads each one's mappings, at once, so its
+ * first traced stacks are walked as its later ones).
+ */
+static void prewarm_unwind(struct procs *ps)
+{
+	struct dirent *de;
+	DIR *d = opendir("/proc");
+
+	while (d && (de = readdir(d))) {
+		int pid = atoi(de->d_name);
+
+		if (pid > 0 && pid != getpid() && user_process(pid) &&
+		    procfilter_match(ps->env, ps->has_cg ? &ps->cg : NULL, pid))
+			unwind_maps_update(ps->uw, pid);
+	}
+	if (d)
+		closedir(d);
+}
+
 int procs_new(const struct lt_env *env, struct loader *ld, bool lite, struct procs **out)
 {
 	struct procs *ps = calloc(1, sizeof(*ps));
@@ -222,9 +252,10 @@ int procs_new(const struct lt_env *env, struct loader *ld, bool lite, struct pro
 			goto cleanup;
 		ps->has_cg = true;
 	}
-	err = unwind_maps_new(ps->skel, NULL, &ps->uw) ?: unwind_maps_start_thread(ps->uw);
+	err = unwind_maps_new(ps->skel, NULL, &ps->uw);
 	if (err)
 		goto cleanup;
+	prewarm_unwind(ps);
 	ps->rb = ring_buffer__new(bpf_map__fd(ps->skel->maps.lt_procevents), on_proc_event, ps,
 				  NULL);
 	if (!ps->rb || ring_buffer__add(ps->rb, bpf_map__fd(ps->skel->maps.lt_newstacks),
@@ -262,15 +293,6 @@ void procs_free(struct procs *ps)
 	free(ps);
 }
 
-/* Kernel threads have no executable. */
-static bool user_process(int pid)
-{
-	char path[64], buf[16];
-
-	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-	return readlink(path, buf, sizeof(buf)) > 0;
-}
-
 int procs_scan(struct procs *ps, double now)
 {
 	int fd = bpf_map__fd(ps->skel->maps.lt_procs);
@@ -302,7 +324,8 @@ int procs_scan(struct procs *ps, double now)
 		unwind_maps_update(ps->uw, pid);
 	}
 	closedir(d);
-	return 0;
+	/* from now on, new processes' tables are built aside */
+	return unwind_maps_start_thread(ps->uw);
 }
 
 void procs_poll(struct procs *ps, int timeout_ms, double now)
