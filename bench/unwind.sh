@@ -21,15 +21,18 @@ nspp() {
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-printf '| depth | untraced, no FP | traced, no FP (CFI) | untraced, FP | traced, FP | CFI / FP traced |\n'
-printf '|---|---|---|---|---|---|\n'
+# "FP walk": LEAKTRACE_UNWIND=fp, the frame-pointer walker of before CFI
+printf '| depth | untraced, no FP | traced, no FP (CFI) | untraced, FP | traced, FP (CFI) | traced, FP (FP walk) | no FP CFI / FP walk |\n'
+printf '|---|---|---|---|---|---|---|\n'
 for d in $DEPTHS; do
 	for fp in omit no-omit; do
 		"$out/deepbench-$fp" "$N" "$d" > "$tmp/u-$fp"
 		./leaktrace -q -d 600 -- "$out/deepbench-$fp" "$N" "$d" > "$tmp/t-$fp" 2>/dev/null
 	done
+	LEAKTRACE_UNWIND=fp ./leaktrace -q -d 600 -- "$out/deepbench-no-omit" "$N" "$d" \
+		> "$tmp/t-fpwalk" 2>/dev/null
 	uo=$(nspp "$tmp/u-omit"); to=$(nspp "$tmp/t-omit")
-	uf=$(nspp "$tmp/u-no-omit"); tf=$(nspp "$tmp/t-no-omit")
-	printf '| %s | %s ns | %s ns | %s ns | %s ns | %.2f× |\n' "$d" "$uo" "$to" "$uf" "$tf" \
-		"$(echo "$to $tf" | awk '{ print $1 / $2 }')"
+	uf=$(nspp "$tmp/u-no-omit"); tf=$(nspp "$tmp/t-no-omit"); tw=$(nspp "$tmp/t-fpwalk")
+	printf '| %s | %s ns | %s ns | %s ns | %s ns | %s ns | %.2f× |\n' "$d" "$uo" "$to" "$uf" \
+		"$tf" "$tw" "$(echo "$to $tw" | awk '{ print $1 / $2 }')"
 done

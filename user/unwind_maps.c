@@ -41,6 +41,7 @@ struct uw_mod {
 struct unwind_maps {
 	struct leaktrace_bpf *skel;
 	bool single;			/* one process: lt_uw_proc1, else lt_uw_procs */
+	bool off;			/* LEAKTRACE_UNWIND=fp: frame pointers only */
 	char *cache_dir;
 	struct uw_mod *mods;
 	size_t nmods, mods_cap;
@@ -82,6 +83,8 @@ int unwind_maps_new(struct leaktrace_bpf *skel, const char *cache_dir, struct un
 		return -ENOMEM;
 	u->skel = skel;
 	u->single = skel->rodata->target_tgid;
+	/* for comparisons (bench/unwind.sh) and as a way out */
+	u->off = getenv("LEAKTRACE_UNWIND") && !strcmp(getenv("LEAKTRACE_UNWIND"), "fp");
 	u->cache_dir = strdup(cache_dir ?: env ?: UW_DEFAULT_CACHE);
 	u->val = calloc(1, sizeof(*u->val));
 	if (!u->cache_dir || !u->val) {
@@ -389,6 +392,8 @@ int unwind_maps_update(struct unwind_maps *u, int pid)
 {
 	if (!u || pid <= 0)
 		return -EINVAL;
+	if (u->off)
+		return 0;
 	return u->threaded ? enqueue(u, pid) : update_now(u, pid);
 }
 
