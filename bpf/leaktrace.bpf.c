@@ -362,18 +362,18 @@ struct py_walk {
 	const struct lt_py_cfg *c;
 	__u64 frame;
 	__u64 base;	/* 3.15: tstate->base_frame, the sentinel; or 0 */
-	__u32 n;
 	__u32 max;
 };
 
 /* One frame per call: (code object, position) only; names and lines are
- * resolved in userspace. */
+ * resolved in userspace. The count is kept in st (a map value), not here on
+ * the stack, so the verifier checks the step once rather than per depth. */
 static long py_walk_one(__u32 i, void *arg)
 {
 	struct py_walk *w = arg;
 	const struct lt_py_cfg *c = w->c;
 	__u64 code, pos;
-	__u32 n = w->n;
+	__u32 n = w->st->py_depth;
 
 	if (!w->frame)
 		return 1;
@@ -407,7 +407,7 @@ static long py_walk_one(__u32 i, void *arg)
 		w->st->py[n].code = code;
 		w->st->py[n].pos = pos;
 		w->st->py[n].check = lt_code_check(read_u64(code + c->code_firstlineno));
-		w->n = n + 1;
+		w->st->py_depth = n + 1;
 	}
 	w->frame = read_u64(w->frame + c->frame_back);
 	return 0;
@@ -433,7 +433,6 @@ static __always_inline void py_walk(struct lt_stack *st, __u32 max, const struct
 	if (c->cframe_frame != ~0U && w.frame) /* 3.11, 3.12: via _PyCFrame */
 		w.frame = read_u64(w.frame + c->cframe_frame);
 	bpf_loop(LT_MAX_PY_DEPTH + 1, py_walk_one, &w, 0);
-	st->py_depth = w.n;
 	if (st->py_truncated)
 		count(LT_CNT_PY_TRUNCATED);
 }
@@ -448,37 +447,15 @@ const volatile __u64 min_map_addr;
 
 #define USER_CS 0x33 /* 64-bit user code segment */
 
-/*
- * The user stack at an allocator's return, as bpf_get_stack(BPF_F_USER_STACK)
- * gives it (the kernel's perf_callchain_user(): %rip, then each frame's
- * return address while the frame reads), in bytes. One difference: a frame
- * pointer below min_map_addr ends the walk without the read the kernel does
- * there: its page fault and exception fixup cost ~380 of the ~600 ns that
- * the whole return program took per malloc. Not at a function's entry (a
- * uretprobe), so the kernel adds no [%rsp] frame either.
- */
-static __always_inline long walk_fp(__u64 ip, __u64 fp, __u64 *ips)
-{
-	__u64 frame[2];
-	long n = 1;
+#include "unwind.bpf.h"
 
-	ips[0] = ip;
-	for (int i = 1; i < LT_MAX_STACK_DEPTH; i++) {
-		if (fp < min_map_addr || bpf_probe_read_user(frame, sizeof(frame), (void *)fp))
-			break;
-		ips[i] = frame[1];
-		fp = frame[0];
-		n++;
-	}
-	return n * sizeof(__u64);
-}
-
-static __always_inline long get_ret_stack(struct pt_regs *regs, __u64 *ips)
+/* In frames: CFI where the loader loaded tables, else frame pointers. */
+static __always_inline long get_ret_stack(struct pt_regs *regs, struct lt_stack *st)
 {
 	if (regs->cs != USER_CS) /* 32-bit task: the kernel's compat walker */
-		return bpf_get_stack(regs, ips, LT_MAX_STACK_DEPTH * sizeof(__u64),
-				     BPF_F_USER_STACK);
-	return walk_fp(regs->ip, regs->bp, ips);
+		return bpf_get_stack(regs, st->ips, LT_MAX_STACK_DEPTH * sizeof(__u64),
+				     BPF_F_USER_STACK) >> 3;
+	return uw_walk(st, regs->ip, regs->sp, regs->bp, false);
 }
 
 /*
@@ -487,14 +464,14 @@ static __always_inline long get_ret_stack(struct pt_regs *regs, __u64 *ips)
  * there. Checked against it on ~75,000 stacks (C; CPython 3.8, 3.11, 3.13
  * and Debian's; user and kernel faults, mmaps, descriptors): identical.
  */
-static __always_inline long get_tp_stack(void *ctx, __u64 *ips)
+static __always_inline long get_tp_stack(void *ctx, struct lt_stack *st)
 {
 	struct pt_regs *r = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 
 	if (BPF_CORE_READ(r, cs) != USER_CS)
-		return bpf_get_stack(ctx, ips, LT_MAX_STACK_DEPTH * sizeof(__u64),
-				     BPF_F_USER_STACK);
-	return walk_fp(BPF_CORE_READ(r, ip), BPF_CORE_READ(r, bp), ips);
+		return bpf_get_stack(ctx, st->ips, LT_MAX_STACK_DEPTH * sizeof(__u64),
+				     BPF_F_USER_STACK) >> 3;
+	return uw_walk(st, BPF_CORE_READ(r, ip), BPF_CORE_READ(r, sp), BPF_CORE_READ(r, bp), true);
 }
 
 /* Capture the user stack and store it once; returns its key, 0 on failure.
@@ -514,17 +491,14 @@ static __always_inline __u64 store_stack_x(void *ctx, const struct lt_proc *p, b
 	st->epoch = p->epoch;
 	if (!target_tgid)
 		h = (h ^ ((__u64)st->tgid << 32 | st->epoch)) * 0x100000001b3ULL;
-	n = uret ? get_ret_stack(ctx, st->ips) : get_tp_stack(ctx, st->ips);
-	if (n <= 0)
+	st->flags = 0;
+	n = uret ? get_ret_stack(ctx, st) : get_tp_stack(ctx, st);
+	if (n <= 0 || n > LT_MAX_STACK_DEPTH)
 		goto fail;
-	n /= sizeof(__u64);
 	st->depth = n;
-	for (int i = 0; i < LT_MAX_STACK_DEPTH; i++) {
-		if (i >= n)
-			break;
-		h = (h ^ st->ips[i]) * 0x100000001b3ULL;
-		h ^= h >> 29;
-	}
+	if (st->flags & LT_ST_TRUNCATED)
+		count(LT_CNT_STACK_TRUNCATED);
+	h = uw_hash(st, h);
 	py_walk(st, LT_MAX_PY_DEPTH, &p->py);
 	for (int i = 0; i < LT_MAX_PY_DEPTH; i++) {
 		if (i >= st->py_depth)
@@ -538,9 +512,7 @@ static __always_inline __u64 store_stack_x(void *ctx, const struct lt_proc *p, b
 		return h;
 	/* Unused tail frames would make equal stacks differ in the map value
 	 * only, not in the key; zero them so dumps are deterministic. */
-	for (int i = 0; i < LT_MAX_STACK_DEPTH; i++)
-		if (i >= n)
-			st->ips[i] = 0;
+	uw_zero_tail(st);
 	for (int i = 0; i < LT_MAX_PY_DEPTH; i++)
 		if (i >= st->py_depth)
 			st->py[i] = (struct lt_py_frame){};

@@ -52,6 +52,7 @@ enum lt_counter {
 	LT_CNT_EVENTS_LOST,	/* -a: process event lost (ring full): the scan catches up */
 	LT_CNT_DROP_OBJS_FULL,	/* --objects: object not counted: lt_objs or lt_objagg full */
 	LT_CNT_NEWSTACKS_LOST,	/* new Python stack not signalled (ring full): read at the scan */
+	LT_CNT_STACK_TRUNCATED,	/* native stack deeper than LT_MAX_STACK_DEPTH: cut */
 	/* not drops: what a process did after it began to exit (exit(), or
 	 * CPython's finalization), counted apart from its outstanding memory */
 	LT_CNT_EXIT_FREES,
@@ -107,14 +108,87 @@ static inline __u32 lt_code_check(__u64 v)
 	return (__u32)v ^ ((__u32)(v >> 32) * 0x9E3779B1u);
 }
 
+/* lt_stack.flags */
+#define LT_ST_TRUNCATED 1	/* the native stack went deeper than LT_MAX_STACK_DEPTH */
+#define LT_ST_HEURISTIC 2	/* a frame pointer was followed through code without CFI */
+
 struct lt_stack {
-	__u32 depth;		/* native frames in ips[] */
+	__u16 depth;		/* native frames in ips[] */
+	__u16 flags;		/* LT_ST_* */
 	__u16 py_depth;		/* Python frames in py[], innermost first */
 	__u16 py_truncated;	/* the Python stack went deeper */
 	__u32 tgid;		/* whose addresses these are */
 	__u32 epoch;
 	__u64 ips[LT_MAX_STACK_DEPTH];
 	struct lt_py_frame py[LT_MAX_PY_DEPTH];
+};
+
+/*
+ * CFI unwinding (user/unwind_table.c builds the tables from a module's own
+ * .eh_frame, user/unwind_maps.c loads them, bpf/unwind.bpf.h walks). A module's
+ * code is cut into rows [pc, next row's pc), each naming a deduplicated rule.
+ */
+#define LT_UW_MAX_MAPS 512	/* executable mappings per process */
+#define LT_UW_PAGE_SHIFT 12	/* rows are indexed per 4 KiB of code */
+#define LT_UW_SEARCH_STEPS 13	/* log2(4096): rows of one page are at least 1 byte apart */
+
+enum lt_uw_cfa {
+	LT_UW_INVALID = 0,	/* no CFI here: one guarded frame-pointer step */
+	LT_UW_CFA_RSP,		/* CFA = rsp + cfa_off, return address at CFA - 8 */
+	LT_UW_CFA_RBP,		/* CFA = rbp + cfa_off, return address at CFA - 8 */
+	LT_UW_PLT,		/* PLT entry: CFA = rsp + 8, + 8 where (pc & 15) >= cfa_off */
+	LT_UW_SIGNAL,		/* __restore_rt: the registers are in the ucontext at rsp */
+	LT_UW_STOP,		/* outermost frame (_start, thread start): no return address */
+};
+
+enum lt_uw_rbp {
+	LT_UW_RBP_SAME = 0,	/* rbp is the caller's */
+	LT_UW_RBP_SAVED,	/* the caller's rbp is at CFA + rbp_off */
+};
+
+struct lt_uw_rule {
+	__u8 cfa;		/* enum lt_uw_cfa */
+	__u8 rbp;		/* enum lt_uw_rbp */
+	__u16 pad;
+	__s32 cfa_off;
+	__s32 rbp_off;
+};
+
+/* lt_uw_rows: pc is relative to the module's lt_uw_map.base */
+struct lt_uw_row {
+	__u32 pc;
+	__u32 rule;		/* lt_uw_rules index */
+};
+
+/* lt_uw_pages: the rows of one 4 KiB page of code, the first one being the
+ * row in force at the page's start */
+struct lt_uw_page {
+	__u32 first;
+	__u32 count;
+};
+
+/* lt_uw_mods: one loaded table (a module's code, shared by every process
+ * mapping it) */
+struct lt_uw_mod {
+	__u32 page0;		/* its first lt_uw_pages entry */
+	__u32 npages;
+};
+
+/* One executable mapping of a process: [start, end), addresses made
+ * module-relative by subtracting base. */
+struct lt_uw_map {
+	__u64 start;
+	__u64 end;
+	__u64 base;
+	__u32 mod;		/* lt_uw_mods index; 0: no table (no CFI, JIT, vdso) */
+	__u32 pad;
+};
+
+/* lt_uw_procs: a process's executable mappings, sorted by start */
+struct lt_uw_proc {
+	__u32 n;
+	__u32 gen;		/* bumped by the loader at each update */
+	struct lt_uw_map maps[LT_UW_MAX_MAPS];
 };
 
 /* --objects: live GC objects per (type, allocating Python line). */

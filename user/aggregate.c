@@ -47,6 +47,7 @@ const char *const lt_counter_names[LT_CNT_MAX] = {
 	[LT_CNT_EVENTS_LOST] = "proc_events_lost",
 	[LT_CNT_DROP_OBJS_FULL] = "objects_map_full",
 	[LT_CNT_NEWSTACKS_LOST] = "new_stacks_lost",
+	[LT_CNT_STACK_TRUNCATED] = "stack_truncated",
 	[LT_CNT_EXIT_FREES] = "exit_frees",
 	[LT_CNT_EXIT_FREE_BYTES] = "exit_free_bytes",
 	[LT_CNT_EXIT_ALLOCS] = "exit_allocs",

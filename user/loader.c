@@ -25,6 +25,7 @@
 #include "rss.h"
 #include "sample.h"
 #include "session.h"
+#include "unwind_maps.h"
 
 #define MAX_LINKS 96
 #define MAX_PATHS 8
@@ -372,6 +373,7 @@ static int open_load(struct loader *l, const struct lt_env *env, bool multi)
 		if (err)
 			return err;
 	}
+	unwind_maps_size(l->skel, l->tgid ? 0 : env->max_procs);
 	bpf_map__set_max_entries(l->skel->maps.lt_allocs, env->max_allocs);
 	bpf_map__set_max_entries(l->skel->maps.lt_stacks, env->max_stacks);
 	bpf_map__set_max_entries(l->skel->maps.lt_agg, env->max_agg);

@@ -33,6 +33,7 @@
 #include "symbolize.h"
 #include "sysmain.h"
 #include "target.h"
+#include "unwind_maps.h"
 #include "util.h"
 
 #define TICK_US 50000 /* exit / dlopen polling period */
@@ -261,6 +262,7 @@ int main(int argc, char **argv)
 	struct target tgt = { .pid = 0, .pidfd = -1, .go_fd = -1, .exec_fd = -1 };
 	struct loader *ld = NULL;
 	struct symbolizer *sym = NULL;
+	struct unwind_maps *uw = NULL;
 	struct aggregate *agg = NULL;
 	struct output *json_out = NULL;
 	struct report_ctx rc = {};
@@ -337,6 +339,7 @@ int main(int argc, char **argv)
 	if (!err && env.rss)
 		err = loader_attach_rss(ld) ?: rss_new(&rss);
 	err = err ?: symbolizer_new(tgt.pid, &sym);
+	err = err ?: unwind_maps_new(loader_skel(ld), NULL, &uw);
 	err = err ?: aggregate_new(&agg);
 	if (!err && env.objects)
 		err = objects_new(&objs);
@@ -361,6 +364,10 @@ int main(int argc, char **argv)
 	} else {
 		setup_python(ld, &tgt, &py, &ri, &py_tried, &env, &mode);
 	}
+	/* before it runs on: its stacks are walked with its modules' CFI (a
+	 * launched command's once it maps its own code, at the map stops) */
+	if (!tgt.mapstops)
+		unwind_maps_update(uw, tgt.pid);
 	mode_start_budget(&mode, &env, ld, &ri, tgt.pid);
 	start = last_report = loader_start_clock(ld);
 	err = target_release(&tgt);
@@ -406,6 +413,10 @@ int main(int argc, char **argv)
 		if (rc.skel->bss->exec_maps_gen != maps_gen || tgt.exiting || /* dlopen, exit */
 		    rc.skel->bss->single_execs != execs) {
 			maps_gen = rc.skel->bss->exec_maps_gen;
+			/* a launched command is held here: the table is in place
+			 * before it runs the code it mapped */
+			if (!tgt.exiting || tgt.mapstop)
+				unwind_maps_update(uw, tgt.pid);
 			symbolizer_refresh(sym);
 			/* a new image; a launched command is held at its exec, before
 			 * the new code runs */
@@ -495,6 +506,7 @@ cleanup:
 	rss_free(rss);
 	aggregate_free(agg);
 	symbolizer_free(sym);
+	unwind_maps_free(uw);
 	loader_destroy(ld);
 	target_close(&tgt);
 	if (text != stdout && text != stderr)

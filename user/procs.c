@@ -20,6 +20,7 @@
 #include "procs.h"
 #include "python.h"
 #include "symbolize.h"
+#include "unwind_maps.h"
 #include "util.h"
 
 #define NBUCKETS 4096
@@ -67,6 +68,7 @@ struct procs {
 	char **unsupported_why;
 	struct stack_own *stacks;	/* open addressing, id 0: empty */
 	size_t stacks_cap, stacks_n;
+	struct unwind_maps *uw;		/* each process's code for the CFI walker */
 };
 
 static uint64_t proc_key(uint32_t tgid, uint32_t epoch)
@@ -119,6 +121,9 @@ static void mark_gone(struct procs *ps, struct lt_pstate *p)
 	p->gone = true;
 	p->gone_s = ps->now;
 	ps->nlive--;
+	/* its table must not serve a new image's stacks (exec) */
+	if (!find_live(ps, p->tgid))
+		unwind_maps_forget(ps->uw, p->tgid);
 }
 
 /* A new image: an older one of the same tgid is gone (its exit or exec
@@ -203,6 +208,36 @@ static int on_new_stack(void *arg, void *data, size_t len)
 	return 0;
 }
 
+/* Kernel threads have no executable. */
+static bool user_process(int pid)
+{
+	char path[64], buf[16];
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	return readlink(path, buf, sizeof(buf)) > 0;
+}
+
+/*
+ * The unwind tables of the processes running now, built before the probes
+ * are on (procs_scan() then only loads each one's mappings, at once, so its
+ * first traced stacks are walked as its later ones).
+ */
+static void prewarm_unwind(struct procs *ps)
+{
+	struct dirent *de;
+	DIR *d = opendir("/proc");
+
+	while (d && (de = readdir(d))) {
+		int pid = atoi(de->d_name);
+
+		if (pid > 0 && pid != getpid() && user_process(pid) &&
+		    procfilter_match(ps->env, ps->has_cg ? &ps->cg : NULL, pid))
+			unwind_maps_update(ps->uw, pid);
+	}
+	if (d)
+		closedir(d);
+}
+
 int procs_new(const struct lt_env *env, struct loader *ld, bool lite, struct procs **out)
 {
 	struct procs *ps = calloc(1, sizeof(*ps));
@@ -221,6 +256,10 @@ int procs_new(const struct lt_env *env, struct loader *ld, bool lite, struct pro
 			goto cleanup;
 		ps->has_cg = true;
 	}
+	err = unwind_maps_new(ps->skel, NULL, &ps->uw);
+	if (err)
+		goto cleanup;
+	prewarm_unwind(ps);
 	ps->rb = ring_buffer__new(bpf_map__fd(ps->skel->maps.lt_procevents), on_proc_event, ps,
 				  NULL);
 	if (!ps->rb || ring_buffer__add(ps->rb, bpf_map__fd(ps->skel->maps.lt_newstacks),
@@ -248,6 +287,7 @@ void procs_free(struct procs *ps)
 		}
 	}
 	ring_buffer__free(ps->rb);
+	unwind_maps_free(ps->uw);
 	free(ps->list);
 	free(ps->pythons.v);
 	free(ps->not_python.v);
@@ -258,15 +298,6 @@ void procs_free(struct procs *ps)
 	free(ps->stacks);
 	free(ps->loads);
 	free(ps);
-}
-
-/* Kernel threads have no executable. */
-static bool user_process(int pid)
-{
-	char path[64], buf[16];
-
-	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-	return readlink(path, buf, sizeof(buf)) > 0;
 }
 
 static void ensure_libc(struct procs *ps, struct lt_pstate *p);
@@ -302,9 +333,11 @@ int procs_scan(struct procs *ps, double now)
 		 * probed now, as a new process's is once it maps its code */
 		if (!find_live(ps, pid) && (p = add(ps, pid, 0, 0, NULL)))
 			ensure_libc(ps, p);
+		unwind_maps_update(ps->uw, pid);
 	}
 	closedir(d);
-	return 0;
+	/* from now on, new processes' tables are built aside */
+	return unwind_maps_start_thread(ps->uw);
 }
 
 void procs_poll(struct procs *ps, int timeout_ms, double now)
@@ -417,6 +450,7 @@ void procs_tick(struct procs *ps, double now)
 			if (p->gone || !p->dirty_s || now - p->dirty_s < SETTLE_S)
 				continue;
 			p->dirty_s = 0;
+			unwind_maps_update(ps->uw, p->tgid);
 			ensure_libc(ps, p);
 			if (!p->py_done)
 				look_for_python(ps, p);

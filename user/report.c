@@ -84,6 +84,13 @@ static bool py_truncated(const struct report_ctx *c, const struct lt_site *s)
 	return st && st->py_truncated;
 }
 
+static bool stack_flag(const struct report_ctx *c, const struct lt_site *s, unsigned int flag)
+{
+	const struct lt_stack *st = aggregate_stack(c->agg, c->skel, s->stack_id);
+
+	return st && (st->flags & flag);
+}
+
 static void print_site(FILE *f, const struct report_ctx *c, const struct report_info *ri,
 		       const struct lt_site *s, size_t rank)
 {
@@ -106,6 +113,8 @@ static void print_site(FILE *f, const struct report_ctx *c, const struct report_
 		fprintf(f, "        (stack lost: only the direct caller is known)\n");
 	for (int j = 0; j < k; j++)
 		print_frame(f, &fr[j]);
+	if (stack_flag(c, s, LT_ST_TRUNCATED))
+		fprintf(f, "        ... (native stack deeper than %d frames)\n", LT_MAX_STACK_DEPTH);
 	if (py_truncated(c, s))
 		fprintf(f, "        ... (Python stack deeper than %d frames)\n", LT_MAX_PY_DEPTH);
 }
@@ -618,6 +627,14 @@ static void json_stacks(struct json *j, const struct report_ctx *c, const struct
 		json_str(j, lt_kind_names[s->kind < LT_KIND_MAX ? s->kind : 0]);
 		if (!s->stack_id) {
 			json_key(j, "stack_lost");
+			json_bool(j, 1);
+		}
+		if (stack_flag(c, s, LT_ST_TRUNCATED)) {
+			json_key(j, "truncated");
+			json_bool(j, 1);
+		}
+		if (stack_flag(c, s, LT_ST_HEURISTIC)) { /* a frame pointer followed without CFI */
+			json_key(j, "heuristic");
 			json_bool(j, 1);
 		}
 		if (py_truncated(c, s)) {

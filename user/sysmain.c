@@ -151,10 +151,12 @@ int sys_main(const struct lt_env *env)
 		goto cleanup;
 	/* calibrated before any probe is on: the child must run untraced first */
 	mode_start_budget(&mode, env, ld, &ri, 0);
-	err = loader_attach_procs(ld) ?: loader_attach(ld, libc);
+	/* before the probes too: it builds the running processes' unwind
+	 * tables, which is slow once our own mallocs trap into them */
+	err = procs_new(env, ld, mode_is_lite(&mode), &ps);
+	err = err ?: loader_attach_procs(ld) ?: loader_attach(ld, libc);
 	if (!err && env->fds)
 		err = loader_attach_fds(ld);
-	err = err ?: procs_new(env, ld, mode_is_lite(&mode), &ps);
 	err = err ?: aggregate_new(&agg);
 	if (err)
 		goto cleanup;

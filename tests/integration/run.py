@@ -671,6 +671,207 @@ def t_deep_stack(c):
                    + summary(rep))
 
 
+# --- CFI unwinding: optimized code without frame pointers ------------------
+# The oracles are elfutils' eu-stack on the target stopped right after the
+# leaking allocation returned, and the same source built with frame pointers.
+
+MAIN_TAIL = ["main", "__libc_start_call_main", "__libc_start_main", "_start"]
+
+
+def fns(st):
+    return [fr.get("function") for fr in st["frames"]]
+
+
+def need_eu_stack():
+    if not shutil.which("eu-stack"):
+        subprocess.run(["apt-get", "install", "-y", "-q", "elfutils"], capture_output=True)
+    if not shutil.which("eu-stack"):
+        raise Skip("no eu-stack (apt-get install elfutils failed)")
+
+
+def eu_stack(pid, raw=False):
+    """[(address, function)] of pid's main thread, innermost first."""
+    out = subprocess.run(["eu-stack", "-1", *(["-r"] if raw else []), "-p", str(pid)],
+                         capture_output=True, text=True, timeout=20)
+    frames = []
+    for ln in out.stdout.splitlines():
+        m = re.match(r"#\d+\s+0x([0-9a-f]+)\s+(\S+)", ln)
+        if m:
+            frames.append((int(m.group(1), 16), m.group(2).split("@")[0]))
+    if not frames:
+        raise Fail(f"eu-stack -p {pid} gave no frames: {tail(out.stdout + out.stderr)}")
+    return frames
+
+
+def wait_stopped(pid, timeout=10):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        with open(f"/proc/{pid}/stat") as f:
+            if f.read().rsplit(")", 1)[1].split()[0] == "T":
+                return
+        time.sleep(0.02)
+    raise Fail(f"pid {pid} never stopped itself")
+
+
+def stacks_with(rep, leaf_fn):
+    return [st for st in rep["stacks"] if fns(st) and fns(st)[0] == leaf_fn]
+
+
+def one_stack(rep, leaf_fn, nbytes, allocs, want):
+    got = [st for st in stacks_with(rep, leaf_fn) if st["bytes"] == nbytes]
+    if len(got) != 1 or got[0]["allocs"] != allocs or fns(got[0]) != want:
+        raise Fail(f"want one stack of {nbytes} B in {allocs} allocations: {want}; got "
+                   + "; ".join(f"{st['bytes']} B/{st['allocs']}: {fns(st)}"
+                               for st in stacks_with(rep, leaf_fn)))
+    return got[0]
+
+
+def check_nofp(rep, prog):
+    validate(rep, comm=prog)
+    one_stack(rep, "xmalloc", 3000, 3, ["xmalloc", "leak_c", "leak_b", "leak_a"] + MAIN_TAIL)
+    # the loop of two calls may be unrolled into two call sites: two stacks
+    threads = [st for st in stacks_with(rep, "xmalloc") if "thread_main" in fns(st)]
+    want = ["xmalloc", "leak_c", "leak_b", "thread_main", "start_thread", "clone3"]
+    if sum(st["bytes"] for st in threads) != 4 * 2 * 512 or \
+            sum(st["allocs"] for st in threads) != 8 or any(fns(st) != want for st in threads):
+        raise Fail("thread stacks: " + "; ".join(f"{st['bytes']} B: {fns(st)}" for st in threads)
+                   + f"; want 4096 B in 8 allocations, each {want}")
+    # 200 recursions: cut at 127 frames, said, and nothing wrong below the cut
+    deep = one_stack(rep, "xmalloc", 777, 1, ["xmalloc"] + ["recurse"] * 126)
+    if not deep.get("truncated"):
+        raise Fail("the 200-deep stack is not marked truncated")
+    if any(st.get("truncated") for st in rep["stacks"] if st is not deep):
+        raise Fail("a shallow stack is marked truncated")
+
+
+@test()
+def t_unwind_nofp(c):
+    """C -O2 without frame pointers, three calls below main through a
+    malloc wrapper, from threads and 200 recursions deep."""
+    check_nofp(c.launch("nofp"), "nofp")
+
+
+@test()
+def t_unwind_same_as_fp(c):
+    """The same source with and without frame pointers: the same stacks."""
+    a, b = c.launch("nofp"), c.launch("withfp")
+    check_nofp(b, "withfp")
+    key = lambda rep: sorted((st["bytes"], st["allocs"], tuple(fns(st)))  # noqa: E731
+                             for st in rep["stacks"] if base(leaf(st).get("module")) in
+                             ("nofp", "withfp"))
+    if key(a) != key(b):
+        raise Fail(f"stacks differ: {key(a)} vs {key(b)}")
+
+
+def check_eu_stack(c, prog, leaf_fn, caller, nbytes, raw=False):
+    """leaktrace -p on prog stopped at the allocation: its frames from the
+    allocator's caller's caller on must be eu-stack's, address for address."""
+    need_eu_stack()
+    t = c.spawn([os.path.join(BUILD, prog), "-w", "stop"])
+    if not t.out.wait_for(r"^ready", 10):
+        raise Fail(f"{prog} never got ready: {tail(t.err.text)}")
+    path = os.path.join(c.tmp, "report.json")
+    lt = c.last = c.spawn([LEAKTRACE, "-p", str(t.pid), "-d", "3", "-t", "100", "--json", path])
+    if not lt.err.wait_for(r"^leaktrace: tracing", READY_TIMEOUT):
+        raise Fail(f"no 'leaktrace: tracing' line; stderr: {tail(lt.err.text)}")
+    t.signal(signal.SIGUSR1)
+    wait_stopped(t.pid)
+    eu = eu_stack(t.pid, raw)
+    t.signal(signal.SIGCONT)
+    if not t.out.wait_for(r"^done", 10):
+        raise Fail(f"{prog} did not finish: {tail(t.err.text)}")
+    rc = lt.wait(25)
+    rep = c.report(path, rc, lt.err.text)
+    got = [st for st in stacks_with(rep, leaf_fn) if st["bytes"] == nbytes]
+    if len(got) != 1:
+        raise Fail(f"no single {nbytes} B stack from {leaf_fn}: " + summary(rep))
+    ours = [(int(fr["address"], 16), fr.get("function")) for fr in got[0]["frames"]]
+    names = [f for _, f in eu]
+    if caller not in names:
+        raise Fail(f"eu-stack has no {caller}: {names}")
+    theirs = eu[names.index(caller):]
+    k = [f for _, f in ours].index(caller) if caller in [f for _, f in ours] else -1
+    # the caller's frame itself is at another call (raise, not the allocator)
+    if k < 0 or [f for _, f in ours[k:]] != [f for _, f in theirs] or ours[k + 1:] != theirs[1:]:
+        raise Fail(f"leaktrace {[(hex(a), f) for a, f in ours]} | eu-stack "
+                   f"{[(hex(a), f) for a, f in theirs]}")
+
+
+@test()
+def t_unwind_eu_stack_c(c):
+    check_eu_stack(c, "nofp", "xmalloc", "xmalloc", 1000)
+
+
+@test()
+def t_unwind_cxx_new(c):
+    """g++ -O2: new three calls below main, through libstdc++'s operator new
+    (no frame pointer); with and without frame pointers, and as eu-stack says."""
+    want = ["_Znwm", "_Z6make_cl", "_Z6make_bl", "_Z6make_al"] + MAIN_TAIL
+    for prog in ("newdeep", "newdeep-fp"):
+        rep = c.launch(prog)
+        validate(rep, comm=prog)
+        one_stack(rep, "_Znwm", 5 * 48, 5, want)
+    check_eu_stack(c, "newdeep", "_Znwm", "_Z6make_cl", 48, raw=True)
+
+
+@test()
+def t_unwind_cache(c):
+    """Tables are built once per build id: a second run reads them all."""
+    env = dict(os.environ, LEAKTRACE_UNWIND_CACHE=os.path.join(c.tmp, "uw"))
+    got = []
+    for _ in range(2):
+        rc, _, err = c.leaktrace(["-v", "-d", "5", "--", os.path.join(BUILD, "nofp"), "-q"],
+                                 env=env)
+        m = re.search(r"unwind tables: (\d+) modules built in [\d.]+ ms, (\d+) from the cache", err)
+        if rc or not m:
+            raise Fail(f"exit {rc}, no unwind tables line: {tail(err)}")
+        got.append((int(m.group(1)), int(m.group(2))))
+    if got[0][0] < 3 or got[1] != (0, got[0][0] + got[0][1]):
+        raise Fail(f"(built, cached) per run: {got}, want (>= 3, 0) then (0, all)")
+
+
+@test()
+def t_unwind_uretprobe_trampoline(c):
+    """A page first written inside malloc (--rss) is walked while malloc's
+    return probe is pending: its return address on the stack is the uprobe
+    trampoline, replaced by the real one (xmalloc's)."""
+    rep = c.launch("nofp", opts=("--rss",))
+    stacks = rep.get("rss", {}).get("stacks", [])
+    seen = False
+    for st in stacks:
+        f = fns(st)
+        if any((fr.get("module") or "").startswith("[uprobes]") for fr in st["frames"]):
+            raise Fail(f"a frame in the uprobes trampoline: {f}")
+        if "malloc" in f and "xmalloc" in f:
+            i = f.index("malloc")
+            if f[i + 1:i + 4] != ["xmalloc", "leak_c", "leak_b"]:
+                raise Fail(f"malloc's callers: {f[i:]}, want xmalloc, leak_c, leak_b")
+            seen = True
+    if not seen:
+        raise Fail("no --rss stack through malloc from xmalloc: "
+                   + "; ".join(str(fns(st)[:6]) for st in stacks[:8]))
+
+
+@test()
+def t_unwind_debian_sleep(c):
+    """Debian's /bin/sleep (no frame pointers, no symbols): setlocale's
+    allocations get their whole chain up to _start."""
+    path = os.path.join(c.tmp, "report.json")
+    rc, _, err = c.leaktrace(["-t", "100", "--json", path, "--", "/bin/sleep", "0.2"])
+    rep = c.report(path, rc, err)
+    for st in rep["stacks"]:
+        f = fns(st)
+        if "setlocale" in f:
+            i = f.index("setlocale")
+            tail_mods = [base(fr.get("module")) for fr in st["frames"][i + 1:]]
+            if f[i + 2:i + 4] == ["__libc_start_call_main", "__libc_start_main"] and \
+                    tail_mods[0] == "sleep" and tail_mods[-1] == "sleep" and len(tail_mods) == 4:
+                return
+            raise Fail(f"setlocale's callers: {f[i:]} in {tail_mods}")
+    raise Fail("no stack through setlocale: " + summary(rep))
+
+
+
 @test()
 def t_dlopen(c):
     t = c.start_target("dlopener")
@@ -2915,6 +3116,23 @@ def t_system_wide_chroot(c):
                    + str([(q["pid"], q["comm"]) for q in rep["processes"]][:20]))
     check_leaker(p)
     expect_module_under(p, "leak_big", root)
+
+
+@test(60)
+def t_system_wide_unwind(c):
+    """-a walks CFI too: a process started after leaktrace, built without
+    frame pointers, gets its whole chains."""
+    lt, path = start_all(c, ["--mode", "exact", "--comm", "nofp"], 4)
+    t = c.spawn([os.path.join(BUILD, "nofp"), "-w"])
+    ready(t)
+    time.sleep(0.5)  # its code mapped, leaktrace has loaded its tables (not a race we test)
+    go(t)
+    rep = finish_all(c, lt, path, 4)
+    p = sys_proc(rep, t.pid)
+    if not p:
+        raise Fail(f"nofp (pid {t.pid}) is not among the processes")
+    one_stack(p, "xmalloc", 3000, 3, ["xmalloc", "leak_c", "leak_b", "leak_a"] + MAIN_TAIL)
+    one_stack(p, "xmalloc", 777, 1, ["xmalloc"] + ["recurse"] * 126)
 
 
 @test(90)
