@@ -17,6 +17,7 @@
 #include "leaktrace.h"
 #include "leaktrace.skel.h"
 #include "log.h"
+#include "mapfile.h"
 #include "procmaps.h"
 #include "unwind_maps.h"
 #include "unwind_table.h"
@@ -241,9 +242,9 @@ static struct uw_mod *module(struct unwind_maps *u, int pid, const struct lt_map
 	memset(md, 0, sizeof(*md));
 	md->dev = dev;
 	md->ino = m->inode;
-	/* through the process's root: its mount namespace's file */
-	snprintf(path, sizeof(path), "/proc/%d/root%s", pid, m->path);
-	err = uw_table_get(path, u->cache_dir, &t);
+	/* exactly the file mapped (chroot, container, replaced) */
+	err = mapfile_path(pid, m, path, sizeof(path));
+	err = err ?: uw_table_get(path, u->cache_dir, &t);
 	if (err) {
 		dlog("unwind: no table for %s: %s\n", m->path, strerror(-err));
 		return md;

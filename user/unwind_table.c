@@ -26,6 +26,21 @@
 #include "unwind_table.h"
 #include "util.h"
 
+/* A FIFO or device put where a target's file was must not block us. */
+static int open_regular(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
 #define UW_MAGIC 0x3157554c544cULL /* "LTLUW1" */
 #define UW_MAX_RULES 8192
 #define UW_RULE_SLOTS 16384
@@ -296,9 +311,9 @@ int uw_table_build(const char *path, struct uw_table **out)
 	int fd, err;
 
 	elf_version(EV_CURRENT);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open_regular(path);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	b = calloc(1, sizeof(*b));
 	t = calloc(1, sizeof(*t));
 	err = -ENOMEM;
@@ -390,9 +405,9 @@ static int build_id(const char *path, char *hex, size_t len)
 	Elf *elf;
 	int fd, err = -ENOENT;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open_regular(path);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	elf = elf_begin(fd, ELF_C_READ, NULL);
 	while (elf && err && (scn = elf_nextscn(elf, scn))) {
 		Elf_Data *d;
