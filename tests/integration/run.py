@@ -1822,8 +1822,11 @@ def check_lite_big(c, python, opts=("--mode", "lite")):
 
 def check_lite_dict(c, python, opts=("--mode", "lite")):
     rep, top = check_lite(c, "lite_dict", python, opts)
-    # the dict's one backing table, reallocated as it doubles
-    if top["allocs"] != 1 or top["bytes"] < 256 * 1024:
+    # the dict's one backing table, reallocated as it doubles; the report may
+    # fall inside a doubling (the program still inserts when it is taken):
+    # the new table made, the old one not yet freed, twice its size
+    resizing = top["allocs"] == 2 and 3 * 4 * 1024 * 1024 <= top["bytes"] <= 3 * 16 << 20
+    if not resizing and (top["allocs"] != 1 or top["bytes"] < 256 * 1024):
         raise Fail(f"suspect 1 holds {top['bytes']} B in {top['allocs']} blocks, want the "
                    "dict's table: 1 block of >= 256 KiB")
     if not top.get("grows_in_steps"):
