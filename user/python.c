@@ -286,6 +286,7 @@ int python_detect(int pid, struct python **out, char *why, size_t whylen)
 	struct python *py;
 	uint64_t bias, sect = 0;
 	size_t file_len = 0;
+	bool has_table;	/* the file's .PyRuntime starts with _Py_DebugOffsets */
 	char exe[PATH_MAX], link[64];
 	const char *mod = NULL;
 	ssize_t n;
@@ -332,6 +333,7 @@ int python_detect(int pid, struct python **out, char *why, size_t whylen)
 	/* 3.13+: .PyRuntime holds _PyRuntime, its table first: found without
 	 * symbols too */
 	py_runtime_section(py->root_path, &sect, file_tab, sizeof(file_tab), &file_len);
+	has_table = file_len >= 8 && !memcmp(file_tab, "xdebugpy", 8);
 	if (!syms[0].vaddr)
 		syms[0].vaddr = sect;
 	if (!syms[0].vaddr) {
@@ -347,13 +349,13 @@ int python_detect(int pid, struct python **out, char *why, size_t whylen)
 	py->type_type = syms[3].vaddr ? bias + syms[3].vaddr : 0;
 	if (read_py_version(py, syms[2].vaddr ? bias + syms[2].vaddr : 0) &&
 	    !parse_version(basename_of(py->path), &py->major, &py->minor) &&
-	    !(file_len >= 8 && !memcmp(file_tab, "xdebugpy", 8))) {
+	    !has_table) {
 		err = unsupported(why, whylen, "%s looks like CPython but its version is unknown",
 				  py->path);
 		goto cleanup;
 	}
 	snprintf(py->version, sizeof(py->version), "%u.%u", py->major, py->minor);
-	if ((file_len >= 8 && !memcmp(file_tab, "xdebugpy", 8)) || py->minor >= 13) {
+	if (has_table || py->minor >= 13) {
 		err = read_debug_offsets(py, file_tab, file_len, why, whylen);
 		if (err)
 			goto cleanup;
