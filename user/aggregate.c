@@ -7,6 +7,7 @@
 #include "leaktrace.h"
 #include "leaktrace.skel.h"
 #include "aggregate.h"
+#include "growth.h"
 #include "log.h"
 #include "util.h"
 
@@ -353,88 +354,6 @@ static int cmp_growth(const void *pa, const void *pb)
 	return cmp_sites(pa, pb);
 }
 
-/*
- * Append this report's bytes to the site's history and judge it. A leak
- * grows in most intervals and is still growing; a cache that filled up and
- * stopped, or data allocated once and kept (configuration, imports), does
- * not grow any more and is never a suspect, however large.
- */
-/*
- * A dict or list that only grows reallocates its backing array at sizes
- * that double (or grow by 1/8): few rises, ever further apart, and never a
- * fall. Suspect while it keeps that shape: at least three new maxima, none
- * lost in the recent history, and the next rise not overdue (a filled cache
- * stops rising and drops out).
- */
-static void judge_steps(struct lt_site *s, double now_s)
-{
-	const int64_t *b = s->hist_bytes;
-
-	s->stepwise = false;
-	if (s->rises < 3 || s->all_bytes < s->max_bytes)
-		return;
-	for (unsigned int i = 1; i < s->nhist; i++)
-		if (b[i] < b[i - 1])
-			return;
-	if (now_s - s->last_rise_s > 3 * s->rise_gap_s + 1)
-		return;
-	s->suspect = s->stepwise = true;
-	s->growth_rate = now_s > s->first_s ? (s->all_bytes - s->first_bytes) / (now_s - s->first_s) : 0;
-	s->confidence = s->rises >= 5 ? 0.6 : 0.4;
-}
-
-static void judge_growth(struct lt_site *s, double now_s, bool blind)
-{
-	unsigned int n, grew = 0, iv;
-	double st = 0, sb = 0, stt = 0, stb = 0;
-	const int64_t *b = s->hist_bytes;
-
-	if (blind && s->nhist) { /* nothing seen since the last report: judge as then */
-		n = s->nhist;
-		goto judge;
-	}
-	if (s->nhist == LT_HISTORY) {
-		memmove(s->hist_s, s->hist_s + 1, (LT_HISTORY - 1) * sizeof(s->hist_s[0]));
-		memmove(s->hist_bytes, s->hist_bytes + 1, (LT_HISTORY - 1) * sizeof(b[0]));
-		s->nhist--;
-	}
-	s->hist_s[s->nhist] = now_s;
-	s->hist_bytes[s->nhist] = s->all_bytes;
-	n = ++s->nhist;
-	if (!s->first_s) {
-		s->first_s = now_s;
-		s->first_bytes = s->max_bytes = s->all_bytes;
-	} else if (s->all_bytes > s->max_bytes) {
-		s->max_bytes = s->all_bytes;
-		s->rises++;
-		s->rise_gap_s = now_s - (s->last_rise_s ?: s->first_s);
-		s->last_rise_s = now_s;
-	}
-judge:
-	s->growth_rate = s->confidence = 0;
-	s->suspect = false;
-	if (n < 3)
-		return; /* two intervals at least */
-	iv = n - 1;
-	for (unsigned int i = 1; i < n; i++)
-		grew += b[i] > b[i - 1];
-	for (unsigned int i = 0; i < n; i++) {
-		double t = s->hist_s[i] - s->hist_s[0];
-
-		st += t;
-		sb += b[i];
-		stt += t * t;
-		stb += t * b[i];
-	}
-	if (n * stt - st * st > 1e-9)
-		s->growth_rate = (n * stb - st * sb) / (n * stt - st * st);
-	s->confidence = (double)grew / iv * (iv >= 4 ? 1.0 : iv / 4.0);
-	s->suspect = s->growth_rate > 0 && grew * 10 >= iv * 6 &&
-		     (b[n - 1] > b[n - 2] || b[n - 2] > b[n - 3]);
-	if (!s->suspect)
-		judge_steps(s, now_s);
-}
-
 static void read_counters(struct aggregate *a, int fd)
 {
 	int ncpu = libbpf_num_possible_cpus();
@@ -665,13 +584,14 @@ int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t 
 			sl->s.first_s = o->s.first_s;
 			sl->s.first_bytes = o->s.first_bytes;
 			sl->s.max_bytes = o->s.max_bytes;
+			sl->s.max_before = o->s.max_before;
 			sl->s.rises = o->s.rises;
 			sl->s.last_rise_s = o->s.last_rise_s;
 			sl->s.rise_gap_s = o->s.rise_gap_s;
 			memcpy(sl->s.hist_s, o->s.hist_s, sizeof(sl->s.hist_s));
 			memcpy(sl->s.hist_bytes, o->s.hist_bytes, sizeof(sl->s.hist_bytes));
 		}
-		judge_growth(&sl->s, now_ms / 1000.0, a->blind);
+		growth_judge(&sl->s, now_ms / 1000.0, a->blind);
 		sl->s.total_allocs += sl->retired;
 		if (sl->s.kind == LT_MMAP && sl->s.all_allocs > 0 && a->is_runtime) {
 			enum lt_mmap_class c = a->is_runtime(a->runtime_arg, &sl->s);

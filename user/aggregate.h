@@ -9,6 +9,7 @@
 #define LT_AGGREGATE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "leaktrace.h"
 
@@ -38,6 +39,7 @@ struct lt_site {
 	double first_s;		/* first report that saw it */
 	int64_t first_bytes;
 	int64_t max_bytes;	/* the most it ever held */
+	int64_t max_before;	/* max_bytes before its latest rise */
 	unsigned int rises;	/* reports at which it reached a new maximum */
 	double last_rise_s, rise_gap_s; /* the last rise, and the gap before it */
 	bool stepwise;		/* suspect by its steps, not by steady growth */
