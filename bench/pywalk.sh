@@ -65,6 +65,17 @@ run() { # version [leaktrace options...]
 	awk '/^pyworkload: [0-9]+ iterations wall/ { printf "%.1f\n", $5 / $2 * 1e6 }' "$tmp/py.out"
 }
 
+# ns per Python walk (thread state and frames) in the last traced run, timed
+# in BPF under LEAKTRACE_TIME_PYWALK=1
+walk_ns() {
+	python3 - "$tmp/lt.json" <<'EOF'
+import json, sys
+py = json.load(open(sys.argv[1])).get("python") or {}
+n = py.get("walks_timed", 0)
+print("%.0f %d %.1f" % (py["walk_ns"] / n, n, py.get("walk_frames", 0) / n) if n else "- 0 -")
+EOF
+}
+
 # ns per run of leaktrace's allocation return program in the last traced run
 ret_ns() {
 	python3 - "$tmp/progs.json" "$tmp/ids" <<'EOF'
@@ -79,23 +90,27 @@ EOF
 }
 
 sysctl -qw kernel.bpf_stats_enabled=1
-declare -A base exact lite walk runs
+declare -A base exact lite ret runs walk walks frames
 for v in 3.13 3.14; do
 	base[$v]=$(run "$v")
 	exact[$v]=$(run "$v" --mode exact)
-	read -r walk[$v] runs[$v] < <(ret_ns)
+	read -r ret[$v] runs[$v] < <(ret_ns)
 	lite[$v]=$(run "$v" --mode lite)
+	# a run of its own: the clock reads would weigh on the exact row
+	LEAKTRACE_TIME_PYWALK=1 run "$v" --mode exact --json "$tmp/lt.json" >/dev/null
+	read -r walk[$v] walks[$v] frames[$v] < <(walk_ns)
 done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a && b) printf "%.2f", a / b; else print "-" }'; }
 echo "CPU: $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
 echo "pyworkload.py $n iterations, PYTHONMALLOC=malloc, attached by pid"
 echo
-echo "| CPython | untraced µs/iter | exact | lite | allocation return program, ns/run (runs) |"
-echo "|---|---|---|---|---|"
+echo "| CPython | untraced µs/iter | exact | lite | allocation return program, ns/run (runs) | Python walk, ns/walk (walks) | frames/walk |"
+echo "|---|---|---|---|---|---|---|"
 for v in 3.13 3.14; do
 	echo "| $v | ${base[$v]} | $(ratio "${exact[$v]}" "${base[$v]}")× |" \
-		"$(ratio "${lite[$v]}" "${base[$v]}")× | ${walk[$v]} (${runs[$v]}) |"
+		"$(ratio "${lite[$v]}" "${base[$v]}")× | ${ret[$v]} (${runs[$v]}) | ${walk[$v]} (${walks[$v]}) | ${frames[$v]} |"
 done
 echo
-echo "3.14's walk per event / 3.13's: $(ratio "${walk[3.14]}" "${walk[3.13]}")"
+echo "3.14's allocation return program per event / 3.13's: $(ratio "${ret[3.14]}" "${ret[3.13]}")"
+echo "3.14's Python walk per event / 3.13's: $(ratio "${walk[3.14]}" "${walk[3.13]}")"

@@ -357,25 +357,44 @@ static __always_inline __u64 py_tstate(const struct lt_py_cfg *c)
 	return c->tstate_walk ? py_tstate_walk(c) : py_tstate_tss(c);
 }
 
+/* One frame's first LT_PY_FRAME_WIN bytes: read once, fields taken from it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u8[LT_PY_FRAME_WIN]);
+} lt_pyframe SEC(".maps");
+
 struct py_walk {
 	struct lt_stack *st;
 	const struct lt_py_cfg *c;
+	__u8 *win;	/* lt_pyframe's value */
 	__u64 frame;
 	__u64 base;	/* 3.15: tstate->base_frame, the sentinel; or 0 */
-	__u32 max;
+	__u32 max, steps;
 };
+
+static __always_inline __u64 win_u64(const __u8 *win, __u32 off)
+{
+	if (off > LT_PY_FRAME_WIN - 8)
+		return 0;
+	return *(const __u64 *)(win + off);
+}
 
 /* One frame per call: (code object, position) only; names and lines are
  * resolved in userspace. The count is kept in st (a map value), not here on
- * the stack, so the verifier checks the step once rather than per depth. */
+ * the stack, so the verifier checks the step once rather than per depth.
+ * One read of the frame, not one per field: each read is a fault-guarded
+ * copy with a fixed cost that dominates the walk. */
 static long py_walk_one(__u32 i, void *arg)
 {
 	struct py_walk *w = arg;
 	const struct lt_py_cfg *c = w->c;
+	__u8 *win = w->win;
+	__u32 n = w->st->py_depth, span = c->frame_span;
 	__u64 code, pos;
-	__u32 n = w->st->py_depth;
 
-	if (!w->frame)
+	if (!w->frame || !win)
 		return 1;
 	if (n >= LT_MAX_PY_DEPTH || n >= w->max) {
 		w->st->py_truncated = n >= LT_MAX_PY_DEPTH;
@@ -384,48 +403,50 @@ static long py_walk_one(__u32 i, void *arg)
 	/* 3.15: the thread state's sentinel base frame ends the chain */
 	if (w->base && w->frame == w->base)
 		return 1;
+	if (span > LT_PY_FRAME_WIN)
+		span = LT_PY_FRAME_WIN;
+	if (!span || bpf_probe_read_user(win, span, (void *)w->frame))
+		return 1;
+	w->steps++;
 	/* 3.14+: a tagged _PyStackRef; the code type is checked in userspace,
 	 * which reads the object anyway (frames that are no code give no line) */
-	code = read_u64(w->frame + c->frame_code) & ~(__u64)c->exec_tag;
+	code = win_u64(win, c->frame_code) & ~(__u64)c->exec_tag;
 	/* 3.12+: frames owned by the C stack or the interpreter (entry and
 	 * shim frames) are no Python code: skip */
-	if (c->frame_owner != ~0U) {
-		__u8 owner = 0;
-
-		bpf_probe_read_user(&owner, 1, (void *)(w->frame + c->frame_owner));
-		if (owner >= c->owner_skip)
-			code = 0;
-	}
+	if (c->frame_owner != ~0U && (__u8)win_u64(win, c->frame_owner) >= c->owner_skip)
+		code = 0;
 	if (code) {
-		if (c->pos_is_ptr) {
-			pos = read_u64(w->frame + c->frame_pos);
+		pos = win_u64(win, c->frame_pos);
+		if (c->pos_is_ptr)
 			pos = pos > code + c->code_first_instr ?
 				      (pos - code - c->code_first_instr) / 2 : 0;
-		} else {
-			pos = read_u32(w->frame + c->frame_pos);
-		}
+		else
+			pos = (__u32)pos;
 		w->st->py[n].code = code;
 		w->st->py[n].pos = pos;
 		w->st->py[n].check = lt_code_check(read_u64(code + c->code_firstlineno));
 		w->st->py_depth = n + 1;
 	}
-	w->frame = read_u64(w->frame + c->frame_back);
+	w->frame = win_u64(win, c->frame_back);
 	return 0;
 }
 
-static __always_inline void py_walk(struct lt_stack *st, __u32 max, const struct lt_py_cfg *c)
+/* Returns the frames stepped through. */
+static __always_inline __u32 py_walk(struct lt_stack *st, __u32 max, const struct lt_py_cfg *c)
 {
 	struct py_walk w = { .st = st, .c = c, .max = max };
+	__u32 zero = 0;
 	__u64 ts;
 
 	st->py_depth = 0;
 	st->py_truncated = 0;
 	if (!c->enabled)
-		return;
+		return 0;
+	w.win = bpf_map_lookup_elem(&lt_pyframe, &zero);
 	ts = py_tstate(c);
 	if (!ts) {
 		count(LT_CNT_PY_NO_TSTATE);
-		return;
+		return 0;
 	}
 	w.frame = read_u64(ts + c->ts_frame);
 	if (c->ts_base_frame)
@@ -435,7 +456,11 @@ static __always_inline void py_walk(struct lt_stack *st, __u32 max, const struct
 	bpf_loop(LT_MAX_PY_DEPTH + 1, py_walk_one, &w, 0);
 	if (st->py_truncated)
 		count(LT_CNT_PY_TRUNCATED);
+	return w.steps;
 }
+
+/* The Python walk timed apart, for bench/pywalk.sh: two clock reads an event. */
+const volatile bool time_py_walk;
 
 /*
  * vm.mmap_min_addr, set by the loader (0: unknown). The frame-pointer chain
@@ -481,7 +506,8 @@ static __always_inline __u64 store_stack_x(void *ctx, const struct lt_proc *p, b
 {
 	__u32 zero = 0;
 	struct lt_stack *st = bpf_map_lookup_elem(&lt_scratch, &zero);
-	__u64 h = 0xcbf29ce484222325ULL;
+	__u64 h = 0xcbf29ce484222325ULL, t0;
+	__u32 steps;
 	long n;
 
 	if (!st)
@@ -499,7 +525,13 @@ static __always_inline __u64 store_stack_x(void *ctx, const struct lt_proc *p, b
 	if (st->flags & LT_ST_TRUNCATED)
 		count(LT_CNT_STACK_TRUNCATED);
 	h = uw_hash(st, h);
-	py_walk(st, LT_MAX_PY_DEPTH, &p->py);
+	t0 = time_py_walk ? bpf_ktime_get_ns() : 0;
+	steps = py_walk(st, LT_MAX_PY_DEPTH, &p->py);
+	if (time_py_walk && p->py.enabled) {
+		count_add(LT_CNT_PY_WALK_NS, bpf_ktime_get_ns() - t0);
+		count(LT_CNT_PY_WALKS);
+		count_add(LT_CNT_PY_WALK_FRAMES, steps);
+	}
 	for (int i = 0; i < LT_MAX_PY_DEPTH; i++) {
 		if (i >= st->py_depth)
 			break;

@@ -9,6 +9,9 @@
 
 #define LT_MAX_STACK_DEPTH 127
 #define LT_MAX_PY_DEPTH 64
+/* A Python frame's fields (code, previous, position, owner) lie within its
+ * first LT_PY_FRAME_WIN bytes in every layout: the walker reads them at once. */
+#define LT_PY_FRAME_WIN 128
 /* --fds: a descriptor is tracked like an allocation at this pseudo address */
 #define LT_FD_TAG (1ULL << 63)
 
@@ -58,6 +61,10 @@ enum lt_counter {
 	LT_CNT_EXIT_FREES,
 	LT_CNT_EXIT_FREE_BYTES,
 	LT_CNT_EXIT_ALLOCS,
+	/* LEAKTRACE_TIME_PYWALK=1 (bench/pywalk.sh): Python walks and their ns */
+	LT_CNT_PY_WALKS,
+	LT_CNT_PY_WALK_NS,
+	LT_CNT_PY_WALK_FRAMES,	/* frames stepped through, skipped ones too */
 	LT_CNT_MAX,
 };
 
@@ -239,6 +246,7 @@ struct lt_py_cfg {
 	__u32 type_flags;	/* PyTypeObject.tp_flags */
 	__u32 objects;		/* --objects: count GC objects */
 	__u32 rt_finalizing;	/* _PyRuntime._finalizing: non-NULL once finalization began */
+	__u32 frame_span;	/* bytes of a frame holding the fields above, <= LT_PY_FRAME_WIN */
 };
 
 /*

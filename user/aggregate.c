@@ -52,6 +52,9 @@ const char *const lt_counter_names[LT_CNT_MAX] = {
 	[LT_CNT_EXIT_FREES] = "exit_frees",
 	[LT_CNT_EXIT_FREE_BYTES] = "exit_free_bytes",
 	[LT_CNT_EXIT_ALLOCS] = "exit_allocs",
+	[LT_CNT_PY_WALKS] = "py_walks_timed",
+	[LT_CNT_PY_WALK_NS] = "py_walk_ns",
+	[LT_CNT_PY_WALK_FRAMES] = "py_walk_frames",
 };
 
 struct site_slot {

@@ -367,6 +367,8 @@ static int open_load(struct loader *l, const struct lt_env *env, bool multi)
 		return -errno;
 	l->skel->rodata->target_tgid = l->tgid;
 	l->skel->rodata->min_map_addr = min_map_addr();
+	l->skel->rodata->time_py_walk = getenv("LEAKTRACE_TIME_PYWALK") &&
+					!strcmp(getenv("LEAKTRACE_TIME_PYWALK"), "1");
 	if (!l->tgid) { /* -a */
 		bpf_map__set_max_entries(l->skel->maps.lt_procs, env->max_procs);
 		err = procfilter_to_bpf(env, l->skel);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <gelf.h>
 #include <libelf.h>
+#include "leaktrace.h"
 #include "py_debug_offsets.h"
 
 /* The fields leaktrace reads, each found at a per-minor index (in uint64_t
@@ -226,6 +227,11 @@ int py_debug_offsets_parse(const void *buf, size_t len, struct py_offsets *out,
 				    "(%llu bytes)", fields[f].name, (unsigned long long)v[f],
 				    (unsigned long long)size);
 	}
+	/* the walker takes a frame's fields from one read of its first bytes */
+	if (v[F_FR_PREVIOUS] > LT_PY_FRAME_WIN - 8 || v[F_FR_EXECUTABLE] > LT_PY_FRAME_WIN - 8 ||
+	    v[F_FR_INSTR_PTR] > LT_PY_FRAME_WIN - 8 || v[F_FR_OWNER] > LT_PY_FRAME_WIN - 8)
+		return fail(-ENOTSUP, why, whylen, "interpreter frame fields past byte %d",
+			    LT_PY_FRAME_WIN - 8);
 	/* co_flags is not published: it is the int before co_argcount in every
 	 * layout since 3.11 (checked against the headers in the unit tests). */
 	if (v[F_CO_ARGCOUNT] < 4)

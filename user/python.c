@@ -507,7 +507,21 @@ void python_fill_cfg(const struct python *py, struct lt_py_cfg *c)
 	c->exec_tag = o->exec_tag;
 	c->type_flags = o->tp_flags;
 	c->rt_finalizing = o->rt_finalizing;
-	c->enabled = 1;
+	c->frame_span = python_frame_span(c);
+	c->enabled = c->frame_span <= LT_PY_FRAME_WIN;
+}
+
+/* The bytes of a frame the walker reads: 8 past its last field's start
+ * (the fields are read as 8-byte words, masked). */
+uint32_t python_frame_span(const struct lt_py_cfg *c)
+{
+	uint32_t span = c->frame_back > c->frame_code ? c->frame_back : c->frame_code;
+
+	if (c->frame_pos > span)
+		span = c->frame_pos;
+	if (c->frame_owner != ~0U && c->frame_owner > span)
+		span = c->frame_owner;
+	return span + 8;
 }
 
 /* A str object's text as UTF-8 (compact strings; others give NULL). */

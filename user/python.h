@@ -47,6 +47,7 @@ unsigned int python_minor(const struct python *py);
 
 /* The walker's configuration for the BPF side (enabled set). */
 void python_fill_cfg(const struct python *py, struct lt_py_cfg *cfg);
+uint32_t python_frame_span(const struct lt_py_cfg *cfg);
 
 /* A type's tp_name (cached by type address); "?" if unreadable. */
 const char *python_type_name(struct python *py, uint64_t type);

@@ -471,6 +471,14 @@ void report_process_json(struct json *j, const struct report_ctx *c, const struc
 		json_bool(j, true);
 		json_key(j, "small_objects_unseen");
 		json_bool(j, ri->python_lto || ri->python_lite);
+		if (t->counters[LT_CNT_PY_WALKS]) { /* LEAKTRACE_TIME_PYWALK=1 */
+			json_key(j, "walks_timed");
+			json_uint(j, t->counters[LT_CNT_PY_WALKS]);
+			json_key(j, "walk_ns");
+			json_uint(j, t->counters[LT_CNT_PY_WALK_NS]);
+			json_key(j, "walk_frames");
+			json_uint(j, t->counters[LT_CNT_PY_WALK_FRAMES]);
+		}
 		json_obj_end(j);
 	} else if (ri->python_unsupported && ri->python_unsupported[0]) {
 		json_key(j, "python");

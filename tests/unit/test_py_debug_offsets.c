@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <unistd.h>
 #include <stdlib.h>
+#include "leaktrace.h"
 #include "py_debug_offsets.h"
 #include "unit.h"
 
@@ -169,6 +170,13 @@ UT_TEST(py_debug_offsets_refuses_bad_tables)
 	set_word(buf, 36, info.version);
 	CHECK_EQ_INT(parse(buf, n, &o, why), -EINVAL);
 	CHECK(strstr(why, "interpreter_frame.owner") != NULL);
+
+	/* owner inside a frame grown to 256 bytes, but past what the walker reads */
+	memcpy(buf, good, n);
+	set_word(buf, 31, 256);
+	set_word(buf, 36, LT_PY_FRAME_WIN);
+	CHECK_EQ_INT(parse(buf, n, &o, why), -ENOTSUP);
+	CHECK(strstr(why, "frame fields past byte") != NULL);
 
 	memcpy(buf, good, n); /* a struct size of 0 */
 	set_word(buf, 39, 0);

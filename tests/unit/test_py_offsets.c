@@ -5,6 +5,7 @@
  * invariants a frame walker relies on. tests/run.sh checks separately that
  * the table is what scripts/gen-py-offsets.sh produces today.
  */
+#include "leaktrace.h"
 #include "py_offsets.h"
 #include "unit.h"
 
@@ -142,6 +143,11 @@ UT_TEST(py_offsets_walker_invariants)
 					  o->co_firsttraceable };
 
 		CHECK_EQ_INT(tops, 1); /* exactly one way to the top frame */
+		/* the frame's fields come from one read of LT_PY_FRAME_WIN bytes */
+		CHECK(o->frame_back <= LT_PY_FRAME_WIN - 8 && o->frame_code <= LT_PY_FRAME_WIN - 8);
+		CHECK(o->frame_owner == PY_OFF_NONE || o->frame_owner <= LT_PY_FRAME_WIN - 8);
+		CHECK((o->frame_lasti != PY_OFF_NONE ? o->frame_lasti : o->frame_instr) <=
+		      LT_PY_FRAME_WIN - 8);
 		CHECK((o->frame_lasti == PY_OFF_NONE) != (o->frame_instr == PY_OFF_NONE));
 		CHECK((o->co_lnotab == PY_OFF_NONE) != (o->co_linetable == PY_OFF_NONE));
 		CHECK(o->rt_tss_key == o->rt_tss_initialized + 4);
