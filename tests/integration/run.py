@@ -1583,12 +1583,12 @@ def run_one(name, fn, timeout, keep):
 # --- Python: GC objects, versions and builds --------------------------------
 
 
-def attach_python(c, python, pattern, opts=()):
+def attach_python(c, python, pattern, opts=(), wrap=()):
     env = py_prog_env(c, python, pattern)
     t = c.spawn([python, os.path.join(PYDIR, pattern + ".py"), "-w"], env=env)
     if not t.out.wait_for(r"^ready", 20):
         raise Fail(f"{pattern}.py under {python} never got ready: {tail(t.err.text)}")
-    return t, c.attach(t, duration=PY_ATTACH_DURATION, opts=opts)
+    return t, c.attach(t, duration=PY_ATTACH_DURATION, opts=opts, wrap=wrap)
 
 
 def check_objects(c, minor):
@@ -1658,6 +1658,20 @@ def t_python_313_debug_offsets(c):
     if "offsets from its own _Py_DebugOffsets (v0x030d00f0)" not in c.last.err.text:
         raise Fail(f"no line saying the offsets came from the table: {tail(c.last.err.text)}")
     need_python_frames(rep, python)
+
+
+@test(60)
+def t_python_walk_timed(c):
+    """LEAKTRACE_TIME_PYWALK=1 (bench/pywalk.sh's knob) loads the timed
+    walker: the report still names the leak, and counts the walks it timed,
+    each through one frame at least."""
+    python = pyenv_python("3.13")
+    t, rep = attach_python(c, python, "dict_cache", wrap=("env", "LEAKTRACE_TIME_PYWALK=1"))
+    check_python_report(rep, python, "dict_cache", leaked_count(t.out.text, "dict_cache.py"))
+    py = rep.get("python") or {}
+    walks, frames, ns = (py.get(k, 0) for k in ("walks_timed", "walk_frames", "walk_ns"))
+    if walks < 100 or frames < walks or ns <= 0:
+        raise Fail(f"python={py!r}: want >= 100 walks timed, a frame each at least")
 
 
 @test(60)
