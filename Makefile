@@ -20,7 +20,7 @@ CFLAGS ?= -g -O2
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	  -std=gnu11 -D_GNU_SOURCE -I$(OUTPUT) -Ibpf -Iuser
 LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -lelf -ldw -lz -lcapstone -lncursesw -ltinfo -lcurl)
-LDLIBS += -lm -lpthread
+LDLIBS += -liberty -lm -lpthread
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -I$(dir $(VMLINUX)) -Ibpf \
 	      -mcpu=v3
 

@@ -7,6 +7,7 @@ pkgs=(
 	make clang llvm gcc pkg-config        # build: clang for BPF, gcc/clang for userspace
 	libbpf-dev bpftool                    # libbpf 1.1 + skeleton generator
 	libelf-dev libdw-dev zlib1g-dev       # ELF symbols, DWARF lines
+	libiberty-dev                         # C++ and Rust names demangled
 	libcapstone-dev                       # probe placement (instruction decoding)
 	libncurses-dev                        # --live view
 	tmux                                  # live view test (drives the terminal)

@@ -36,6 +36,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#include "demangle.h"
 #include "elfsym.h"
 #include "log.h"
 
@@ -60,6 +61,7 @@ struct es_sym {
 struct es_fn {
 	uint64_t addr, end, size;
 	const char *name;
+	char *pretty;	/* demangled at its first lookup; name itself if not mangled */
 };
 
 struct es_load {
@@ -844,6 +846,9 @@ void elfsym_close(struct elfsym *es)
 		free(c);
 	}
 	free(es->cus);
+	for (size_t i = 0; i < es->nfns; i++)
+		if (es->fns[i].pretty != es->fns[i].name)
+			free(es->fns[i].pretty);
 	free(es->fns);
 	free(es->syms);
 	free(es->loads);
@@ -930,10 +935,10 @@ int elfsym_vaddr_to_offset(const struct elfsym *es, uint64_t vaddr, uint64_t *of
 	return -ENOENT;
 }
 
-int elfsym_lookup(const struct elfsym *es, uint64_t vaddr, struct elfsym_sym *sym)
+int elfsym_lookup(struct elfsym *es, uint64_t vaddr, struct elfsym_sym *sym)
 {
 	size_t lo = 0, hi = es->nfns, mid, i;
-	const struct es_fn *f;
+	struct es_fn *f;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
@@ -957,7 +962,10 @@ int elfsym_lookup(const struct elfsym *es, uint64_t vaddr, struct elfsym_sym *sy
 		if (!f)
 			return -ENOENT;
 	}
-	sym->name = f->name;
+	if (!f->pretty) /* on lookup, not at open: few of a file's names are ever shown */
+		f->pretty = demangle(f->name) ?: (char *)f->name;
+	sym->name = f->pretty;
+	sym->linkage_name = f->name;
 	sym->addr = f->addr;
 	sym->size = f->size;
 	return 0;

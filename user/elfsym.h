@@ -21,7 +21,9 @@ struct elfsym;
  * so glibc gives "malloc", not "__libc_malloc". "@VERSION" suffixes are
  * stripped. elfsym_find() still finds every alias. */
 struct elfsym_sym {
-	const char *name;	/* owned by the elfsym; valid until elfsym_close() */
+	const char *name;	/* owned by the elfsym; valid until elfsym_close();
+				 * demangled by elfsym_lookup() (C++, Rust) */
+	const char *linkage_name; /* elfsym_lookup(): the symbol as the file has it */
 	uint64_t addr;		/* symbol start (vaddr) */
 	uint64_t size;
 };
@@ -65,7 +67,7 @@ int elfsym_vaddr_to_offset(const struct elfsym *es, uint64_t vaddr, uint64_t *of
 
 /* Function symbol containing vaddr (sized symbols; for zero-sized ones the
  * nearest preceding). 0 or -ENOENT. */
-int elfsym_lookup(const struct elfsym *es, uint64_t vaddr, struct elfsym_sym *sym);
+int elfsym_lookup(struct elfsym *es, uint64_t vaddr, struct elfsym_sym *sym);
 /* Function symbol by exact name (.symtab first, then .dynsym; a versioned
  * .dynsym name "malloc@@GLIBC_2.2.5" matches "malloc"). 0 or -ENOENT. */
 int elfsym_find(const struct elfsym *es, const char *name, struct elfsym_sym *sym);

@@ -89,7 +89,7 @@ struct pp_map {
 };
 
 struct pp_func {
-	uint32_t name, file;
+	uint32_t name, sys, file; /* sys: the linkage (mangled) name */
 	bool py;
 };
 
@@ -290,10 +290,11 @@ static bool func_eq(const struct pprof_w *w, uint32_t id, const void *key)
 {
 	const struct pp_func *a = &w->fn[id - 1], *b = key;
 
-	return a->name == b->name && a->file == b->file && a->py == b->py;
+	return a->name == b->name && a->sys == b->sys && a->file == b->file && a->py == b->py;
 }
 
-static int func_id(struct pprof_w *w, const char *name, const char *file, bool py, uint32_t *out)
+static int func_id(struct pprof_w *w, const char *name, const char *sys, const char *file, bool py,
+		   uint32_t *out)
 {
 	struct pp_func fn = { .py = py };
 	uint64_t h;
@@ -301,6 +302,8 @@ static int func_id(struct pprof_w *w, const char *name, const char *file, bool p
 	int err;
 
 	err = str_id(w, name, &fn.name);
+	if (!err)
+		err = str_id(w, sys, &fn.sys);
 	if (!err)
 		err = str_id(w, file, &fn.file);
 	if (!err)
@@ -339,7 +342,7 @@ static int loc_id(struct pprof_w *w, const struct lt_out_frame *f, uint64_t *out
 
 	if (f->python) {
 		/* the resolver gives a name to every frame it keeps; be safe */
-		err = func_id(w, f->p.function ? f->p.function : "?", f->p.file, true, &l.func);
+		err = func_id(w, f->p.function ? f->p.function : "?", NULL, f->p.file, true, &l.func);
 		if (err)
 			return err;
 		l.line = f->p.line;
@@ -361,7 +364,8 @@ static int loc_id(struct pprof_w *w, const struct lt_out_frame *f, uint64_t *out
 	if (!f->python && f->n.module)
 		err = map_id(w, &f->n, &l.map);
 	if (!err && !f->python && f->n.function) {
-		err = func_id(w, f->n.function, f->n.file, false, &l.func);
+		err = func_id(w, f->n.function, f->n.linkage_name ?: f->n.function, f->n.file, false,
+			      &l.func);
 		l.line = f->n.line;
 	}
 	if (!err)
@@ -530,7 +534,7 @@ static int emit_tables(struct pprof_w *w)
 		pb_uint(&w->msg, FUNC_ID, i + 1);
 		pb_uint_nz(&w->msg, FUNC_NAME, fn->name);
 		if (!fn->py)
-			pb_uint_nz(&w->msg, FUNC_SYSTEM_NAME, fn->name);
+			pb_uint_nz(&w->msg, FUNC_SYSTEM_NAME, fn->sys);
 		pb_uint_nz(&w->msg, FUNC_FILENAME, fn->file);
 		pb_msg(&w->top, PROF_FUNCTION, &w->msg);
 		err = flush_top(w, false);

@@ -320,6 +320,10 @@ static void json_frame(struct json *j, const struct lt_out_frame *of)
 		json_key(j, "function");
 		json_str(j, fr->function);
 	}
+	if (fr->linkage_name && fr->function && strcmp(fr->linkage_name, fr->function)) {
+		json_key(j, "linkage_name"); /* the mangled symbol it demangles */
+		json_str(j, fr->linkage_name);
+	}
 	if (fr->module) {
 		json_key(j, "module");
 		json_str(j, fr->module);

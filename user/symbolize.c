@@ -436,6 +436,7 @@ static void resolve(struct symbolizer *s, const struct lt_map *m, uint64_t addr,
 		return;
 	if (!elfsym_lookup(mod->es, vaddr, &sym)) {
 		f->function = sym.name;
+		f->linkage_name = sym.linkage_name;
 		f->offset = vaddr + (addr - look) - sym.addr;
 	}
 	if (!elfsym_line(mod->es, vaddr, &line)) {

@@ -16,7 +16,8 @@ struct symbolizer;
 
 struct lt_frame {
 	uint64_t addr;		/* process address as captured */
-	const char *function;	/* NULL if unknown */
+	const char *function;	/* NULL if unknown; demangled (C++, Rust) */
+	const char *linkage_name; /* the symbol as the file has it (mangled) */
 	const char *module;	/* absolute path of the mapped file; NULL if anonymous */
 	uint64_t offset;	/* addr - function start (valid when function != NULL) */
 	uint64_t module_offset;	/* file offset within module (valid when module != NULL) */

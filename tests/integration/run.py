@@ -695,7 +695,8 @@ def eu_stack(pid, raw=False):
                          capture_output=True, text=True, timeout=20)
     frames = []
     for ln in out.stdout.splitlines():
-        m = re.match(r"#\d+\s+0x([0-9a-f]+)\s+(\S+)", ln)
+        # a demangled name has spaces: "operator new(unsigned long)"
+        m = re.match(r"#\d+\s+0x([0-9a-f]+)\s+(?:- 1\s+)?(.+?)\s*$", ln)
         if m:
             frames.append((int(m.group(1), 16), m.group(2).split("@")[0]))
     if not frames:
@@ -805,13 +806,75 @@ def t_unwind_eu_stack_c(c):
 @test()
 def t_unwind_cxx_new(c):
     """g++ -O2: new three calls below main, through libstdc++'s operator new
-    (no frame pointer); with and without frame pointers, and as eu-stack says."""
-    want = ["_Znwm", "_Z6make_cl", "_Z6make_bl", "_Z6make_al"] + MAIN_TAIL
+    (no frame pointer); with and without frame pointers, and as eu-stack says,
+    demangled as eu-stack demangles them (and raw as it gives them with -r)."""
+    new = "operator new(unsigned long)"
+    want = [new, "make_c(long)", "make_b(long)", "make_a(long)"] + MAIN_TAIL
     for prog in ("newdeep", "newdeep-fp"):
         rep = c.launch(prog)
         validate(rep, comm=prog)
-        one_stack(rep, "_Znwm", 5 * 48, 5, want)
-    check_eu_stack(c, "newdeep", "_Znwm", "_Z6make_cl", 48, raw=True)
+        st = one_stack(rep, new, 5 * 48, 5, want)
+        linkage = [fr.get("linkage_name") for fr in st["frames"][:4]]
+        if linkage != ["_Znwm", "_Z6make_cl", "_Z6make_bl", "_Z6make_al"]:
+            raise Fail(f"linkage names {linkage}, want the mangled ones")
+    check_eu_stack(c, "newdeep", new, "make_c(long)", 48)
+
+
+def rustc():
+    """rustup's rustc (this kind of machine has it, not always on root's
+    PATH), else Debian's."""
+    for cand in (shutil.which("rustc"), os.path.expanduser("~/.cargo/bin/rustc")):
+        if cand and os.access(cand, os.X_OK):
+            return cand
+    subprocess.run(["apt-get", "install", "-y", "-q", "rustc"], capture_output=True)
+    if not shutil.which("rustc"):
+        raise Fail("no rustc: neither rustup's nor Debian's (apt-get install rustc failed)")
+    return shutil.which("rustc")
+
+
+def build_rust(name, *flags):
+    """progs/rustleak.rs, built -O -g (a release build), into BUILD/name."""
+    src, out = os.path.join(PROGS, "rustleak.rs"), os.path.join(BUILD, name)
+    if not os.path.exists(out) or os.path.getmtime(out) < os.path.getmtime(src):
+        r = subprocess.run([rustc(), "-O", "-g", *flags, "-o", out, src],
+                           capture_output=True, text=True, cwd=BUILD)
+        if r.returncode:
+            raise Fail(f"rustc {name}: {tail(r.stderr)}")
+    return name
+
+
+@test(60)
+def t_unwind_rust_release(c):
+    """A Rust release binary (no frame pointers, std's precompiled code
+    without them too) leaking boxed slices: the whole chain from the
+    allocating function to main, demangled (legacy names, hash dropped), the
+    same as with frame pointers forced."""
+    want = ["rustleak::leak_box", "rustleak::serve", "rustleak::main"]
+    got = []
+    for prog in (build_rust("rustleak"), build_rust("rustleak-fp", "-C", "force-frame-pointers=yes")):
+        rep = c.launch(prog, prog_args=())
+        validate(rep, comm=prog)
+        sts = [st for st in rep["stacks"] if fns(st)[:3] == want]
+        if len(sts) != 1 or sts[0]["bytes"] != 40000 or sts[0]["allocs"] != 10:
+            raise Fail(f"{prog}: want one stack {want}... of 40000 B in 10 allocations; got "
+                       + "; ".join(f"{x['bytes']} B/{x['allocs']}: {fns(x)[:5]}"
+                                   for x in rep["stacks"]))
+        st = sts[0]
+        names = fns(st)
+        if names[-4:] != MAIN_TAIL or "std::rt::lang_start_internal" not in names:
+            raise Fail(f"{prog}: the chain does not reach main through std: {names}")
+        mangled = [f for x in rep["stacks"] for f in fns(x)
+                   if f and (f.startswith(("_ZN", "_R")) or re.search(r"::h[0-9a-f]{16}$", f))]
+        if mangled:
+            raise Fail(f"{prog}: names left mangled: {mangled[:4]}")
+        link = st["frames"][0].get("linkage_name", "")
+        if not re.match(r"_ZN8rustleak8leak_box17h[0-9a-f]{16}E$", link):
+            raise Fail(f"{prog}: leak_box's linkage name {link!r}")
+        if not same_file(st["frames"][1].get("file"), os.path.join(PROGS, "rustleak.rs")):
+            raise Fail(f"{prog}: serve's frame is not in rustleak.rs: {st['frames'][1]}")
+        got.append(names)
+    if got[0] != got[1]:
+        raise Fail(f"without frame pointers {got[0]}, with them {got[1]}")
 
 
 @test()
