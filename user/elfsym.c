@@ -73,6 +73,14 @@ struct es_cu {
 	Dwarf_Off die;
 };
 
+#define ES_MAX_INLINE 16 /* inlined calls kept at one address */
+
+struct es_inl {
+	uint64_t vaddr;
+	struct elfsym_inline *v;	/* innermost first */
+	int n;
+};
+
 struct es_str_chunk {
 	struct es_str_chunk *next;
 	size_t used, cap;
@@ -104,6 +112,8 @@ struct elfsym {
 	Dwarf *dw;
 	struct es_cu *cus;	/* sorted by lo */
 	size_t ncus;
+	struct es_inl *inls;	/* elfsym_inlines(), sorted by vaddr */
+	size_t ninls, cinls;
 };
 
 static char debug_dir[PATH_MAX] = "/usr/lib/debug";
@@ -846,6 +856,12 @@ void elfsym_close(struct elfsym *es)
 		free(c);
 	}
 	free(es->cus);
+	for (size_t i = 0; i < es->ninls; i++) {
+		for (int j = 0; j < es->inls[i].n; j++)
+			free(es->inls[i].v[j].function);
+		free(es->inls[i].v);
+	}
+	free(es->inls);
 	for (size_t i = 0; i < es->nfns; i++)
 		if (es->fns[i].pretty != es->fns[i].name)
 			free(es->fns[i].pretty);
@@ -1115,12 +1131,10 @@ static void load_dwarf(struct elfsym *es)
 	}
 }
 
-int elfsym_line(struct elfsym *es, uint64_t vaddr, struct elfsym_line *out)
+/* The CU holding vaddr, and its line-table row there. 0 or -ENOENT. */
+static int cu_line(struct elfsym *es, uint64_t vaddr, Dwarf_Die *cudie, Dwarf_Line **ln)
 {
 	size_t lo = 0, hi, mid, i;
-	Dwarf_Die cudie;
-	Dwarf_Line *ln;
-	const char *file;
 	int lineno;
 
 	if (!es->dwarf_tried)
@@ -1141,17 +1155,154 @@ int elfsym_line(struct elfsym *es, uint64_t vaddr, struct elfsym_line *out)
 
 		if (vaddr >= c->hi)
 			continue;
-		if (!dwarf_offdie(es->dw, c->die, &cudie))
+		if (!dwarf_offdie(es->dw, c->die, cudie))
 			continue;
-		ln = dwarf_getsrc_die(&cudie, vaddr);
-		if (!ln || dwarf_lineno(ln, &lineno) || lineno <= 0)
+		*ln = dwarf_getsrc_die(cudie, vaddr);
+		if (!*ln || dwarf_lineno(*ln, &lineno) || lineno <= 0 ||
+		    !dwarf_linesrc(*ln, NULL, NULL))
 			continue;
-		file = dwarf_linesrc(ln, NULL, NULL);
-		if (!file)
-			continue;
-		out->file = file;
-		out->line = lineno;
 		return 0;
 	}
 	return -ENOENT;
+}
+
+int elfsym_line(struct elfsym *es, uint64_t vaddr, struct elfsym_line *out)
+{
+	Dwarf_Die cudie;
+	Dwarf_Line *ln;
+
+	if (cu_line(es, vaddr, &cudie, &ln))
+		return -ENOENT;
+	dwarf_lineno(ln, &out->line);
+	out->file = dwarf_linesrc(ln, NULL, NULL);
+	return 0;
+}
+
+/* An inlined function's name: its linkage name demangled (qualified, as
+ * the symbols of out-of-line functions read), else its DWARF name. */
+static char *inline_name(Dwarf_Die *die)
+{
+	Dwarf_Attribute a;
+	const char *s = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &a));
+	char *d;
+
+	if (!s)
+		s = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &a));
+	if (s && (d = demangle(s)))
+		return d;
+	if (!s)
+		s = dwarf_diename(die);
+	return s ? strdup(s) : NULL;
+}
+
+/*
+ * The DIEs whose code holds pc, outermost first, from under parent: the
+ * subprogram, then the inlined calls and blocks within it. Our own walk,
+ * not dwarf_getscopes(), which gives up on a whole CU at the first DIE
+ * whose address it cannot read (rustc's CUs have such DIEs: it found
+ * nothing in any Rust binary tried). Namespaces are looked into (Rust's
+ * functions, C++'s); types are not (C++ defines members outside them).
+ */
+static int pc_scopes(Dwarf_Die *parent, uint64_t pc, Dwarf_Die *chain, int max, int depth)
+{
+	Dwarf_Die child;
+	int n = 0;
+
+	if (depth > 32 || dwarf_child(parent, &child))
+		return 0;
+	do {
+		int tag = dwarf_tag(&child);
+
+		if (tag == DW_TAG_namespace || tag == DW_TAG_module) {
+			n = pc_scopes(&child, pc, chain, max, depth + 1);
+		} else if ((tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine ||
+			    tag == DW_TAG_lexical_block) && dwarf_haspc(&child, pc) > 0) {
+			chain[0] = child;
+			n = max > 1 ? 1 + pc_scopes(&child, pc, chain + 1, max - 1, depth + 1) : 1;
+		}
+		if (n)
+			return n;
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return 0;
+}
+
+static int read_inlines(struct elfsym *es, uint64_t vaddr, struct elfsym_inline *out, int max)
+{
+	Dwarf_Die cudie, chain[ES_MAX_INLINE * 2 + 1];
+	Dwarf_Files *files = NULL;
+	Dwarf_Attribute a;
+	Dwarf_Line *ln;
+	size_t nfiles = 0;
+	int n, k = 0;
+
+	if (max <= 0 || cu_line(es, vaddr, &cudie, &ln))
+		return 0;
+	n = pc_scopes(&cudie, vaddr, chain, sizeof(chain) / sizeof(chain[0]), 0);
+	if (n <= 1 || dwarf_getsrcfiles(&cudie, &files, &nfiles))
+		return 0;
+	/* innermost first, down to the subprogram the symbol names */
+	for (int i = n - 1; i > 0 && k < max; i--) {
+		Dwarf_Word file = 0, line = 0;
+
+		if (dwarf_tag(&chain[i]) != DW_TAG_inlined_subroutine)
+			continue; /* lexical blocks */
+		dwarf_formudata(dwarf_attr(&chain[i], DW_AT_call_file, &a), &file);
+		dwarf_formudata(dwarf_attr(&chain[i], DW_AT_call_line, &a), &line);
+		out[k].function = inline_name(&chain[i]);
+		if (!out[k].function)
+			break;
+		out[k].call_file = file < nfiles ? dwarf_filesrc(files, file, NULL, NULL) : NULL;
+		out[k].call_line = line <= INT32_MAX ? (int)line : 0;
+		k++;
+	}
+	return k;
+}
+
+/* Remembered per address (sorted, binary searched), so the chains live as
+ * long as the file's tables and are read from DWARF once. */
+int elfsym_inlines(struct elfsym *es, uint64_t vaddr, const struct elfsym_inline **out)
+{
+	struct elfsym_inline tmp[ES_MAX_INLINE];
+	size_t lo = 0, hi = es->ninls, mid;
+	struct es_inl *e;
+	int n;
+
+	*out = NULL;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (es->inls[mid].vaddr < vaddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < es->ninls && es->inls[lo].vaddr == vaddr) {
+		*out = es->inls[lo].v;
+		return es->inls[lo].n;
+	}
+	n = read_inlines(es, vaddr, tmp, ES_MAX_INLINE);
+	if (es->ninls == es->cinls) {
+		size_t cap = es->cinls ? es->cinls * 2 : 64;
+		struct es_inl *v = realloc(es->inls, cap * sizeof(*v));
+
+		if (!v)
+			goto drop;
+		es->inls = v;
+		es->cinls = cap;
+	}
+	e = &es->inls[lo];
+	memmove(e + 1, e, (es->ninls - lo) * sizeof(*e));
+	es->ninls++;
+	e->vaddr = vaddr;
+	e->n = 0;
+	e->v = n ? malloc(n * sizeof(*e->v)) : NULL;
+	if (e->v) {
+		memcpy(e->v, tmp, n * sizeof(*tmp));
+		e->n = n;
+		*out = e->v;
+		return n;
+	}
+drop:
+	while (n > 0)
+		free(tmp[--n].function);
+	return 0;
 }

@@ -74,4 +74,18 @@ int elfsym_find(const struct elfsym *es, const char *name, struct elfsym_sym *sy
 /* file:line for vaddr from DWARF. 0 or -ENOENT (no DWARF / no line). */
 int elfsym_line(struct elfsym *es, uint64_t vaddr, struct elfsym_line *line);
 
+/* A function inlined at an address, and where its caller called it. */
+struct elfsym_inline {
+	char *function;		/* demangled */
+	const char *call_file;	/* owned by the elfsym; NULL if unknown */
+	int call_line;		/* 0 if unknown */
+};
+
+/* The functions inlined at vaddr (DW_TAG_inlined_subroutine), innermost
+ * first: (*out)[0] is the function the line table's row is in, called at
+ * its call_file:call_line from (*out)[1] (or, for the last, from the
+ * function elfsym_lookup() names). Owned by the elfsym, valid until
+ * elfsym_close(). Returns how many; 0 without DWARF or inlining. */
+int elfsym_inlines(struct elfsym *es, uint64_t vaddr, const struct elfsym_inline **out);
+
 #endif

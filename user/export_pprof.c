@@ -93,11 +93,18 @@ struct pp_func {
 	bool py;
 };
 
+#define PP_MAX_INL 16 /* inlined calls kept in one Location */
+
 struct pp_loc {
 	bool py;
 	uint64_t addr;		/* the native key */
 	uint32_t func, map;	/* func 0: no Line */
 	int64_t line;		/* with func: the Python key */
+	/* native: the calls inlined at addr, innermost first: Lines before
+	 * func's, as pprof orders them */
+	uint8_t ninl;
+	uint32_t ifunc[PP_MAX_INL];
+	int64_t iline[PP_MAX_INL];
 };
 
 struct pprof_w {
@@ -332,7 +339,9 @@ static bool loc_eq(const struct pprof_w *w, uint32_t id, const void *key)
 	return a->py ? a->func == b->func && a->line == b->line : a->addr == b->addr;
 }
 
-static int loc_id(struct pprof_w *w, const struct lt_out_frame *f, uint64_t *out)
+/* f's Location; inl[0..ninl) are the frames inlined at its address. */
+static int loc_id(struct pprof_w *w, const struct lt_out_frame *inl, int ninl,
+		  const struct lt_out_frame *f, uint64_t *out)
 {
 	struct pp_loc l = { .py = f->python };
 	uint32_t id;
@@ -367,6 +376,13 @@ static int loc_id(struct pprof_w *w, const struct lt_out_frame *f, uint64_t *out
 		err = func_id(w, f->n.function, f->n.linkage_name ?: f->n.function, f->n.file, false,
 			      &l.func);
 		l.line = f->n.line;
+	}
+	for (int i = 0; !err && !f->python && i < ninl && l.ninl < PP_MAX_INL; i++) {
+		if (!inl[i].n.function)
+			continue;
+		err = func_id(w, inl[i].n.function, NULL, inl[i].n.file, false,
+			      &l.ifunc[l.ninl]);
+		l.iline[l.ninl++] = inl[i].n.line;
 	}
 	if (!err)
 		err = grow(&w->loc, &w->caploc, w->nloc, sizeof(*w->loc));
@@ -450,7 +466,7 @@ static int sample(struct pprof_w *w, const struct lt_profile *p, const struct lt
 	int64_t bytes = s->bytes > 0 ? s->bytes : 0, allocs = s->allocs > 0 ? s->allocs : 0;
 	uint64_t total = s->total_allocs, space, v[4];
 	int64_t avg = allocs ? bytes / allocs : 0;
-	int n = ps->nframes > 0 && ps->frames ? ps->nframes : 0, err;
+	int n = ps->nframes > 0 && ps->frames ? ps->nframes : 0, m = 0, err;
 
 	if (total < (uint64_t)allocs) /* counters out of step: never below in-use */
 		total = allocs;
@@ -462,8 +478,13 @@ static int sample(struct pprof_w *w, const struct lt_profile *p, const struct lt
 		space = bytes;
 	}
 	err = grow(&w->ids, &w->capids, n, sizeof(*w->ids));
-	for (int i = 0; !err && i < n; i++)
-		err = loc_id(w, &ps->frames[i], &w->ids[i]);
+	/* inlined frames are Lines of the Location of the frame they are in */
+	for (int i = 0, first = 0; !err && i < n; i++) {
+		if (!ps->frames[i].python && ps->frames[i].n.inlined)
+			continue;
+		err = loc_id(w, &ps->frames[first], i - first, &ps->frames[i], &w->ids[m++]);
+		first = i + 1;
+	}
 	if (err)
 		return err;
 
@@ -472,7 +493,7 @@ static int sample(struct pprof_w *w, const struct lt_profile *p, const struct lt
 	v[2] = allocs;
 	v[3] = bytes;
 	pb_reset(&w->msg);
-	pb_packed(&w->msg, SAMPLE_LOCATION_ID, w->ids, n);
+	pb_packed(&w->msg, SAMPLE_LOCATION_ID, w->ids, m);
 	pb_packed(&w->msg, SAMPLE_VALUE, v, 4);
 	if (allocs)
 		label(w, k->bytes, 0, avg, k->bytes);
@@ -511,6 +532,12 @@ static int emit_tables(struct pprof_w *w)
 		pb_uint(&w->msg, LOC_ID, i + 1);
 		pb_uint_nz(&w->msg, LOC_MAPPING_ID, l->map);
 		pb_uint_nz(&w->msg, LOC_ADDRESS, l->addr);
+		for (int k = 0; k < l->ninl; k++) {
+			pb_reset(&w->sub);
+			pb_uint(&w->sub, LINE_FUNCTION_ID, l->ifunc[k]);
+			pb_int64(&w->sub, LINE_LINE, l->iline[k] > 0 ? l->iline[k] : 0);
+			pb_msg(&w->msg, LOC_LINE, &w->sub);
+		}
 		if (l->func) {
 			pb_reset(&w->sub);
 			pb_uint(&w->sub, LINE_FUNCTION_ID, l->func);

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "elfsym.h"
 #include "profile.h"
 
 /*
@@ -11,6 +12,40 @@
  * interpreter's own native frames give way to the Python frames it runs
  * (kept with --native-frames): a C extension's frames, then Python's.
  */
+/*
+ * fr[0], a native frame, as the frames a debugger shows for it: first the
+ * functions inlined at its address (innermost first, each at the line that
+ * called the one before), then the function itself at the line that called
+ * the outermost of them. Returns the frames written, at most room.
+ */
+static int expand_inlines(struct lt_out_frame *fr, int room)
+{
+	struct lt_frame phys = fr[0].n;
+	int n = phys.ninl < room ? phys.ninl : room - 1;
+
+	for (int j = 0; j < n; j++) {
+		struct lt_frame *f = &fr[j].n;
+
+		fr[j].python = false;
+		*f = phys;
+		f->function = phys.inl[j].function;
+		f->linkage_name = NULL;
+		f->offset = 0;
+		f->inlined = true;
+		if (j) {
+			f->file = phys.inl[j - 1].call_file;
+			f->line = phys.inl[j - 1].call_line;
+		}
+	}
+	if (n > 0) {
+		fr[n].python = false;
+		fr[n].n = phys;
+		fr[n].n.file = phys.inl[n - 1].call_file;
+		fr[n].n.line = phys.inl[n - 1].call_line;
+	}
+	return n + 1;
+}
+
 int profile_site_frames(const struct report_ctx *c, const struct report_info *ri,
 			const struct lt_site *s, struct lt_out_frame *fr)
 {
@@ -22,7 +57,7 @@ int profile_site_frames(const struct report_ctx *c, const struct report_info *ri
 	const char *interp = py ? python_module_path(py) : NULL;
 	bool with_py = st && st->py_depth > 0;
 
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n && k < LT_MAX_FRAMES - LT_MAX_PY_DEPTH; i++) {
 		struct lt_out_frame *f = &fr[k];
 
 		f->python = false;
@@ -31,7 +66,7 @@ int profile_site_frames(const struct report_ctx *c, const struct report_info *ri
 			break;
 		if (with_py && !ri->native_frames && f->n.module && !strcmp(f->n.module, interp))
 			break;
-		k++;
+		k += expand_inlines(fr + k, LT_MAX_FRAMES - LT_MAX_PY_DEPTH - k);
 	}
 	for (int i = 0; with_py && i < st->py_depth && i < LT_MAX_PY_DEPTH; i++) {
 		if (!python_frame(py, &st->py[i], &fr[k].p))

@@ -14,7 +14,8 @@
 #include "report.h"
 #include "symbolize.h"
 
-#define LT_MAX_FRAMES (LT_MAX_STACK_DEPTH + LT_MAX_PY_DEPTH + 1)
+/* native frames and the calls inlined in them, then Python frames */
+#define LT_MAX_FRAMES (2 * LT_MAX_STACK_DEPTH + LT_MAX_PY_DEPTH + 1)
 
 struct lt_out_frame {
 	bool python;

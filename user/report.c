@@ -36,7 +36,9 @@ static void print_frame(FILE *f, const struct lt_out_frame *of)
 	const char *mod = fr->module ? strrchr(fr->module, '/') : NULL;
 
 	mod = mod ? mod + 1 : fr->module;
-	if (fr->function)
+	if (fr->function && fr->inlined)
+		fprintf(f, "        %s (inlined)", fr->function);
+	else if (fr->function)
 		fprintf(f, "        %s+0x%" PRIx64, fr->function, fr->offset);
 	else
 		fprintf(f, "        0x%" PRIx64, fr->addr);
@@ -328,7 +330,10 @@ static void json_frame(struct json *j, const struct lt_out_frame *of)
 		json_key(j, "module");
 		json_str(j, fr->module);
 	}
-	if (fr->function) {
+	if (fr->inlined) { /* inside the next frame's function, at its address */
+		json_key(j, "inlined");
+		json_bool(j, true);
+	} else if (fr->function) {
 		json_key(j, "offset");
 		json_uint(j, fr->offset);
 	}

@@ -442,6 +442,7 @@ static void resolve(struct symbolizer *s, const struct lt_map *m, uint64_t addr,
 	if (!elfsym_line(mod->es, vaddr, &line)) {
 		f->file = line.file;
 		f->line = line.line;
+		f->ninl = elfsym_inlines(mod->es, vaddr, &f->inl);
 	}
 }
 

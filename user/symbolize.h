@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 struct symbolizer;
+struct elfsym_inline;
 
 struct lt_frame {
 	uint64_t addr;		/* process address as captured */
@@ -25,6 +26,12 @@ struct lt_frame {
 	int line;		/* 0 if unknown */
 	const char *build_id;	/* hex, "" if none */
 	uint64_t map_start, map_end, map_pgoff; /* its mapping (valid when module) */
+	/* The calls inlined at addr (DWARF), innermost first, owned by the
+	 * module's tables; profile_site_frames() expands them into frames of
+	 * their own, marked inlined, before this one. */
+	const struct elfsym_inline *inl;
+	int ninl;
+	bool inlined;		/* an inlined call inside the next frame's function */
 };
 
 /* Strings in lt_frame are owned by the symbolizer and live until _free().

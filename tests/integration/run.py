@@ -843,36 +843,67 @@ def build_rust(name, *flags):
     return name
 
 
+def addr2line_inlines(binary, vaddr):
+    """binutils' addr2line -i at vaddr: [(function, file base name, line)],
+    the inlined calls innermost first, then the function they are in."""
+    r = subprocess.run(["addr2line", "-C", "-f", "-i", "-e", binary, hex(vaddr)],
+                       capture_output=True, text=True, timeout=20)
+    ln = r.stdout.splitlines()
+    return [(fn, base(loc.rsplit(":", 1)[0]), int(loc.rsplit(":", 1)[1].split()[0]))
+            for fn, loc in zip(ln[0::2], ln[1::2])]
+
+
+def symbol_vaddr(binary, name):
+    r = subprocess.run(["nm", binary], capture_output=True, text=True, timeout=20)
+    for ln in r.stdout.splitlines():
+        f = ln.split()
+        if len(f) == 3 and f[2] == name:
+            return int(f[0], 16)
+    raise Fail(f"nm {binary}: no {name}")
+
+
 @test(60)
 def t_unwind_rust_release(c):
     """A Rust release binary (no frame pointers, std's precompiled code
     without them too) leaking boxed slices: the whole chain from the
-    allocating function to main, demangled (legacy names, hash dropped), the
-    same as with frame pointers forced."""
+    allocating function to main, demangled (legacy names, hash dropped),
+    the calls inlined into leak_box expanded as addr2line -i gives them (the
+    leak at the user's line, not inside alloc.rs); the same stacks with
+    frame pointers forced."""
     want = ["rustleak::leak_box", "rustleak::serve", "rustleak::main"]
     got = []
     for prog in (build_rust("rustleak"), build_rust("rustleak-fp", "-C", "force-frame-pointers=yes")):
         rep = c.launch(prog, prog_args=())
         validate(rep, comm=prog)
-        sts = [st for st in rep["stacks"] if fns(st)[:3] == want]
+        phys = lambda st: [fr.get("function") for fr in st["frames"]  # noqa: E731
+                           if not fr.get("inlined")]
+        sts = [st for st in rep["stacks"] if phys(st)[:3] == want]
         if len(sts) != 1 or sts[0]["bytes"] != 40000 or sts[0]["allocs"] != 10:
             raise Fail(f"{prog}: want one stack {want}... of 40000 B in 10 allocations; got "
-                       + "; ".join(f"{x['bytes']} B/{x['allocs']}: {fns(x)[:5]}"
+                       + "; ".join(f"{x['bytes']} B/{x['allocs']}: {phys(x)[:5]}"
                                    for x in rep["stacks"]))
         st = sts[0]
-        names = fns(st)
+        names = phys(st)
         if names[-4:] != MAIN_TAIL or "std::rt::lang_start_internal" not in names:
             raise Fail(f"{prog}: the chain does not reach main through std: {names}")
         mangled = [f for x in rep["stacks"] for f in fns(x)
                    if f and (f.startswith(("_ZN", "_R")) or re.search(r"::h[0-9a-f]{16}$", f))]
         if mangled:
             raise Fail(f"{prog}: names left mangled: {mangled[:4]}")
-        link = st["frames"][0].get("linkage_name", "")
-        if not re.match(r"_ZN8rustleak8leak_box17h[0-9a-f]{16}E$", link):
-            raise Fail(f"{prog}: leak_box's linkage name {link!r}")
-        if not same_file(st["frames"][1].get("file"), os.path.join(PROGS, "rustleak.rs")):
-            raise Fail(f"{prog}: serve's frame is not in rustleak.rs: {st['frames'][1]}")
-        got.append(names)
+        k = next(i for i, fr in enumerate(st["frames"]) if fr.get("function") == want[0])
+        box = st["frames"][k]
+        if not re.match(r"_ZN8rustleak8leak_box17h[0-9a-f]{16}E$", box.get("linkage_name", "")):
+            raise Fail(f"{prog}: leak_box's linkage name {box.get('linkage_name')!r}")
+        # the oracle: addr2line -i at the call's address in leak_box
+        vaddr = symbol_vaddr(os.path.join(BUILD, prog), box["linkage_name"]) + box["offset"] - 1
+        ours = [(fr.get("function"), base(fr.get("file") or ""), fr.get("line"))
+                for fr in st["frames"][:k + 1]]
+        theirs = addr2line_inlines(os.path.join(BUILD, prog), vaddr)
+        if ours != theirs or len(ours) < 3 or ours[-1][1:] != ("rustleak.rs", 11):
+            raise Fail(f"{prog}: frames to leak_box {ours} | addr2line -i {theirs}")
+        if not all(fr.get("inlined") for fr in st["frames"][:k]) or box.get("inlined"):
+            raise Fail(f"{prog}: inlined marks wrong: {[fr.get('inlined') for fr in st['frames'][:k + 1]]}")
+        got.append(fns(st))
     if got[0] != got[1]:
         raise Fail(f"without frame pointers {got[0]}, with them {got[1]}")
 
