@@ -118,6 +118,9 @@ static inline __u32 lt_code_check(__u64 v)
 /* lt_stack.flags */
 #define LT_ST_TRUNCATED 1	/* the native stack went deeper than LT_MAX_STACK_DEPTH */
 #define LT_ST_HEURISTIC 2	/* a frame pointer was followed through code without CFI */
+/* ips[] past the first: the instruction a signal interrupted, not a return
+ * address (symbolized as it is, not as the call before it) */
+#define LT_IP_EXACT (1ULL << 63)
 
 struct lt_stack {
 	__u16 depth;		/* native frames in ips[] */

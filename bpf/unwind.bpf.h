@@ -265,8 +265,9 @@ static long uw_step(__u32 i, void *arg)
 		/* no CFI: one guarded frame-pointer step */
 		if (bp < min_map_addr || bp < w->sp || bpf_probe_read_user(v, 16, (void *)bp))
 			return 1;
-		if (!m || !m->mod)
-			w->flags |= LT_ST_HEURISTIC;
+		/* JIT or anonymous code, a library without CFI, or a gap in a
+		 * module's (hand-written assembly): guessed either way */
+		w->flags |= LT_ST_HEURISTIC;
 		cfa = bp + 16;
 		bp = v[0];
 		ra = v[1];
@@ -318,7 +319,7 @@ push:
 		w->flags |= LT_ST_TRUNCATED;
 		return 1;
 	}
-	ctx->ips[n] = ra;
+	ctx->ips[n] = exact ? ra | LT_IP_EXACT : ra;
 	w->n = n + 1;
 	w->ip = ra;
 	w->sp = sp;

@@ -61,7 +61,7 @@ int profile_site_frames(const struct report_ctx *c, const struct report_info *ri
 		struct lt_out_frame *f = &fr[k];
 
 		f->python = false;
-		symbolizer_frame(c->sym, ips[i], true, &f->n);
+		symbolizer_frame(c->sym, ips[i] & ~LT_IP_EXACT, !(ips[i] & LT_IP_EXACT), &f->n);
 		if (!f->n.module && !ri->all_frames && k > 0)
 			break;
 		if (with_py && !ri->native_frames && f->n.module && !strcmp(f->n.module, interp))

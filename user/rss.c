@@ -473,7 +473,8 @@ static int rss_frames(const struct report_ctx *c, const struct report_info *ri,
 		bool inserted = k->kernel && i == 1 && ips[1] == k->caller;
 
 		f->python = false;
-		symbolizer_frame(c->sym, ips[i], i > 0 || k->kernel, &f->n);
+		symbolizer_frame(c->sym, ips[i] & ~LT_IP_EXACT,
+				 (i > 0 || k->kernel) && !(ips[i] & LT_IP_EXACT), &f->n);
 		if (!f->n.module && inserted)
 			continue; /* [%rsp] was no return address */
 		if (!f->n.module && !ri->all_frames && nk > 0)

@@ -434,7 +434,14 @@ static void resolve(struct symbolizer *s, const struct lt_map *m, uint64_t addr,
 	f->build_id = elfsym_build_id(mod->es);
 	if (elfsym_offset_to_vaddr(mod->es, off, &vaddr))
 		return;
-	if (!elfsym_lookup(mod->es, vaddr, &sym)) {
+	/* a return address at a function's very start is no call's: a signal
+	 * trampoline (glibc's __restore_rt, whose CFI covers the byte before) */
+	if (elfsym_lookup(mod->es, vaddr, &sym) && ret && !elfsym_lookup(mod->es, vaddr + 1, &sym) &&
+	    sym.addr == vaddr + 1) {
+		f->function = sym.name;
+		f->linkage_name = sym.linkage_name;
+		f->offset = 0;
+	} else if (!elfsym_lookup(mod->es, vaddr, &sym)) {
 		f->function = sym.name;
 		f->linkage_name = sym.linkage_name;
 		f->offset = vaddr + (addr - look) - sym.addr;

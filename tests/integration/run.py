@@ -764,11 +764,11 @@ def t_unwind_same_as_fp(c):
         raise Fail(f"stacks differ: {key(a)} vs {key(b)}")
 
 
-def check_eu_stack(c, prog, leaf_fn, caller, nbytes, raw=False):
+def check_eu_stack(c, prog, leaf_fn, caller, nbytes, raw=False, args=()):
     """leaktrace -p on prog stopped at the allocation: its frames from the
     allocator's caller's caller on must be eu-stack's, address for address."""
     need_eu_stack()
-    t = c.spawn([os.path.join(BUILD, prog), "-w", "stop"])
+    t = c.spawn([os.path.join(BUILD, prog), "-w", "stop", *args])
     if not t.out.wait_for(r"^ready", 10):
         raise Fail(f"{prog} never got ready: {tail(t.err.text)}")
     path = os.path.join(c.tmp, "report.json")
@@ -818,6 +818,46 @@ def t_unwind_cxx_new(c):
         if linkage != ["_Znwm", "_Z6make_cl", "_Z6make_bl", "_Z6make_al"]:
             raise Fail(f"linkage names {linkage}, want the mangled ones")
     check_eu_stack(c, "newdeep", new, "make_c(long)", 48)
+
+
+@test()
+def t_unwind_edges(c):
+    """-O2 without frame pointers, the unwinder's hard cases (progs/edges.c):
+    through a signal frame, past alloca, into a library without CFI (one
+    guarded frame-pointer step, then a clean end), and a frame pointer that
+    leads to a return address in no mapping (the walk ends there)."""
+    rep = c.launch("edges")
+    validate(rep, comm="edges")
+    tail4 = ["in_signal"] + MAIN_TAIL
+    st = one_stack(rep, "xmalloc", 1111, 1, ["xmalloc", "on_signal", "__restore_rt",
+                                             "__pthread_kill_implementation", "raise"] + tail4)
+    if st.get("heuristic"):
+        raise Fail(f"signal stack flagged heuristic: {stack_str(st)}")
+    one_stack(rep, "xmalloc", 2222, 1, ["xmalloc", "with_alloca"] + MAIN_TAIL)
+    bad = one_stack(rep, "xmalloc", 4444, 1, ["xmalloc", "bad_frame"])
+    if not bad.get("heuristic") or bad.get("truncated"):
+        raise Fail(f"bad_frame's stack: heuristic {bad.get('heuristic')}, truncated "
+                   f"{bad.get('truncated')}, want true and not")
+    nocfi = [st for st in rep["stacks"] if fns(st)[:1] == ["nocfi_alloc"]]
+    if len(nocfi) != 1 or nocfi[0]["bytes"] != 3333 or not nocfi[0].get("heuristic") or \
+            base(nocfi[0]["frames"][0].get("module", "")) != "libnocfi.so" or \
+            any(not fr.get("module") for fr in nocfi[0]["frames"]):
+        raise Fail("nocfi_alloc's stack: " + "; ".join(
+            f"{x['bytes']} B heuristic {x.get('heuristic')}: {stack_str(x)}" for x in nocfi))
+    expect_nstacks(rep, 4)
+
+
+@test()
+def t_unwind_eu_stack_signal(c):
+    """An allocation in a signal handler: through the kernel's signal frame
+    to the interrupted code, as eu-stack walks it (its name, __restore_rt,
+    and the interrupted instruction's own line)."""
+    check_eu_stack(c, "edges", "xmalloc", "on_signal", 1111, args=("signal",))
+
+
+@test()
+def t_unwind_eu_stack_alloca(c):
+    check_eu_stack(c, "edges", "xmalloc", "with_alloca", 2222, args=("alloca",))
 
 
 def rustc():
