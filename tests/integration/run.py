@@ -889,8 +889,13 @@ def addr2line_inlines(binary, vaddr):
     r = subprocess.run(["addr2line", "-C", "-f", "-i", "-e", binary, hex(vaddr)],
                        capture_output=True, text=True, timeout=20)
     ln = r.stdout.splitlines()
-    return [(fn, base(loc.rsplit(":", 1)[0]), int(loc.rsplit(":", 1)[1].split()[0]))
-            for fn, loc in zip(ln[0::2], ln[1::2])]
+    out = []
+    for fn, loc in zip(ln[0::2], ln[1::2]):
+        file, line = loc.rsplit(":", 1)
+        line = line.split()[0]
+        out.append((None if fn == "??" else fn, "" if file == "??" else base(file),
+                    int(line) if line.isdigit() and int(line) else None))
+    return out
 
 
 def symbol_vaddr(binary, name):
@@ -900,6 +905,65 @@ def symbol_vaddr(binary, name):
         if len(f) == 3 and f[2] == name:
             return int(f[0], 16)
     raise Fail(f"nm {binary}: no {name}")
+
+
+def check_inlines_oracle(st, prog):
+    """Each physical frame in build/prog with the frames inlined before it
+    must be what addr2line -i gives at its call (the oracle); returns how
+    many inlined frames were checked."""
+    binary, n, run = os.path.join(BUILD, prog), 0, []
+    for fr in st["frames"]:
+        run.append(fr)
+        if fr.get("inlined"):
+            continue
+        if base(fr.get("module", "")) == prog and fr.get("function"):
+            name = fr.get("linkage_name") or fr["function"]
+            vaddr = symbol_vaddr(binary, name) + fr["offset"] - 1
+            ours = [(f.get("function"), base(f.get("file") or ""), f.get("line")) for f in run]
+            theirs = addr2line_inlines(binary, vaddr)
+            if ours != theirs:
+                raise Fail(f"{prog}: {fr['function']} with its inlined calls {ours} | "
+                           f"addr2line -i {theirs}")
+            n += len(run) - 1
+        run = []
+    return n
+
+
+@test(60)
+def t_unwind_cxx_containers(c):
+    """g++ -O2 without frame pointers: a std::vector<long> grown by
+    push_back and std::strings kept, through libstdc++'s operator new and
+    its code inlined into ours: whole chains, demangled, each inlined call
+    where addr2line -i puts it, the same with frame pointers."""
+    new = "operator new(unsigned long)"
+    got = []
+    for prog in ("cxxgrow", "cxxgrow-fp"):
+        rep = c.launch(prog)
+        validate(rep, comm=prog)
+        phys = lambda st: [fr.get("function") for fr in st["frames"]  # noqa: E731
+                           if not fr.get("inlined")]
+        vec = [st for st in rep["stacks"] if "remember(long)" in phys(st)]
+        strs = [st for st in rep["stacks"] if "keep_name(int)" in phys(st)]
+        if len(vec) != 1 or (vec[0]["bytes"], vec[0]["allocs"]) != (8192, 1) or \
+                len(strs) != 1 or (strs[0]["bytes"], strs[0]["allocs"]) != (1210, 10):
+            raise Fail(f"{prog}: want the vector's 8192 B buffer and 10 strings of 121 B: "
+                       + summary(rep))
+        pv, ps = phys(vec[0]), phys(strs[0])
+        if pv[0] != new or "::_M_realloc_insert<long const&>" not in pv[1] or \
+                pv[2:] != ["remember(long)"] + MAIN_TAIL:
+            raise Fail(f"{prog}: the vector's chain {pv}")
+        if ps[0] != new or "basic_string" not in ps[1] or ps[2:] != ["keep_name(int)"] + MAIN_TAIL:
+            raise Fail(f"{prog}: the strings' chain {ps}")
+        for st, fn in ((vec[0], "remember"), (strs[0], "keep_name")):
+            fr = next(f for f in st["frames"] if f.get("function", "").startswith(fn + "("))
+            _, line = marker("cxxgrow.cpp", fn)
+            if fr.get("line") != line:
+                raise Fail(f"{prog}: {fr['function']} at line {fr.get('line')}, want {line}")
+        if check_inlines_oracle(vec[0], prog) < 2 or check_inlines_oracle(strs[0], prog) < 1:
+            raise Fail(f"{prog}: fewer inlined calls than libstdc++'s: {fns(vec[0])}")
+        got.append((fns(vec[0]), fns(strs[0])))
+    if got[0] != got[1]:
+        raise Fail(f"without frame pointers {got[0]}, with them {got[1]}")
 
 
 @test(60)
