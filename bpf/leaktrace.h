@@ -65,6 +65,10 @@ enum lt_counter {
 	LT_CNT_PY_WALKS,
 	LT_CNT_PY_WALK_NS,
 	LT_CNT_PY_WALK_FRAMES,	/* frames stepped through, skipped ones too */
+	/* LEAKTRACE_UNWIND_STATS=1 (bench/unwind.sh): CFI rule lookups, and those
+	 * the per-CPU PC -> rule cache missed */
+	LT_CNT_UW_LOOKUPS,
+	LT_CNT_UW_MISSES,
 	LT_CNT_MAX,
 };
 

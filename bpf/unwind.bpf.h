@@ -77,6 +77,8 @@ struct {
  * it must know) are in the loop's context on the stack.
  */
 #define UW_CACHE_BITS 10
+/* bench/unwind.sh: count lookups and misses; run with the cache always cold */
+const volatile bool uw_stats, uw_nocache;
 
 /* A rule found for (module, module-relative pc); mod 0: empty. Tables are
  * never unloaded nor changed, so an entry stays true. */
@@ -253,7 +255,11 @@ static long uw_step(__u32 i, void *arg)
 		__u32 rel = pc - m->base;
 		struct uw_cache_ent *e = &w->cache[(rel * 0x9E3779B1u) >> (32 - UW_CACHE_BITS)];
 
-		if (e->mod != m->mod || e->rel != rel) {
+		if (uw_stats)
+			count(LT_CNT_UW_LOOKUPS);
+		if (e->mod != m->mod || e->rel != rel || uw_nocache) {
+			if (uw_stats)
+				count(LT_CNT_UW_MISSES);
 			r = uw_find_rule(m, pc);
 			e->mod = m->mod;
 			e->rel = rel;

@@ -55,6 +55,8 @@ const char *const lt_counter_names[LT_CNT_MAX] = {
 	[LT_CNT_PY_WALKS] = "py_walks_timed",
 	[LT_CNT_PY_WALK_NS] = "py_walk_ns",
 	[LT_CNT_PY_WALK_FRAMES] = "py_walk_frames",
+	[LT_CNT_UW_LOOKUPS] = "uw_lookups",
+	[LT_CNT_UW_MISSES] = "uw_misses",
 };
 
 struct site_slot {

@@ -342,6 +342,14 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 
 /* vm.mmap_min_addr: no frame pointer below it can be read (bpf's
  * get_ret_stack() stops there); 0 when unknown, which stops nowhere. */
+/* A bench knob: NAME=1 in the environment. */
+static bool env_on(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && !strcmp(v, "1");
+}
+
 static __u64 min_map_addr(void)
 {
 	unsigned long long v = 0;
@@ -367,8 +375,9 @@ static int open_load(struct loader *l, const struct lt_env *env, bool multi)
 		return -errno;
 	l->skel->rodata->target_tgid = l->tgid;
 	l->skel->rodata->min_map_addr = min_map_addr();
-	l->skel->rodata->time_py_walk = getenv("LEAKTRACE_TIME_PYWALK") &&
-					!strcmp(getenv("LEAKTRACE_TIME_PYWALK"), "1");
+	l->skel->rodata->time_py_walk = env_on("LEAKTRACE_TIME_PYWALK");
+	l->skel->rodata->uw_stats = env_on("LEAKTRACE_UNWIND_STATS");
+	l->skel->rodata->uw_nocache = env_on("LEAKTRACE_UNWIND_NOCACHE");
 	if (!l->tgid) { /* -a */
 		bpf_map__set_max_entries(l->skel->maps.lt_procs, env->max_procs);
 		err = procfilter_to_bpf(env, l->skel);

@@ -499,6 +499,15 @@ void report_process_json(struct json *j, const struct report_ctx *c, const struc
 		json_obj_end(j);
 	}
 
+	if (t->counters[LT_CNT_UW_LOOKUPS]) { /* LEAKTRACE_UNWIND_STATS=1 */
+		json_key(j, "unwind");
+		json_obj_begin(j);
+		json_key(j, "rule_lookups");
+		json_uint(j, t->counters[LT_CNT_UW_LOOKUPS]);
+		json_key(j, "rule_cache_misses");
+		json_uint(j, t->counters[LT_CNT_UW_MISSES]);
+		json_obj_end(j);
+	}
 	json_key(j, "totals");
 	json_obj_begin(j);
 	json_key(j, "outstanding_bytes");

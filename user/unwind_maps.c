@@ -115,8 +115,11 @@ void unwind_maps_free(struct unwind_maps *u)
 	free(u->queue);
 	if (u->built || u->cached)
 		vlog("unwind tables: %u modules built in %.1f ms, %u from the cache; %u rows, "
-		     "%u pages, %u rules loaded\n",
-		     u->built, u->build_s * 1000, u->cached, u->nrows, u->npages, u->nrules);
+		     "%u pages, %u rules loaded (%.2f MiB of kernel memory)\n",
+		     u->built, u->build_s * 1000, u->cached, u->nrows, u->npages, u->nrules,
+		     ((double)u->nrows * sizeof(struct lt_uw_row) +
+		      (double)u->npages * sizeof(struct lt_uw_page) +
+		      (double)u->nrules * sizeof(struct lt_uw_rule)) / (1 << 20));
 	free(u->cache_dir);
 	free(u->mods);
 	free(u->val);
