@@ -26,5 +26,11 @@ void json_int(struct json *j, int64_t v);
 void json_uint(struct json *j, uint64_t v);
 void json_double(struct json *j, double v, int decimals);
 void json_bool(struct json *j, int v);
+/* "key": value in one call, as bpftool's jsonw_*_field() */
+void json_str_field(struct json *j, const char *key, const char *s);
+void json_int_field(struct json *j, const char *key, int64_t v);
+void json_uint_field(struct json *j, const char *key, uint64_t v);
+void json_double_field(struct json *j, const char *key, double v, int decimals);
+void json_bool_field(struct json *j, const char *key, int v);
 
 #endif

@@ -323,16 +323,15 @@ static void json_frame(struct json *j, const struct lt_out_frame *of)
 		json_str(j, fr->function);
 	}
 	if (fr->linkage_name && fr->function && strcmp(fr->linkage_name, fr->function)) {
-		json_key(j, "linkage_name"); /* the mangled symbol it demangles */
-		json_str(j, fr->linkage_name);
+		/* the mangled symbol it demangles */
+		json_str_field(j, "linkage_name", fr->linkage_name);
 	}
 	if (fr->module) {
 		json_key(j, "module");
 		json_str(j, fr->module);
 	}
 	if (fr->inlined) { /* inside the next frame's function, at its address */
-		json_key(j, "inlined");
-		json_bool(j, true);
+		json_bool_field(j, "inlined", true);
 	} else if (fr->function) {
 		json_key(j, "offset");
 		json_uint(j, fr->offset);
@@ -461,32 +460,22 @@ void report_process_json(struct json *j, const struct report_ctx *c, const struc
 	if (ri->exit_s >= 0) {
 		json_key(j, "exit");
 		json_obj_begin(j);
-		json_key(j, "began_s");
-		json_double(j, ri->exit_s, 3);
-		json_key(j, "frees_after");
-		json_uint(j, t->counters[LT_CNT_EXIT_FREES]);
-		json_key(j, "freed_bytes_after");
-		json_uint(j, t->counters[LT_CNT_EXIT_FREE_BYTES]);
-		json_key(j, "allocs_after");
-		json_uint(j, t->counters[LT_CNT_EXIT_ALLOCS]);
+		json_double_field(j, "began_s", ri->exit_s, 3);
+		json_uint_field(j, "frees_after", t->counters[LT_CNT_EXIT_FREES]);
+		json_uint_field(j, "freed_bytes_after", t->counters[LT_CNT_EXIT_FREE_BYTES]);
+		json_uint_field(j, "allocs_after", t->counters[LT_CNT_EXIT_ALLOCS]);
 		json_obj_end(j);
 	}
 	if (ri->python[0]) {
 		json_key(j, "python");
 		json_obj_begin(j);
-		json_key(j, "version");
-		json_str(j, ri->python);
-		json_key(j, "supported");
-		json_bool(j, true);
-		json_key(j, "small_objects_unseen");
-		json_bool(j, ri->python_lto || ri->python_lite);
+		json_str_field(j, "version", ri->python);
+		json_bool_field(j, "supported", true);
+		json_bool_field(j, "small_objects_unseen", ri->python_lto || ri->python_lite);
 		if (t->counters[LT_CNT_PY_WALKS]) { /* LEAKTRACE_TIME_PYWALK=1 */
-			json_key(j, "walks_timed");
-			json_uint(j, t->counters[LT_CNT_PY_WALKS]);
-			json_key(j, "walk_ns");
-			json_uint(j, t->counters[LT_CNT_PY_WALK_NS]);
-			json_key(j, "walk_frames");
-			json_uint(j, t->counters[LT_CNT_PY_WALK_FRAMES]);
+			json_uint_field(j, "walks_timed", t->counters[LT_CNT_PY_WALKS]);
+			json_uint_field(j, "walk_ns", t->counters[LT_CNT_PY_WALK_NS]);
+			json_uint_field(j, "walk_frames", t->counters[LT_CNT_PY_WALK_FRAMES]);
 		}
 		json_obj_end(j);
 	} else if (ri->python_unsupported && ri->python_unsupported[0]) {
@@ -502,10 +491,8 @@ void report_process_json(struct json *j, const struct report_ctx *c, const struc
 	if (t->counters[LT_CNT_UW_LOOKUPS]) { /* LEAKTRACE_UNWIND_STATS=1 */
 		json_key(j, "unwind");
 		json_obj_begin(j);
-		json_key(j, "rule_lookups");
-		json_uint(j, t->counters[LT_CNT_UW_LOOKUPS]);
-		json_key(j, "rule_cache_misses");
-		json_uint(j, t->counters[LT_CNT_UW_MISSES]);
+		json_uint_field(j, "rule_lookups", t->counters[LT_CNT_UW_LOOKUPS]);
+		json_uint_field(j, "rule_cache_misses", t->counters[LT_CNT_UW_MISSES]);
 		json_obj_end(j);
 	}
 	json_key(j, "totals");
