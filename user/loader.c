@@ -8,7 +8,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/syscall.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -17,6 +16,7 @@
 #include "leaktrace.h"
 #include "elfsym.h"
 #include "loader.h"
+#include "tracefs.h"
 #include "procfilter.h"
 #include "log.h"
 #include "mapfile.h"
@@ -238,9 +238,10 @@ static int do_attach(bool multi, struct lt_link *k)
 		k->fd = multi_attach(k);
 		return k->fd < 0 ? k->fd : 0;
 	}
-	k->link = !k->path ? bpf_program__attach(k->prog)
-			   : bpf_program__attach_uprobe_opts(k->prog, k->pid ?: -1 /* -a: all */,
-							     k->path, k->offs[0], &uo);
+	if (!k->path) /* tracepoints, without leaving a tracefs mount */
+		return tracefs_attach(k->prog, &k->link);
+	k->link = bpf_program__attach_uprobe_opts(k->prog, k->pid ?: -1 /* -a: all */, k->path,
+						  k->offs[0], &uo);
 	return k->link ? 0 : -errno;
 }
 
@@ -262,7 +263,8 @@ static int attach_link(struct loader *l, const struct lt_link *k, const char *wh
 	n->fd = -1;
 	err = do_attach(l->multi, n);
 	if (err) {
-		elog("cannot attach %s: %s\n", what, strerror(-err));
+		if (k->path) /* tracepoints say their own */
+			elog("cannot attach %s: %s\n", what, strerror(-err));
 		return err;
 	}
 	l->nlinks++;
@@ -340,8 +342,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
-/* vm.mmap_min_addr: no frame pointer below it can be read (bpf's
- * get_ret_stack() stops there); 0 when unknown, which stops nowhere. */
 /* A bench knob: NAME=1 in the environment. */
 static bool env_on(const char *name)
 {
@@ -350,6 +350,8 @@ static bool env_on(const char *name)
 	return v && !strcmp(v, "1");
 }
 
+/* vm.mmap_min_addr: no frame pointer below it can be read (bpf's
+ * get_ret_stack() stops there); 0 when unknown, which stops nowhere. */
 static __u64 min_map_addr(void)
 {
 	unsigned long long v = 0;
@@ -494,33 +496,6 @@ static int place(struct elfsym *es, int fd, const struct probe_spec *p, uint64_t
 	return probe_place_code(code, n, sym.addr, &req, res);
 }
 
-/* Syscall tracepoints need tracefs, which fresh systems may not mount. */
-/* tracefs mounted by us: unmounted again as we leave */
-static bool tracefs_ours;
-
-static int ensure_tracefs(void)
-{
-	static const char *const dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
-	int err;
-
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		char p[64];
-
-		snprintf(p, sizeof(p), "%s/events/syscalls", dirs[i]);
-		if (!access(p, F_OK))
-			return 0;
-	}
-	if (mount("tracefs", dirs[0], "tracefs", 0, NULL)) {
-		err = -errno;
-		elog("cannot mount tracefs on %s (needed for the mmap tracepoints): %s\n", dirs[0],
-		     strerror(-err));
-		return err;
-	}
-	vlog("mounted tracefs on %s\n", dirs[0]);
-	tracefs_ours = true;
-	return 0;
-}
-
 /* Attach the entry (and return) probes of a table on one module. */
 static int attach_table(struct loader *l, const char *path, const struct probe_spec *tab, size_t n,
 			int pid)
@@ -648,7 +623,6 @@ int loader_attach(struct loader *l, const char *libc_path)
 	int err;
 
 	err = loader_attach_libc(l, libc_path);
-	err = err ?: ensure_tracefs();
 	err = err ?: attach_prog(l, l->skel->progs.lt_mmap_enter, "sys_enter_mmap");
 	err = err ?: attach_prog(l, l->skel->progs.lt_mmap_exit, "sys_exit_mmap");
 	err = err ?: attach_prog(l, l->skel->progs.lt_munmap, "sys_enter_munmap");
@@ -661,7 +635,7 @@ int loader_attach(struct loader *l, const char *libc_path)
 static int attach_prefixed(struct loader *l, const char *prefix)
 {
 	struct bpf_program *prog;
-	int err = ensure_tracefs();
+	int err = 0;
 
 	bpf_object__for_each_program(prog, l->skel->obj) {
 		if (err || strncmp(bpf_program__name(prog), prefix, strlen(prefix)))
@@ -913,9 +887,6 @@ void loader_destroy(struct loader *l)
 	if (!l)
 		return;
 	loader_detach(l);
-	/* a tracefs we mounted goes when we do */
-	if (tracefs_ours && !umount2("/sys/kernel/tracing", MNT_DETACH))
-		tracefs_ours = false;
 	for (int i = 0; i < l->nfiles; i++) {
 		free(l->files[i].name);
 		close(l->files[i].fd);

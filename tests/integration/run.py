@@ -2128,19 +2128,46 @@ def t_no_tracefs_minimal_capabilities(c):
         raise Fail(f"exit {rc}, want 1 and one line naming tracefs; stderr: {tail(err)}")
 
 
-@test(30)
-def t_tracefs_mounted_is_unmounted(c):
-    """Where tracefs is not mounted, leaktrace (root) mounts it and takes it
-    away as it leaves: no mount stays behind."""
-    wrap = in_mount_ns("{ ! mountpoint -q /sys/kernel/tracing || umount -l /sys/kernel/tracing; } && "
-                       '"$@"; rc=$?; grep -c " /sys/kernel/tracing tracefs " /proc/self/mounts; '
-                       "exit $rc")
-    path = os.path.join(c.tmp, "report.json")
-    rc, out, err = c.leaktrace(["-t", "1000", "--json", path, "--",
-                                os.path.join(BUILD, "leaker"), "-q"], 30, wrap=wrap)
-    check_leaker(c.report(path, rc, err))
-    if out.strip().splitlines()[-1:] != ["0"]:
-        raise Fail(f"tracefs mounts left in leaktrace's namespace: {tail(out)}")
+def tracefs_mounts(pid):
+    with open(f"/proc/{pid}/mounts") as f:
+        return sum(1 for ln in f if ln.split()[2:3] == ["tracefs"])
+
+
+def lt_progs():
+    """Loaded BPF programs named as leaktrace's (lt_*)."""
+    r = subprocess.run(["bpftool", "prog", "show", "--json"], capture_output=True, text=True)
+    return [p for p in json.loads(r.stdout or "[]") if p.get("name", "").startswith("lt_")]
+
+
+@test(40)
+def t_tracefs_never_in_sight(c):
+    """Where tracefs is not mounted, leaktrace (root) reads the tracepoints'
+    ids from a tracefs of its own, in a mount namespace of its own: no mount
+    in its namespace while it traces or after; killed with SIGKILL, nothing
+    of it is left (no program loaded, no mount)."""
+    unmount = "{ ! mountpoint -q /sys/kernel/tracing || umount -l /sys/kernel/tracing; }"
+    seen = []
+    t = c.start_target("leaker")
+    rep = c.attach(t, wrap=in_mount_ns(unmount), stop=lambda lt: seen.append(tracefs_mounts(lt.pid)))
+    check_leaker(rep)
+    if seen != [0]:
+        raise Fail(f"tracefs mounts in leaktrace's namespace while tracing: {seen}")
+    if lt_progs():
+        raise Fail("leaktrace's programs still loaded after it exited")
+    t = c.start_target("leaker")
+    lt = c.spawn([*in_mount_ns(unmount), LEAKTRACE, "-p", str(t.pid)])
+    if not lt.err.wait_for(r"^leaktrace: tracing", READY_TIMEOUT):
+        raise Fail(f"no 'leaktrace: tracing' line; stderr: {tail(lt.err.text)}")
+    if tracefs_mounts(lt.pid) or not lt_progs():
+        raise Fail(f"while tracing: {tracefs_mounts(lt.pid)} tracefs mounts, "
+                   f"{len(lt_progs())} programs")
+    lt.signal(signal.SIGKILL)
+    lt.wait(5)
+    end = time.monotonic() + 5  # programs are freed after an RCU grace period
+    while lt_progs() and time.monotonic() < end:
+        time.sleep(0.1)
+    if lt_progs():
+        raise Fail(f"after SIGKILL, still loaded: {[p['name'] for p in lt_progs()][:6]}")
 
 
 @test(30)
