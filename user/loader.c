@@ -13,22 +13,19 @@
 #include <bpf/libbpf.h>
 #include "leaktrace.h"
 #include "leaktrace.skel.h"
-#include "leaktrace.h"
 #include "elfsym.h"
 #include "loader.h"
-#include "tracefs.h"
-#include "procfilter.h"
 #include "log.h"
 #include "mapfile.h"
 #include "probe_place.h"
+#include "procfilter.h"
 #include "procmaps.h"
 #include "rss.h"
 #include "sample.h"
 #include "session.h"
+#include "tracefs.h"
 #include "unwind_maps.h"
-
-#define MAX_LINKS 96
-#define MAX_PATHS 8
+#include "util.h"
 
 #define MULTI_MAX 16	/* probe sites in one uprobe_multi link */
 
@@ -76,24 +73,29 @@ struct lt_file {
 struct loader {
 	struct leaktrace_bpf *skel;
 	bool multi;		/* uprobes through uprobe_multi links */
-	struct lt_link links[MAX_LINKS];
+	/* as many as the target's (or, with -a, the host's) libcs need */
+	struct lt_link *links;
 	int nlinks;
-	struct lt_file files[MAX_PATHS];
+	size_t clinks;
+	struct lt_file **files;	/* each its own: links point into them */
 	int nfiles;
+	size_t cfiles;
 	int tgid;
 	int nprobes, nsinglestep;
 	/* Detaching waits in the kernel: do it off the main loop, one batch
 	 * at a time. */
 	pthread_t reaper;
 	bool reaping;
-	struct lt_doomed doomed[MAX_LINKS];
+	struct lt_doomed *doomed;	/* resized only while no reaper runs */
 	int ndoomed;
+	size_t cdoomed;
 	double last_detach_s;	/* how long the last batch took */
 	/* --sample-bytes on a kernel with uprobe sessions: the allocators with a
 	 * return probe get one session program instead (links as plain fds) */
 	bool session;
-	int session_fds[MAX_LINKS];
+	int *session_fds;
 	int nsession;
+	size_t csession;
 };
 
 /* One libc allocator probe. */
@@ -164,20 +166,25 @@ static int hold_file(struct loader *l, const char *path, struct lt_file **out)
 		goto cleanup;
 	}
 	for (int i = 0; i < l->nfiles; i++) {
-		if (l->files[i].dev == st.st_dev && l->files[i].ino == st.st_ino) {
-			*out = &l->files[i];
+		if (l->files[i]->dev == st.st_dev && l->files[i]->ino == st.st_ino) {
+			*out = l->files[i];
 			err = 0;
 			goto cleanup;
 		}
 	}
-	err = -E2BIG;
-	if (l->nfiles == MAX_PATHS)
+	err = lt_grow(&l->files, &l->cfiles, l->nfiles, sizeof(*l->files));
+	if (err)
 		goto cleanup;
 	err = -ENOMEM;
-	f = &l->files[l->nfiles];
-	f->name = strdup(path);
-	if (!f->name)
+	f = calloc(1, sizeof(*f));
+	if (!f)
 		goto cleanup;
+	f->name = strdup(path);
+	if (!f->name) {
+		free(f);
+		goto cleanup;
+	}
+	l->files[l->nfiles] = f;
 	f->fd = fd;
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
@@ -255,8 +262,9 @@ static int attach_link(struct loader *l, const struct lt_link *k, const char *wh
 	struct lt_link *n;
 	int err;
 
-	if (l->nlinks == MAX_LINKS)
-		return -E2BIG;
+	err = lt_grow(&l->links, &l->clinks, l->nlinks, sizeof(*l->links));
+	if (err)
+		return err;
 	n = &l->links[l->nlinks];
 	*n = *k;
 	n->link = NULL;
@@ -288,8 +296,8 @@ static int add_site(struct loader *l, const struct lt_link *k, const char *what)
 			return 0;
 		}
 	}
-	if (l->nlinks == MAX_LINKS)
-		return -E2BIG;
+	if (lt_grow(&l->links, &l->clinks, l->nlinks, sizeof(*l->links)))
+		return -ENOMEM;
 	p = &l->links[l->nlinks++];
 	*p = *k;
 	p->link = NULL;
@@ -558,10 +566,10 @@ static int attach_table(struct loader *l, const char *path, const struct probe_s
 			struct bpf_program *prog;
 			int fd;
 
-			if (l->nsession == MAX_LINKS) {
-				err = -E2BIG;
+			err = lt_grow(&l->session_fds, &l->csession, l->nsession,
+				      sizeof(*l->session_fds));
+			if (err)
 				goto cleanup;
-			}
 			prog = bpf_object__find_program_by_name(l->skel->obj, session_twin(p->prog));
 			fd = session_attach(prog, f->at, off + res.offset, p->kind, pid);
 			if (fd < 0) {
@@ -781,6 +789,14 @@ int loader_drop(struct loader *l, unsigned int groups)
 	int n = 0;
 
 	reaper_join(l);
+	if ((size_t)l->nlinks > l->cdoomed) {
+		struct lt_doomed *d = realloc(l->doomed, l->nlinks * sizeof(*d));
+
+		if (!d)
+			return 0; /* no memory: nothing detached */
+		l->doomed = d;
+		l->cdoomed = l->nlinks;
+	}
 	for (int i = 0; i < l->nlinks; i++) {
 		struct lt_link *k = &l->links[i];
 
@@ -888,9 +904,14 @@ void loader_destroy(struct loader *l)
 		return;
 	loader_detach(l);
 	for (int i = 0; i < l->nfiles; i++) {
-		free(l->files[i].name);
-		close(l->files[i].fd);
+		free(l->files[i]->name);
+		close(l->files[i]->fd);
+		free(l->files[i]);
 	}
+	free(l->files);
+	free(l->links);
+	free(l->doomed);
+	free(l->session_fds);
 	leaktrace_bpf__destroy(l->skel);
 	free(l);
 }
@@ -968,7 +989,7 @@ int loader_follow_libc(struct loader *l, int pid)
 	if (stat(libc, &st))
 		return -errno;
 	for (int i = 0; i < l->nfiles; i++)
-		if (l->files[i].dev == st.st_dev && l->files[i].ino == st.st_ino)
+		if (l->files[i]->dev == st.st_dev && l->files[i]->ino == st.st_ino)
 			return 0;
 	err = loader_attach_libc(l, libc);
 	if (err)

@@ -3,10 +3,29 @@
 #ifndef LT_UTIL_H
 #define LT_UTIL_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
+
+/* Room for one more element in *v (n used of *cap, each size bytes),
+ * doubling: 0 or -ENOMEM (v unchanged). */
+static inline int lt_grow(void *v, size_t *cap, size_t n, size_t size)
+{
+	void **p = v, *q;
+	size_t c = *cap ? *cap * 2 : 16;
+
+	if (n < *cap)
+		return 0;
+	q = realloc(*p, c * size);
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	*cap = c;
+	return 0;
+}
 
 /* 64-bit finalizer (MurmurHash3's) for open-addressing tables. */
 static inline uint64_t lt_mix64(uint64_t h)

@@ -3047,11 +3047,11 @@ def t_sample_every_byte(c):
 # --- system-wide (-a) ------------------------------------------------------
 
 
-def start_all(c, opts, duration, name="sys"):
+def start_all(c, opts, duration, name="sys", env=None):
     """leaktrace -a ... --json, once it traces: (Proc, json path)."""
     path = os.path.join(c.tmp, name + ".json")
     lt = c.last = c.spawn([LEAKTRACE, "-a", "-d", str(duration), "-i", "1", "-t", "1000",
-                           "--json", path, *opts])
+                           "--json", path, *opts], **({"env": env} if env else {}))
     if not lt.err.wait_for(r"^leaktrace: tracing", READY_TIMEOUT):
         lt.wait(1)
         raise Fail(f"no 'leaktrace: tracing' line (exit {lt.rc}); stderr: {tail(lt.err.text)}")
@@ -3410,6 +3410,44 @@ def t_system_wide_chroot(c):
                    + str([(q["pid"], q["comm"]) for q in rep["processes"]][:20]))
     check_leaker(p)
     expect_module_under(p, "leak_big", root)
+
+
+def check_many_libcs(c, env=None):
+    """-a over six processes, each running its own copy of libc
+    (LD_LIBRARY_PATH): every copy gets its probes, and each process's leaks
+    are reported exactly."""
+    libc = "/lib/x86_64-linux-gnu/libc.so.6"
+    ts = []
+    for i in range(6):
+        d = os.path.join(c.tmp, f"libc{i}")
+        os.makedirs(d)
+        shutil.copy(libc, d)
+        ts.append(c.spawn([os.path.join(BUILD, "leaker"), "-w"],
+                          env=dict(os.environ, LD_LIBRARY_PATH=d)))
+    ready(*ts)
+    lt, path = start_all(c, ["-v", "--max-overhead", "0", "--comm", "leaker"], 6, env=env)
+    for t in ts:
+        if not lt.err.wait_for(r"probing the allocator of \S+ \(pid %d\)" % t.pid, 15):
+            raise Fail(f"the libc copy of pid {t.pid} was not probed: {tail(lt.err.text, 600)}")
+    go(*ts)
+    rep = finish_all(c, lt, path, 6)
+    for t in ts:
+        p = sys_proc(rep, t.pid)
+        if not p:
+            raise Fail(f"leaker (pid {t.pid}) is not among the processes")
+        check_leaker(p)
+
+
+@test(90)
+def t_system_wide_many_libcs(c):
+    check_many_libcs(c)
+
+
+@test(90)
+def t_system_wide_many_libcs_perf(c):
+    """The same through perf-event uprobes, a link per probe site: 7 libcs'
+    worth, past the 96 links the loader's table used to hold."""
+    check_many_libcs(c, dict(os.environ, LEAKTRACE_NO_UPROBE_MULTI="1"))
 
 
 @test(60)
