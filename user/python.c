@@ -45,7 +45,13 @@ struct py_code {
 	char *file;
 	uint8_t *lines;		/* co_lnotab / co_linetable bytes */
 	size_t nlines;
+	bool used;		/* named a frame since the last sweep */
 };
+
+/* What the code objects' names, files and line tables may hold before
+ * python_prefetch() drops those no frame named since its last sweep (a
+ * target that makes code objects without end: exec() per request). */
+#define PY_CODE_BYTES (64u << 20)
 
 struct py_type {
 	uint64_t addr;
@@ -68,9 +74,18 @@ struct python {
 	bool libc_malloc;
 	struct py_code *codes;	/* open addressing by addr */
 	size_t ncodes, cap;
+	size_t code_bytes, code_budget;	/* held by codes[], and the most before a sweep */
+	size_t evicted;
 	uint64_t *seen;		/* stack ids already prefetched */
 	size_t nseen, seen_cap;
 };
+
+static void code_free(struct py_code *c)
+{
+	free(c->name);
+	free(c->file);
+	free(c->lines);
+}
 
 int python_read(const struct python *py, uint64_t addr, void *buf, size_t len)
 {
@@ -298,6 +313,11 @@ int python_detect(int pid, struct python **out, char *why, size_t whylen)
 	if (!py)
 		return -ENOMEM;
 	py->pid = pid;
+	/* LEAKTRACE_PY_CODE_BYTES: a smaller budget, for the tests */
+	py->code_budget = getenv("LEAKTRACE_PY_CODE_BYTES") ?
+				  strtoull(getenv("LEAKTRACE_PY_CODE_BYTES"), NULL, 10) : 0;
+	if (!py->code_budget)
+		py->code_budget = PY_CODE_BYTES;
 	err = procmaps_read(pid, &maps);
 	if (err)
 		goto cleanup;
@@ -388,11 +408,8 @@ void python_free(struct python *py)
 {
 	if (!py)
 		return;
-	for (size_t i = 0; i < py->cap; i++) {
-		free(py->codes[i].name);
-		free(py->codes[i].file);
-		free(py->codes[i].lines);
-	}
+	for (size_t i = 0; i < py->cap; i++)
+		code_free(&py->codes[i]);
 	free(py->codes);
 	free(py->seen);
 	for (size_t i = 0; i < sizeof(py->types) / sizeof(py->types[0]); i++)
@@ -592,28 +609,65 @@ static uint64_t code_hash(uint64_t addr, uint32_t check)
 	return lt_mix64(addr ^ ((uint64_t)check << 48));
 }
 
+static size_t code_size(const struct py_code *c)
+{
+	return sizeof(*c) + (c->name ? strlen(c->name) : 0) + (c->file ? strlen(c->file) : 0) +
+	       c->nlines;
+}
+
+/* The table rebuilt in ncap slots; keep_unused false: without the entries
+ * no frame named since the last sweep (their strings freed). */
+static int code_rehash(struct python *py, size_t ncap, bool keep_unused)
+{
+	struct py_code *nv = calloc(ncap, sizeof(*nv));
+	size_t j;
+
+	if (!nv)
+		return -ENOMEM;
+	py->ncodes = py->code_bytes = 0;
+	for (size_t i = 0; i < py->cap; i++) {
+		struct py_code *c = &py->codes[i];
+
+		if (!c->addr)
+			continue;
+		if (!keep_unused && !c->used) {
+			code_free(c);
+			py->evicted++;
+			continue;
+		}
+		c->used = keep_unused && c->used;
+		j = code_hash(c->addr, c->check) & (ncap - 1);
+		while (nv[j].addr)
+			j = (j + 1) & (ncap - 1);
+		nv[j] = *c;
+		py->ncodes++;
+		py->code_bytes += code_size(c);
+	}
+	free(py->codes);
+	py->codes = nv;
+	py->cap = ncap;
+	return 0;
+}
+
+/* Over budget: drop what no frame named since the last sweep. Only between
+ * reports (python_prefetch()): a report's frames keep pointing at the
+ * strings of the entries they named. */
+static void code_sweep(struct python *py)
+{
+	size_t before = py->ncodes;
+
+	if (py->code_bytes <= py->code_budget || code_rehash(py, py->cap, false))
+		return;
+	vlog("python: code objects over %zu KiB: %zu of %zu dropped, %zu KiB kept\n",
+	     py->code_budget >> 10, before - py->ncodes, before, py->code_bytes >> 10);
+}
+
 static struct py_code *code_slot(struct python *py, uint64_t addr, uint32_t check)
 {
 	size_t j;
 
-	if ((py->ncodes + 1) * 2 > py->cap) {
-		size_t ncap = py->cap ? py->cap * 2 : 256;
-		struct py_code *nv = calloc(ncap, sizeof(*nv));
-
-		if (!nv)
-			return NULL;
-		for (size_t i = 0; i < py->cap; i++) {
-			if (!py->codes[i].addr)
-				continue;
-			j = code_hash(py->codes[i].addr, py->codes[i].check) & (ncap - 1);
-			while (nv[j].addr)
-				j = (j + 1) & (ncap - 1);
-			nv[j] = py->codes[i];
-		}
-		free(py->codes);
-		py->codes = nv;
-		py->cap = ncap;
-	}
+	if ((py->ncodes + 1) * 2 > py->cap && code_rehash(py, py->cap ? py->cap * 2 : 256, true))
+		return NULL;
 	for (j = code_hash(addr, check) & (py->cap - 1); py->codes[j].addr;
 	     j = (j + 1) & (py->cap - 1))
 		if (py->codes[j].addr == addr && py->codes[j].check == check)
@@ -621,6 +675,7 @@ static struct py_code *code_slot(struct python *py, uint64_t addr, uint32_t chec
 	py->codes[j].addr = addr;
 	py->codes[j].check = check;
 	py->ncodes++;
+	py->code_bytes += sizeof(py->codes[j]);
 	return &py->codes[j];
 }
 
@@ -657,6 +712,7 @@ static void code_read(struct python *py, struct py_code *c)
 		return;
 	}
 	c->valid = true;
+	py->code_bytes += code_size(c) - sizeof(*c);
 }
 
 #define CO_NO_MONITORING_EVENTS 0x2000000 /* 3.13 _Py_InitCleanup shim */
@@ -669,6 +725,7 @@ bool python_frame(struct python *py, const struct lt_py_frame *f, struct py_fram
 	memset(out, 0, sizeof(*out));
 	if (!c)
 		return false;
+	c->used = true;
 	if (!c->read)
 		code_read(py, c);
 	if (c->freed) {
@@ -724,6 +781,7 @@ void python_prefetch_one(struct python *py, int fd, uint64_t key)
 	struct lt_stack st;
 	struct py_frame_info fi;
 
+	code_sweep(py);
 	if (!seen_add(py, key) || bpf_map_lookup_elem(fd, &key, &st))
 		return;
 	for (int i = 0; i < st.py_depth && i < LT_MAX_PY_DEPTH; i++)
@@ -737,6 +795,7 @@ void python_prefetch(struct python *py, int fd)
 	uint64_t key, next;
 	int err;
 
+	code_sweep(py);
 	for (err = bpf_map_get_next_key(fd, NULL, &next); !err;
 	     err = bpf_map_get_next_key(fd, &key, &next)) {
 		key = next;

@@ -1859,6 +1859,32 @@ def t_python_313_debug_offsets(c):
 
 
 @test(60)
+def t_python_code_cache_bounded(c):
+    """A target that makes a new code object per request (exec of generated
+    source): with the code-object budget set low (16 KiB), what no frame
+    named since the last sweep is dropped, said under -v, and the steady
+    leak is still named at its line."""
+    python = pyenv_python("3.12")
+    t = c.spawn([python, os.path.join(PYDIR, "codegen.py"), "-w"],
+                env=py_prog_env(c, python, "codegen"))
+    if not t.out.wait_for(r"^ready", 20):
+        raise Fail(f"codegen.py never got ready: {tail(t.err.text)}")
+    rep = c.attach(t, duration=5, opts=("-v",), wrap=("env", "LEAKTRACE_PY_CODE_BYTES=16384"))
+    n = leaked_count(t.out.text, "codegen.py")
+    drops = re.findall(r"python: code objects over 16 KiB: (\d+) of (\d+) dropped, (\d+) KiB kept",
+                       c.last.err.text)
+    if not drops or not any(int(d) > 0 for d, _, _ in drops):
+        raise Fail(f"no code objects dropped: {tail(c.last.err.text, 600)}")
+    st, at = top_suspect(rep, os.path.join(PYDIR, "codegen.py"))
+    _, line = marker("codegen.py", "codegen")
+    fr = st["frames"][at] if st else {}
+    if not st or fr.get("line") != line or fr.get("function") != "handle" or \
+            st["allocs"] < n // 2:
+        raise Fail(f"top suspect {stack_str(st, at + 2) if st else None}, want handle at "
+                   f"codegen.py:{line} with >= {n // 2} allocations | " + summary(rep))
+
+
+@test(60)
 def t_python_walk_timed(c):
     """LEAKTRACE_TIME_PYWALK=1 (bench/pywalk.sh's knob) loads the timed
     walker: the report still names the leak, and counts the walks it timed,
