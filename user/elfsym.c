@@ -3,12 +3,13 @@
  * ELF function symbols, PT_LOAD address conversion, build id and DWARF
  * lines for one file.
  *
- * Files the target could write to are opened with ELF_C_READ: libelf then
+ * Files a target could write to are opened with ELF_C_READ: libelf then
  * pread()s each section into memory, so a target that truncates a library
- * under us cannot SIGBUS us. Root-owned files nobody else may write (system
- * libraries, /usr/lib/debug) are mmap()ed instead, which keeps large DWARF
- * in the page cache rather than on our heap. Either way libelf checks every
- * section against the file size.
+ * under us cannot SIGBUS us. Root-owned files nobody else may write, on our
+ * own root's file system (system libraries, /usr/lib/debug), are mmap()ed
+ * instead, which keeps large DWARF in the page cache rather than on our
+ * heap; a container's files are not (its root may truncate them). Either
+ * way libelf checks every section against the file size.
  *
  * Symbols: STT_FUNC and STT_GNU_IFUNC from .symtab and .dynsym, plus
  * STT_NOTYPE symbols in executable sections (assembly entry points).
@@ -551,6 +552,25 @@ static int load_all_symbols(struct elfsym *es)
 	return build_fns(es);
 }
 
+/*
+ * mmap() only what no target can truncate under us: root's files, nobody
+ * else may write, on the file system of our own "/" (the host's system
+ * libraries and debug files). A container's files sit on its own (overlay)
+ * file system, where its root may truncate them: a SIGBUS in the tracer.
+ */
+static bool may_mmap(const struct stat *st)
+{
+	static dev_t root_dev;
+	static bool known;
+	struct stat r;
+
+	if (!known && !stat("/", &r)) {
+		root_dev = r.st_dev;
+		known = true;
+	}
+	return known && st->st_dev == root_dev && st->st_uid == 0 && !(st->st_mode & 022);
+}
+
 static int open_elf(const char *path, int *fdp, Elf **elfp, struct stat *st)
 {
 	int fd, err;
@@ -578,8 +598,7 @@ static int open_elf(const char *path, int *fdp, Elf **elfp, struct stat *st)
 		err = -EFBIG;
 		goto cleanup;
 	}
-	elf = elf_begin(fd, st->st_uid == 0 && !(st->st_mode & 022) ? ELF_C_READ_MMAP : ELF_C_READ,
-			NULL);
+	elf = elf_begin(fd, may_mmap(st) ? ELF_C_READ_MMAP : ELF_C_READ, NULL);
 	if (!elf) {
 		err = -ENOEXEC;
 		goto cleanup;

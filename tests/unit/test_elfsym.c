@@ -392,3 +392,42 @@ cleanup:
 	elfsym_close(b);
 	elfsym_close(c);
 }
+
+/* A root-owned file outside our root's file system (a container's, here
+ * tmpfs) is read, not mmap()ed: truncated under us after the open, its
+ * DWARF is simply gone (no SIGBUS, which would kill the test runner). */
+UT_TEST(elfsym_truncated_under_us)
+{
+	char src[PATH_MAX], dst[] = "/dev/shm/lt-unit-trunc-XXXXXX";
+	struct elfsym_line line;
+	struct elfsym_sym sym;
+	struct elfsym *es = NULL;
+	struct stat a, b;
+	char buf[65536];
+	ssize_t n;
+	int in, out = mkstemp(dst);
+
+	if (out < 0 || stat("/", &a) || fstat(out, &b) || a.st_dev == b.st_dev) {
+		printf("  /dev/shm is not a file system of its own here\n");
+		if (out >= 0)
+			close(out), unlink(dst);
+		return;
+	}
+	in = open(fx_path(src, sizeof(src), "fx_prog"), O_RDONLY);
+	CHECK(in >= 0);
+	while (in >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+		CHECK(write(out, buf, n) == n);
+	if (in >= 0)
+		close(in);
+	fchmod(out, 0644);
+	CHECK_EQ_INT(elfsym_open(dst, &es), 0);
+	if (es) {
+		CHECK_EQ_INT(elfsym_find(es, "fx_leaf", &sym), 0);
+		CHECK_EQ_INT(ftruncate(out, 0), 0);
+		/* DWARF is read on first use: after the truncation */
+		CHECK_EQ_INT(elfsym_line(es, sym.addr, &line), -ENOENT);
+		elfsym_close(es);
+	}
+	close(out);
+	unlink(dst);
+}
