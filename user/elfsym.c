@@ -47,6 +47,12 @@
 #define ES_MAX_CU_RANGES (1u << 22)	/* address ranges of all CUs */
 #define ES_MAX_RANGES_PER_CU (1u << 16)
 #define ES_MAX_BUILD_ID 64		/* bytes; GNU ld writes 20 */
+#define ES_MAX_NOTE (64u << 10)		/* bytes of a note segment or section read */
+#define ES_MAX_DEBUGLINK 4096
+/* bytes of one DWARF section: a file read into our heap (a container's)
+ * gets less room than one mmap()ed from our own root's file system */
+#define ES_MAX_DWARF_READ (256ull << 20)
+#define ES_MAX_DWARF_MMAP (4ull << 30)
 #define ES_WALK_BACK 16			/* enclosing-symbol search depth */
 
 enum { SRC_SYMTAB, SRC_DYNSYM };
@@ -241,7 +247,8 @@ static bool build_id_from_phdrs(Elf *elf, char *out)
 	if (elf_getphdrnum(elf, &phnum))
 		return false;
 	for (i = 0; i < phnum; i++) {
-		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_NOTE || !ph.p_filesz)
+		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_NOTE || !ph.p_filesz ||
+		    ph.p_filesz > ES_MAX_NOTE) /* a sparse file's "note" of gigabytes */
 			continue;
 		data = elf_getdata_rawchunk(elf, ph.p_offset, ph.p_filesz,
 					    ph.p_align == 8 ? ELF_T_NHDR8 : ELF_T_NHDR);
@@ -258,7 +265,7 @@ static bool build_id_from_sections(Elf *elf, char *out)
 	GElf_Shdr sh;
 
 	while ((scn = elf_nextscn(elf, scn))) {
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE || sh.sh_size > ES_MAX_NOTE)
 			continue;
 		data = elf_getdata(scn, NULL);
 		if (data && note_build_id(data, out))
@@ -369,6 +376,15 @@ static int add_sym(struct elfsym *es, const struct es_sym *s)
 	return 0;
 }
 
+/* A section's size by index; UINT64_MAX if there is none. */
+static uint64_t scn_size(Elf *elf, size_t ndx)
+{
+	Elf_Scn *scn = elf_getscn(elf, ndx);
+	GElf_Shdr sh;
+
+	return scn && gelf_getshdr(scn, &sh) ? sh.sh_size : UINT64_MAX;
+}
+
 /* Index of the SHT_GNU_versym section describing symbol section symndx. */
 static Elf_Data *find_versym(Elf *elf, size_t symndx)
 {
@@ -393,7 +409,7 @@ static int load_symbols(struct elfsym *es, Elf *elf, Elf_Scn *scn, int src)
 	if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS || !sh.sh_size)
 		return 0;
 	entsz = gelf_fsize(elf, ELF_T_SYM, 1, EV_CURRENT);
-	if (!entsz || sh.sh_size > ES_MAX_SYMTAB) {
+	if (!entsz || sh.sh_size > ES_MAX_SYMTAB || scn_size(elf, sh.sh_link) > ES_MAX_SYMTAB) {
 		wlog("%s: symbol table too large or malformed, ignored\n", es->path);
 		return 0;
 	}
@@ -689,7 +705,8 @@ static bool read_debuglink(Elf *elf, char *name, size_t namesz, uint32_t *crc)
 	GElf_Shdr sh;
 
 	scn = find_scn(elf, ".gnu_debuglink", &sh);
-	if (!scn || sh.sh_type == SHT_NOBITS || !gelf_getehdr(elf, &eh))
+	if (!scn || sh.sh_type == SHT_NOBITS || sh.sh_size > ES_MAX_DEBUGLINK ||
+	    !gelf_getehdr(elf, &eh))
 		return false;
 	data = elf_getdata(scn, NULL);
 	if (!data || !data->d_buf)
@@ -1118,9 +1135,31 @@ static bool dwarf_strings_terminated(Elf *elf)
 	return true;
 }
 
+/* No DWARF section larger than max: libdw reads each whole. */
+static bool dwarf_sizes_ok(Elf *elf, uint64_t max)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	const char *name;
+	GElf_Shdr sh;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return false;
+	while ((scn = elf_nextscn(elf, scn))) {
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS)
+			continue;
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (name && (!strncmp(name, ".debug_", 7) || !strncmp(name, ".zdebug_", 8)) &&
+		    sh.sh_size > max)
+			return false;
+	}
+	return true;
+}
+
 static void load_dwarf(struct elfsym *es)
 {
 	Elf *elf = NULL;
+	struct stat st;
 
 	es->dwarf_tried = true;
 	if (es->has_dwarf) {
@@ -1132,6 +1171,11 @@ static void load_dwarf(struct elfsym *es)
 	}
 	if (!elf)
 		return;
+	if (fstat(elf == es->elf ? es->fd : es->dfd, &st) ||
+	    !dwarf_sizes_ok(elf, may_mmap(&st) ? ES_MAX_DWARF_MMAP : ES_MAX_DWARF_READ)) {
+		wlog("%s: a DWARF section too large to read, lines ignored\n", es->path);
+		return;
+	}
 	es->dw = dwarf_begin_elf(elf, DWARF_C_READ, NULL);
 	if (!es->dw) {
 		dlog("%s: unreadable DWARF: %s\n", es->path, dwarf_errmsg(-1));
