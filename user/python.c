@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <fcntl.h>
@@ -76,6 +78,7 @@ struct python {
 	size_t ncodes, cap;
 	size_t code_bytes, code_budget;	/* held by codes[], and the most before a sweep */
 	size_t evicted;
+	int pidfd;		/* the process python_detect() found, or -1 */
 	uint64_t *seen;		/* stack ids already prefetched */
 	size_t nseen, seen_cap;
 };
@@ -87,13 +90,23 @@ static void code_free(struct py_code *c)
 	free(c->lines);
 }
 
+/*
+ * Reads go by pid; the pidfd taken at detection says whether that pid is
+ * still our process. Checked after the read: a process alive then was alive
+ * during it, so its pid cannot have named another process meanwhile.
+ */
 int python_read(const struct python *py, uint64_t addr, void *buf, size_t len)
 {
 	struct iovec local = { buf, len }, remote = { (void *)addr, len };
+	struct pollfd pfd = { .fd = py->pidfd, .events = POLLIN };
 
 	if (!addr)
 		return -EFAULT;
-	return process_vm_readv(py->pid, &local, 1, &remote, 1, 0) == (ssize_t)len ? 0 : -EFAULT;
+	if (process_vm_readv(py->pid, &local, 1, &remote, 1, 0) != (ssize_t)len)
+		return -EFAULT;
+	if (py->pidfd >= 0 && poll(&pfd, 1, 0) > 0) /* POLLIN: it exited */
+		return -ESRCH;
+	return 0;
 }
 
 static uint64_t rd64(const struct python *py, uint64_t addr)
@@ -313,6 +326,7 @@ int python_detect(int pid, struct python **out, char *why, size_t whylen)
 	if (!py)
 		return -ENOMEM;
 	py->pid = pid;
+	py->pidfd = syscall(SYS_pidfd_open, pid, 0); /* -1: reads by pid alone */
 	/* LEAKTRACE_PY_CODE_BYTES: a smaller budget, for the tests */
 	py->code_budget = getenv("LEAKTRACE_PY_CODE_BYTES") ?
 				  strtoull(getenv("LEAKTRACE_PY_CODE_BYTES"), NULL, 10) : 0;
@@ -410,6 +424,8 @@ void python_free(struct python *py)
 		return;
 	for (size_t i = 0; i < py->cap; i++)
 		code_free(&py->codes[i]);
+	if (py->pidfd >= 0)
+		close(py->pidfd);
 	free(py->codes);
 	free(py->seen);
 	for (size_t i = 0; i < sizeof(py->types) / sizeof(py->types[0]); i++)
