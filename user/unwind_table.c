@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * CFI -> compact unwind rows, with libdw. The FDEs are enumerated from
- * .eh_frame_hdr's sorted table; within an FDE, dwarf_cfi_addrframe() gives
+ * .eh_frame_hdr's sorted table (or, for a file without .eh_frame, from
+ * .debug_frame); within an FDE, dwarf_cfi_addrframe() gives
  * one row and its [start, end), and the next row is asked for at end. libdw
  * re-runs the FDE's program from its start for each row (quadratic in the
  * rows of one function), which is why tables are cached by build id.
@@ -41,7 +42,7 @@ static int open_regular(const char *path)
 	return fd;
 }
 
-#define UW_MAGIC 0x3157554c544cULL /* "LTLUW1" */
+#define UW_MAGIC 0x3257554c544cULL /* "LTLUW2": tables from .debug_frame too */
 #define UW_MAX_RULES 8192
 #define UW_RULE_SLOTS 16384
 #define UW_MAX_ROWS (1U << 24)
@@ -253,6 +254,63 @@ static int fde_starts(Elf *elf, uint64_t **out, size_t *n)
 	return -ENOENT;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The FDE start addresses of .debug_frame, sorted: for code that has CFI
+ * only there (built -g without unwind tables, as some hand-written or
+ * embedded code is). 64-bit absolute addresses, as on x86-64. */
+static int debug_frame_starts(Elf *elf, uint64_t **out, size_t *n)
+{
+	size_t shstrndx, cap = 0, cnt = 0;
+	const unsigned char *ident;
+	Elf_Scn *scn = NULL;
+	uint64_t *v = NULL;
+	Elf_Data *d = NULL;
+	GElf_Shdr sh;
+
+	ident = (const unsigned char *)elf_getident(elf, NULL);
+	if (!ident || elf_getshdrstrndx(elf, &shstrndx))
+		return -ENOENT;
+	while (!d && (scn = elf_nextscn(elf, scn))) {
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS)
+			continue;
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (name && !strcmp(name, ".debug_frame"))
+			d = elf_getdata(scn, NULL);
+	}
+	if (!d || !d->d_size)
+		return -ENOENT;
+	for (Dwarf_Off off = 0, next; off < d->d_size; off = next) {
+		Dwarf_CFI_Entry e;
+		int r = dwarf_next_cfi(ident, d, false, off, &next, &e);
+
+		if (r > 0 || next == (Dwarf_Off)-1 || next <= off)
+			break;
+		if (r < 0 || dwarf_cfi_cie_p(&e) || e.fde.end - e.fde.start < 8)
+			continue;
+		if (lt_grow(&v, &cap, cnt, sizeof(*v))) {
+			free(v);
+			return -ENOMEM;
+		}
+		memcpy(&v[cnt++], e.fde.start, 8);
+	}
+	if (!cnt) {
+		free(v);
+		return -ENOENT;
+	}
+	qsort(v, cnt, sizeof(*v), cmp_u64);
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
 static int read_segs(Elf *elf, struct uw_table *t)
 {
 	size_t phnum;
@@ -304,6 +362,7 @@ int uw_table_build(const char *path, struct uw_table **out)
 	struct builder *b = NULL;
 	struct uw_table *t = NULL;
 	Dwarf_CFI *cfi = NULL;
+	Dwarf *dw = NULL;
 	uint64_t *starts = NULL, base;
 	Elf *elf = NULL;
 	size_t nstarts = 0;
@@ -330,11 +389,17 @@ int uw_table_build(const char *path, struct uw_table **out)
 	elf = elf_begin(fd, ELF_C_READ, NULL);
 	if (!elf || elf_kind(elf) != ELF_K_ELF || gelf_getclass(elf) != ELFCLASS64)
 		goto cleanup;
-	err = read_segs(elf, t) ?: fde_starts(elf, &starts, &nstarts);
+	err = read_segs(elf, t);
 	if (err)
 		goto cleanup;
+	if (!fde_starts(elf, &starts, &nstarts) && nstarts) {
+		cfi = dwarf_getcfi_elf(elf);
+	} else if (!debug_frame_starts(elf, &starts, &nstarts)) {
+		/* .debug_frame's CFI belongs to the Dwarf, ended with it */
+		dw = dwarf_begin_elf(elf, DWARF_C_READ, NULL);
+		cfi = dw ? dwarf_getcfi(dw) : NULL;
+	}
 	err = -ENOENT;
-	cfi = dwarf_getcfi_elf(elf);
 	if (!cfi || !nstarts)
 		goto cleanup;
 	intern_rule(b, &(struct lt_uw_rule){ .cfa = LT_UW_INVALID }); /* rule 0 */
@@ -357,7 +422,9 @@ int uw_table_build(const char *path, struct uw_table **out)
 	*out = t;
 	t = NULL;
 cleanup:
-	if (cfi)
+	if (dw)
+		dwarf_end(dw);
+	else if (cfi)
 		dwarf_cfi_end(cfi);
 	if (elf)
 		elf_end(elf);

@@ -824,8 +824,9 @@ def t_unwind_cxx_new(c):
 def t_unwind_edges(c):
     """-O2 without frame pointers, the unwinder's hard cases (progs/edges.c):
     through a signal frame, past alloca, into a library without CFI (one
-    guarded frame-pointer step, then a clean end), and a frame pointer that
-    leads to a return address in no mapping (the walk ends there)."""
+    guarded frame-pointer step, then a clean end), into one whose CFI is in
+    .debug_frame alone, and a frame pointer that leads to a return address
+    in no mapping (the walk ends there)."""
     rep = c.launch("edges")
     validate(rep, comm="edges")
     tail4 = ["in_signal"] + MAIN_TAIL
@@ -844,7 +845,11 @@ def t_unwind_edges(c):
             any(not fr.get("module") for fr in nocfi[0]["frames"]):
         raise Fail("nocfi_alloc's stack: " + "; ".join(
             f"{x['bytes']} B heuristic {x.get('heuristic')}: {stack_str(x)}" for x in nocfi))
-    expect_nstacks(rep, 4)
+    # CFI in .debug_frame alone (-g without unwind tables): the whole chain, no guess
+    dbg = one_stack(rep, "dbgcfi_alloc", 5555, 1, ["dbgcfi_alloc", "call_dbgcfi"] + MAIN_TAIL)
+    if dbg.get("heuristic"):
+        raise Fail("dbgcfi_alloc's stack is marked heuristic: its .debug_frame was not used")
+    expect_nstacks(rep, 5)
 
 
 @test()

@@ -8,6 +8,8 @@
  *           (a frame whose size is known only at run time)
  *   main -> call_nocfi -> nocfi_alloc (libnocfi.so, no CFI) -> malloc
  *                                                                 1 x 3333 B
+ *   main -> call_dbgcfi -> dbgcfi_alloc (libdbgcfi.so: CFI in .debug_frame
+ *           only) -> malloc                                       1 x 5555 B
  *   main -> bad_frame -> xmalloc                                  1 x 4444 B
  *           (bad_frame: assembly without CFI whose frame pointer leads to a
  *           return address in no mapping)
@@ -22,7 +24,8 @@
 #define KEEP __attribute__((noipa))
 #define barrier(p) __asm__ volatile("" : : "r"(p) : "memory")
 
-void *nocfi_alloc(size_t n); /* libnocfi.so */
+void *nocfi_alloc(size_t n);  /* libnocfi.so */
+void *dbgcfi_alloc(size_t n); /* libdbgcfi.so */
 void *bad_frame(size_t n);   /* below */
 
 static bool stop_after;
@@ -69,6 +72,14 @@ KEEP void *call_nocfi(size_t n)
 	return p;
 }
 
+KEEP void *call_dbgcfi(size_t n)
+{
+	void *p = dbgcfi_alloc(n);
+
+	barrier(p);
+	return p;
+}
+
 /* rbp -> { saved rbp 0, return address 0x1dead000 }; rsp stays 16-aligned
  * at the call. No .cfi directives: the unwinder has only rbp to go on. */
 __asm__(".text\n"
@@ -102,6 +113,7 @@ int main(int argc, char **argv)
 		barrier(with_alloca(1000 + (size_t)argc * 8));
 	if (!only) {
 		barrier(call_nocfi(3333));
+		barrier(call_dbgcfi(5555));
 		barrier(bad_frame(4444));
 	}
 	prog_finish();
