@@ -825,8 +825,9 @@ def t_unwind_edges(c):
     """-O2 without frame pointers, the unwinder's hard cases (progs/edges.c):
     through a signal frame, past alloca, into a library without CFI (one
     guarded frame-pointer step, then a clean end), into one whose CFI is in
-    .debug_frame alone, and a frame pointer that leads to a return address
-    in no mapping (the walk ends there)."""
+    .debug_frame alone, into a library dlopen()ed and called at once, out of
+    code in anonymous memory (a JIT's), and a frame pointer that leads to a
+    return address in no mapping (the walk ends there)."""
     rep = c.launch("edges")
     validate(rep, comm="edges")
     tail4 = ["in_signal"] + MAIN_TAIL
@@ -849,7 +850,22 @@ def t_unwind_edges(c):
     dbg = one_stack(rep, "dbgcfi_alloc", 5555, 1, ["dbgcfi_alloc", "call_dbgcfi"] + MAIN_TAIL)
     if dbg.get("heuristic"):
         raise Fail("dbgcfi_alloc's stack is marked heuristic: its .debug_frame was not used")
-    expect_nstacks(rep, 5)
+    # a library dlopen()ed and called at once: its tables are in before it runs
+    deep = one_stack(rep, "deep_c", 6666, 1, ["deep_c", "deep_b", "deep_a", "call_deep"] + MAIN_TAIL)
+    if deep.get("heuristic"):
+        raise Fail("the dlopen()ed library was walked without its CFI")
+    # code in anonymous memory (a JIT's, keeping a frame pointer): one guarded
+    # frame-pointer step out of it, marked, then CFI again
+    jit = [st for st in rep["stacks"] if st["bytes"] == 7777]
+    if len(jit) != 1 or fns(jit[0])[1:] != ["call_jit"] + MAIN_TAIL or \
+            jit[0]["frames"][0].get("module") or not jit[0].get("heuristic"):
+        raise Fail("the JIT code's stack: " + "; ".join(
+            f"heuristic {x.get('heuristic')}: {[frame_str(f) for f in x['frames']]}" for x in jit))
+    # those seven, once each (dlopen's own allocations in ld.so come besides)
+    ours = sorted(st["bytes"] for st in rep["stacks"] if st["bytes"] % 1111 == 0 and
+                  st["bytes"] <= 7777)
+    if ours != [1111 * k for k in range(1, 8)]:
+        raise Fail(f"the program's stacks by size: {ours}")
 
 
 @test()

@@ -10,6 +10,10 @@
  *                                                                 1 x 3333 B
  *   main -> call_dbgcfi -> dbgcfi_alloc (libdbgcfi.so: CFI in .debug_frame
  *           only) -> malloc                                       1 x 5555 B
+ *   main -> call_deep -> (dlopen libdeep.so) deep_a -> deep_b -> deep_c
+ *           -> malloc, at once after the dlopen                  1 x 6666 B
+ *   main -> call_jit -> code copied into anonymous memory (no module, no
+ *           CFI; it keeps a frame pointer, as JITs do) -> malloc 1 x 7777 B
  *   main -> bad_frame -> xmalloc                                  1 x 4444 B
  *           (bad_frame: assembly without CFI whose frame pointer leads to a
  *           return address in no mapping)
@@ -18,7 +22,11 @@
  * after its malloc, for eu-stack to read.
  */
 #include <alloca.h>
+#include <dlfcn.h>
+#include <libgen.h>
+#include <limits.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include "prog.h"
 
 #define KEEP __attribute__((noipa))
@@ -80,6 +88,45 @@ KEEP void *call_dbgcfi(size_t n)
 	return p;
 }
 
+KEEP void *call_deep(size_t n)
+{
+	char exe[PATH_MAX], lib[PATH_MAX + 32];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	void *(*deep_a)(size_t), *h, *p;
+
+	if (len < 0)
+		die("readlink /proc/self/exe failed\n");
+	exe[len] = '\0';
+	snprintf(lib, sizeof(lib), "%s/libdeep.so", dirname(exe));
+	h = dlopen(lib, RTLD_NOW);
+	if (!h || !(deep_a = (void *(*)(size_t))dlsym(h, "deep_a")))
+		die("dlopen %s: %s\n", lib, dlerror());
+	p = deep_a(n);
+	barrier(p);
+	return p;
+}
+
+/* push %rbp; mov %rsp,%rbp; movabs $malloc,%rax; call *%rax; pop %rbp; ret */
+KEEP void *call_jit(size_t n)
+{
+	static const unsigned char code[] = { 0x55, 0x48, 0x89, 0xe5, 0x48, 0xb8, 0, 0, 0, 0, 0, 0,
+					      0, 0, 0xff, 0xd0, 0x5d, 0xc3 };
+	void *(*fn)(size_t);
+	void *(*m)(size_t) = malloc;
+	unsigned char *mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *p;
+
+	if (mem == MAP_FAILED)
+		die("mmap failed\n");
+	memcpy(mem, code, sizeof(code));
+	memcpy(mem + 6, &m, 8);
+	fn = (void *(*)(size_t))mem;
+	p = fn(n);
+	barrier(p);
+	return p;
+}
+
 /* rbp -> { saved rbp 0, return address 0x1dead000 }; rsp stays 16-aligned
  * at the call. No .cfi directives: the unwinder has only rbp to go on. */
 __asm__(".text\n"
@@ -114,6 +161,8 @@ int main(int argc, char **argv)
 	if (!only) {
 		barrier(call_nocfi(3333));
 		barrier(call_dbgcfi(5555));
+		barrier(call_deep(6666));
+		barrier(call_jit(7777));
 		barrier(bad_frame(4444));
 	}
 	prog_finish();
