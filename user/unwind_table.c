@@ -2,7 +2,7 @@
 /*
  * CFI -> compact unwind rows, with libdw. The FDEs are enumerated from
  * .eh_frame_hdr's sorted table (or, for a file without .eh_frame, from
- * .debug_frame); within an FDE, dwarf_cfi_addrframe() gives
+ * .debug_frame, its own or its debug file's by build id); within an FDE, dwarf_cfi_addrframe() gives
  * one row and its [start, end), and the next row is asked for at end. libdw
  * re-runs the FDE's program from its start for each row (quadratic in the
  * rows of one function), which is why tables are cached by build id.
@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -357,6 +358,56 @@ static int fde_rows(struct builder *b, Dwarf_CFI *cfi, uint64_t s, uint64_t limi
 	return err;
 }
 
+/* The GNU build id as hex, from the first note that has one. */
+static int build_id(const char *path, char *hex, size_t len)
+{
+	Elf_Scn *scn = NULL;
+	Elf *elf;
+	int fd, err = -ENOENT;
+
+	fd = open_regular(path);
+	if (fd < 0)
+		return fd;
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	while (elf && err && (scn = elf_nextscn(elf, scn))) {
+		Elf_Data *d;
+		GElf_Shdr sh;
+		GElf_Nhdr nh;
+		size_t off = 0, noff, doff;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE || !(d = elf_getdata(scn, NULL)))
+			continue;
+		while ((off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
+			const uint8_t *p = (const uint8_t *)d->d_buf + doff;
+
+			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
+			    memcmp((const char *)d->d_buf + noff, "GNU", 4) || !nh.n_descsz ||
+			    nh.n_descsz * 2 + 1 > len)
+				continue;
+			for (size_t i = 0; i < nh.n_descsz; i++)
+				sprintf(hex + 2 * i, "%02x", p[i]);
+			err = 0;
+			break;
+		}
+	}
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return err;
+}
+
+/* A separate debug file by build id (/usr/lib/debug/.build-id/xx/rest.debug):
+ * where a file stripped of its .debug_frame keeps it. Its fd, or -errno. */
+static int debug_file(const char *path)
+{
+	char hex[2 * 64 + 1], p[PATH_MAX];
+
+	if (build_id(path, hex, sizeof(hex)) || strlen(hex) < 3)
+		return -ENOENT;
+	snprintf(p, sizeof(p), "/usr/lib/debug/.build-id/%.2s/%s.debug", hex, hex + 2);
+	return open_regular(p);
+}
+
 int uw_table_build(const char *path, struct uw_table **out)
 {
 	struct builder *b = NULL;
@@ -364,10 +415,10 @@ int uw_table_build(const char *path, struct uw_table **out)
 	Dwarf_CFI *cfi = NULL;
 	Dwarf *dw = NULL;
 	uint64_t *starts = NULL, base;
-	Elf *elf = NULL;
+	Elf *elf = NULL, *delf = NULL;
 	size_t nstarts = 0;
 	double t0 = lt_now_s();
-	int fd, err;
+	int fd, dfd = -1, err;
 
 	elf_version(EV_CURRENT);
 	fd = open_regular(path);
@@ -394,9 +445,17 @@ int uw_table_build(const char *path, struct uw_table **out)
 		goto cleanup;
 	if (!fde_starts(elf, &starts, &nstarts) && nstarts) {
 		cfi = dwarf_getcfi_elf(elf);
-	} else if (!debug_frame_starts(elf, &starts, &nstarts)) {
-		/* .debug_frame's CFI belongs to the Dwarf, ended with it */
-		dw = dwarf_begin_elf(elf, DWARF_C_READ, NULL);
+	} else {
+		/* .debug_frame: the file's own, else its debug file's (same
+		 * addresses); its CFI belongs to the Dwarf, ended with it */
+		Elf *src = elf;
+
+		if (debug_frame_starts(elf, &starts, &nstarts)) {
+			dfd = debug_file(path);
+			delf = dfd >= 0 ? elf_begin(dfd, ELF_C_READ, NULL) : NULL;
+			src = delf && !debug_frame_starts(delf, &starts, &nstarts) ? delf : NULL;
+		}
+		dw = src ? dwarf_begin_elf(src, DWARF_C_READ, NULL) : NULL;
 		cfi = dw ? dwarf_getcfi(dw) : NULL;
 	}
 	err = -ENOENT;
@@ -426,6 +485,10 @@ cleanup:
 		dwarf_end(dw);
 	else if (cfi)
 		dwarf_cfi_end(cfi);
+	if (delf)
+		elf_end(delf);
+	if (dfd >= 0)
+		close(dfd);
 	if (elf)
 		elf_end(elf);
 	close(fd);
@@ -463,44 +526,6 @@ const struct lt_uw_row *uw_table_find(const struct uw_table *t, uint64_t vaddr)
 			hi = mid;
 	}
 	return &t->rows[lo];
-}
-
-/* The GNU build id as hex, from the first note that has one. */
-static int build_id(const char *path, char *hex, size_t len)
-{
-	Elf_Scn *scn = NULL;
-	Elf *elf;
-	int fd, err = -ENOENT;
-
-	fd = open_regular(path);
-	if (fd < 0)
-		return fd;
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	while (elf && err && (scn = elf_nextscn(elf, scn))) {
-		Elf_Data *d;
-		GElf_Shdr sh;
-		GElf_Nhdr nh;
-		size_t off = 0, noff, doff;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE || !(d = elf_getdata(scn, NULL)))
-			continue;
-		while ((off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
-			const uint8_t *p = (const uint8_t *)d->d_buf + doff;
-
-			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
-			    memcmp((const char *)d->d_buf + noff, "GNU", 4) || !nh.n_descsz ||
-			    nh.n_descsz * 2 + 1 > len)
-				continue;
-			for (size_t i = 0; i < nh.n_descsz; i++)
-				sprintf(hex + 2 * i, "%02x", p[i]);
-			err = 0;
-			break;
-		}
-	}
-	if (elf)
-		elf_end(elf);
-	close(fd);
-	return err;
 }
 
 struct uw_file_hdr {

@@ -861,11 +861,55 @@ def t_unwind_edges(c):
             jit[0]["frames"][0].get("module") or not jit[0].get("heuristic"):
         raise Fail("the JIT code's stack: " + "; ".join(
             f"heuristic {x.get('heuristic')}: {[frame_str(f) for f in x['frames']]}" for x in jit))
-    # those seven, once each (dlopen's own allocations in ld.so come besides)
+    # those, and libdbgsep's (its CFI in a debug file: t_unwind_debug_file), once
+    # each; dlopen's own allocations in ld.so come besides
     ours = sorted(st["bytes"] for st in rep["stacks"] if st["bytes"] % 1111 == 0 and
-                  st["bytes"] <= 7777)
-    if ours != [1111 * k for k in range(1, 8)]:
+                  st["bytes"] <= 8888)
+    if ours != [1111 * k for k in range(1, 9)]:
         raise Fail(f"the program's stacks by size: {ours}")
+
+
+def build_id_of(path):
+    r = subprocess.run(["readelf", "-n", path], capture_output=True, text=True)
+    m = re.search(r"Build ID: ([0-9a-f]+)", r.stdout)
+    if not m:
+        raise Fail(f"no build id in {path}")
+    return m.group(1)
+
+
+@test()
+def t_unwind_debug_file(c):
+    """A library built without unwind tables, its .debug_frame moved into a
+    debug file (objcopy --only-keep-debug, strip --strip-debug): unwound
+    from that file once it is where debuggers look (/usr/lib/debug/.build-id),
+    a guess without it."""
+    bid = build_id_of(os.path.join(BUILD, "libdbgsep.so"))
+    dst = f"/usr/lib/debug/.build-id/{bid[:2]}/{bid[2:]}.debug"
+    env = dict(os.environ, LEAKTRACE_UNWIND_CACHE=os.path.join(c.tmp, "uw"))
+
+    def stack():
+        path = os.path.join(c.tmp, "report.json")
+        rc, _, err = c.leaktrace(["-t", "1000", "--json", path, "--",
+                                  os.path.join(BUILD, "edges"), "-q"], 30, env=env)
+        sts = [st for st in c.report(path, rc, err)["stacks"] if st["bytes"] == 8888]
+        if len(sts) != 1:
+            raise Fail(f"{len(sts)} stacks of 8888 B")
+        return sts[0]
+
+    if os.path.exists(dst):
+        raise Skip(f"{dst} exists already: not ours to replace")
+    st = stack()
+    if fns(st) != ["dbgsep_alloc"] or not st.get("heuristic"):
+        raise Fail(f"without the debug file: {fns(st)}, heuristic {st.get('heuristic')}")
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
+    shutil.copy(os.path.join(BUILD, "libdbgsep.debug"), dst)
+    try:
+        shutil.rmtree(env["LEAKTRACE_UNWIND_CACHE"])  # its table was cached without
+        st = stack()
+    finally:
+        os.unlink(dst)
+    if fns(st) != ["dbgsep_alloc", "call_dbgsep"] + MAIN_TAIL or st.get("heuristic"):
+        raise Fail(f"with the debug file: {fns(st)}, heuristic {st.get('heuristic')}")
 
 
 @test()

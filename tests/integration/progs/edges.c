@@ -10,6 +10,8 @@
  *                                                                 1 x 3333 B
  *   main -> call_dbgcfi -> dbgcfi_alloc (libdbgcfi.so: CFI in .debug_frame
  *           only) -> malloc                                       1 x 5555 B
+ *   main -> call_dbgsep -> dbgsep_alloc (libdbgsep.so: that .debug_frame
+ *           moved to a debug file, build/libdbgsep.debug) -> malloc 1 x 8888 B
  *   main -> call_deep -> (dlopen libdeep.so) deep_a -> deep_b -> deep_c
  *           -> malloc, at once after the dlopen                  1 x 6666 B
  *   main -> call_jit -> code copied into anonymous memory (no module, no
@@ -34,6 +36,7 @@
 
 void *nocfi_alloc(size_t n);  /* libnocfi.so */
 void *dbgcfi_alloc(size_t n); /* libdbgcfi.so */
+void *dbgsep_alloc(size_t n); /* libdbgsep.so */
 void *bad_frame(size_t n);   /* below */
 
 static bool stop_after;
@@ -83,6 +86,14 @@ KEEP void *call_nocfi(size_t n)
 KEEP void *call_dbgcfi(size_t n)
 {
 	void *p = dbgcfi_alloc(n);
+
+	barrier(p);
+	return p;
+}
+
+KEEP void *call_dbgsep(size_t n)
+{
+	void *p = dbgsep_alloc(n);
 
 	barrier(p);
 	return p;
@@ -163,6 +174,7 @@ int main(int argc, char **argv)
 		barrier(call_dbgcfi(5555));
 		barrier(call_deep(6666));
 		barrier(call_jit(7777));
+		barrier(call_dbgsep(8888));
 		barrier(bad_frame(4444));
 	}
 	prog_finish();
