@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* Whether a site is a leak suspect, from its outstanding bytes at each report. */
 #include <string.h>
-#include "aggregate.h"
 #include "growth.h"
+#include "site.h"
 
 /*
  * A dict or list that only grows reallocates its backing array at sizes

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* growth_judge(): which byte histories make a suspect. The series are the
  * ones lite_dict.py's dict table showed under -i 0.5 (MiB per report). */
-#include "aggregate.h"
 #include "growth.h"
+#include "site.h"
 #include "unit.h"
 
 #define MIB (1024 * 1024)
