@@ -5,7 +5,7 @@
 #define LT_EXPORTS_H
 
 #include "env.h"
-#include "report.h"
+#include "report_ctx.h"
 
 /* Fail early on an unwritable export path. 0 or -errno (message printed). */
 int exports_check(const struct lt_env *env);

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include "aggregate.h"
 #include "python.h"
-#include "report.h"
+#include "report_ctx.h"
 #include "symbolize.h"
 
 /* native frames and the calls inlined in them, then Python frames */

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "aggregate.h"
 #include "budget.h"
+#include "frames.h"
 #include "json.h"
 #include "report.h"
 #include "objects.h"
@@ -20,37 +21,6 @@ static double oldest_age(const struct report_ctx *c, const struct lt_site *s)
 	return age < 0 ? 0 : age;
 }
 
-static void print_frame(FILE *f, const struct lt_out_frame *of)
-{
-	const struct lt_frame *fr = &of->n;
-
-	if (of->python) {
-		const char *file = of->p.file ? strrchr(of->p.file, '/') : NULL;
-
-		fprintf(f, "        %s (python)", of->p.function);
-		if (of->p.file)
-			fprintf(f, " %s:%d", file ? file + 1 : of->p.file, of->p.line);
-		fputc('\n', f);
-		return;
-	}
-	const char *mod = fr->module ? strrchr(fr->module, '/') : NULL;
-
-	mod = mod ? mod + 1 : fr->module;
-	if (fr->function && fr->inlined)
-		fprintf(f, "        %s (inlined)", fr->function);
-	else if (fr->function)
-		fprintf(f, "        %s+0x%" PRIx64, fr->function, fr->offset);
-	else
-		fprintf(f, "        0x%" PRIx64, fr->addr);
-	if (mod)
-		fprintf(f, " (%s)", mod);
-	if (fr->file && fr->line) {
-		const char *file = strrchr(fr->file, '/');
-
-		fprintf(f, " %s:%d", file ? file + 1 : fr->file, fr->line);
-	}
-	fputc('\n', f);
-}
 
 /* --objects section: GC object types by growth, with their top line. */
 static void text_objects(FILE *f, const struct report_ctx *c, const struct report_info *ri)
@@ -114,7 +84,7 @@ static void print_site(FILE *f, const struct report_ctx *c, const struct report_
 	if (!s->stack_id)
 		fprintf(f, "        (stack lost: only the direct caller is known)\n");
 	for (int j = 0; j < k; j++)
-		print_frame(f, &fr[j]);
+		frames_text(f, &fr[j], 1);
 	if (stack_flag(c, s, LT_ST_TRUNCATED))
 		fprintf(f, "        ... (native stack deeper than %d frames)\n", LT_MAX_STACK_DEPTH);
 	if (py_truncated(c, s))
@@ -142,7 +112,7 @@ static void print_fds(FILE *f, const struct report_ctx *c, const struct report_i
 			oldest_age(c, s[i]), g >= 0 ? "+" : "", g,
 			s[i]->suspect ? ", growing (suspect)" : "");
 		for (int j = 0; j < k; j++)
-			print_frame(f, &fr[j]);
+			frames_text(f, &fr[j], 1);
 	}
 }
 
@@ -293,73 +263,6 @@ static void json_objects(struct json *j, const struct report_ctx *c);
 static void json_fds(struct json *j, const struct report_ctx *c, const struct report_info *ri);
 static void json_stacks(struct json *j, const struct report_ctx *c, const struct report_info *ri,
 			struct lt_site **sites, size_t n);
-
-static void json_frame(struct json *j, const struct lt_out_frame *of)
-{
-	const struct lt_frame *fr = &of->n;
-	char addr[32];
-
-	json_obj_begin(j);
-	if (of->python) {
-		json_key(j, "kind");
-		json_str(j, "python");
-		json_key(j, "function");
-		json_str(j, of->p.function);
-		if (of->p.file) {
-			json_key(j, "file");
-			json_str(j, of->p.file);
-		}
-		if (of->p.line) {
-			json_key(j, "line");
-			json_int(j, of->p.line);
-		}
-		json_obj_end(j);
-		return;
-	}
-	json_key(j, "kind");
-	json_str(j, "native");
-	if (fr->function) {
-		json_key(j, "function");
-		json_str(j, fr->function);
-	}
-	if (fr->linkage_name && fr->function && strcmp(fr->linkage_name, fr->function)) {
-		/* the mangled symbol it demangles */
-		json_str_field(j, "linkage_name", fr->linkage_name);
-	}
-	if (fr->module) {
-		json_key(j, "module");
-		json_str(j, fr->module);
-	}
-	if (fr->inlined) { /* inside the next frame's function, at its address */
-		json_bool_field(j, "inlined", true);
-	} else if (fr->function) {
-		json_key(j, "offset");
-		json_uint(j, fr->offset);
-	}
-	if (fr->file && fr->line) {
-		json_key(j, "file");
-		json_str(j, fr->file);
-		json_key(j, "line");
-		json_int(j, fr->line);
-	}
-	snprintf(addr, sizeof(addr), "0x%" PRIx64, fr->addr);
-	json_key(j, "address");
-	json_str(j, addr);
-	if (fr->build_id && fr->build_id[0]) {
-		json_key(j, "build_id");
-		json_str(j, fr->build_id);
-	}
-	json_obj_end(j);
-}
-
-static void json_frames(struct json *j, const struct lt_out_frame *fr, int n)
-{
-	json_key(j, "frames");
-	json_arr_begin(j);
-	for (int i = 0; i < n; i++)
-		json_frame(j, &fr[i]);
-	json_arr_end(j);
-}
 
 /* "mode", "mode_reason", "overhead" and "sample_bytes" of the run. */
 void report_mode_json(struct json *j, const struct report_info *ri)
@@ -595,7 +498,7 @@ static void json_fds(struct json *j, const struct report_ctx *c, const struct re
 			json_double(j, oldest_age(c, fs[i]), 1);
 			json_key(j, "suspect");
 			json_bool(j, fs[i]->suspect);
-			json_frames(j, fr, k);
+			frames_json(j, fr, k);
 			json_obj_end(j);
 		}
 		json_arr_end(j);
@@ -654,19 +557,8 @@ static void json_stacks(struct json *j, const struct report_ctx *c, const struct
 			json_key(j, "python_truncated");
 			json_bool(j, 1);
 		}
-		json_frames(j, fr, k);
+		frames_json(j, fr, k);
 		json_obj_end(j);
 	}
 	json_arr_end(j);
-}
-
-void report_frames_text(FILE *f, const struct lt_out_frame *fr, int n)
-{
-	for (int i = 0; i < n; i++)
-		print_frame(f, &fr[i]);
-}
-
-void report_frames_json(struct json *j, const struct lt_out_frame *fr, int n)
-{
-	json_frames(j, fr, n);
 }

@@ -14,7 +14,8 @@
 #include "json.h"
 #include "log.h"
 #include "profile.h"
-#include "report.h"
+#include "frames.h"
+#include "report_ctx.h"
 #include "rss.h"
 #include "util.h"
 
@@ -530,7 +531,7 @@ void rss_report_text(FILE *f, const struct report_ctx *c, const struct report_in
 			s->key.kernel ? " (written by the kernel)" : "");
 		if (!s->key.stack_id)
 			fprintf(f, "        (stack lost)\n");
-		report_frames_text(f, fr, k);
+		frames_text(f, fr, k);
 	}
 	if (!r->have_pages)
 		return;
@@ -551,7 +552,7 @@ void rss_report_text(FILE *f, const struct report_ctx *c, const struct report_in
 			lt_human_bytes(u->bytes, b2, sizeof(b2)), u->allocs,
 			u->allocs == 1 ? "" : "s",
 			lt_kind_names[u->site.kind < LT_KIND_MAX ? u->site.kind : 0]);
-		report_frames_text(f, fr, k);
+		frames_text(f, fr, k);
 	}
 	fflush(f);
 }
@@ -606,7 +607,7 @@ void rss_report_json(struct json *j, const struct report_ctx *c, const struct re
 		json_uint(j, s->v.faults);
 		json_key(j, "kernel");
 		json_bool(j, s->key.kernel);
-		report_frames_json(j, fr, rss_frames(c, ri, &s->key, fr));
+		frames_json(j, fr, rss_frames(c, ri, &s->key, fr));
 		json_obj_end(j);
 	}
 	json_arr_end(j);
@@ -639,7 +640,7 @@ void rss_report_json(struct json *j, const struct report_ctx *c, const struct re
 			json_int(j, u->allocs);
 			json_key(j, "allocator");
 			json_str(j, lt_kind_names[u->site.kind < LT_KIND_MAX ? u->site.kind : 0]);
-			report_frames_json(j, fr, profile_site_frames(c, ri, &u->site, fr));
+			frames_json(j, fr, profile_site_frames(c, ri, &u->site, fr));
 			json_obj_end(j);
 		}
 		json_arr_end(j);
