@@ -23,6 +23,8 @@ run() { # name, command...
 }
 
 run unit tests/unit/unit_tests
+# includes point one way: no loop among user/'s rooms
+run layers python3 tests/layers/check.py
 run py_offsets scripts/gen-py-offsets.sh --check
 # the _Py_DebugOffsets reader against the headers of 3.13, 3.14 and 3.15
 run pydbg tests/pydbg/check.sh
