@@ -2,11 +2,13 @@
 /* libFuzzer: the input is an ELF file. Open it through a memfd (elfsym
  * takes a path), then run every lookup on addresses from a sweep and from
  * the input itself. */
+#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "elfsym.h"
 
@@ -35,11 +37,54 @@ static void probe(struct elfsym *es, uint64_t a)
 		abort(); /* a segment's own offset must map back */
 }
 
+/* A debug directory of our own: each input is also offered as its own
+ * debug file, by its build id, so the search and the checks a debug file
+ * must pass (same class and machine, same build id) run on fuzzed files. */
+static char debug_dir[64];
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(p);
+}
+
+static void rm_debug_dir(void)
+{
+	nftw(debug_dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	/* Keep runs independent of the host's debug files. */
-	elfsym_set_debug_dir("/nonexistent-lt-fuzz");
+	snprintf(debug_dir, sizeof(debug_dir), "/tmp/lt-fuzz-debug-%d", (int)getpid());
+	elfsym_set_debug_dir(debug_dir);
+	atexit(rm_debug_dir);
 	return 0;
+}
+
+/* The input written as debug_dir/.build-id/xx/rest.debug; its path, or "". */
+static void offer_as_debug_file(const char *bid, const uint8_t *data, size_t size, char *path,
+				size_t len)
+{
+	char dir[128];
+	FILE *f;
+
+	path[0] = '\0';
+	if (strlen(bid) < 3)
+		return;
+	snprintf(dir, sizeof(dir), "%s/.build-id/%.2s", debug_dir, bid);
+	mkdir(debug_dir, 0700);
+	snprintf(path, len, "%s/.build-id", debug_dir);
+	mkdir(path, 0700);
+	mkdir(dir, 0700);
+	snprintf(path, len, "%s/%s.debug", dir, bid + 2);
+	f = fopen(path, "w");
+	if (!f || fwrite(data, 1, size, f) != size) {
+		if (f)
+			fclose(f);
+		path[0] = '\0';
+		return;
+	}
+	fclose(f);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -47,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *names[] = { "main", "fx_lib_func", "fx_impl", "malloc" };
 	struct elfsym *es = NULL;
 	struct elfsym_sym sym;
-	char path[64];
+	char path[64], dbg[256] = "";
 	uint64_t a;
 	size_t i;
 	int fd;
@@ -61,6 +106,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (elfsym_open(path, &es))
 		goto cleanup;
 	sink += strlen(elfsym_build_id(es));
+	/* again, with itself as its debug file (read when it lacks symbols or
+	 * DWARF): the lookups below go through it */
+	offer_as_debug_file(elfsym_build_id(es), data, size, dbg, sizeof(dbg));
+	if (dbg[0]) {
+		elfsym_close(es);
+		es = NULL;
+		if (elfsym_open(path, &es))
+			goto cleanup;
+	}
 	elfsym_is_dyn(es);
 	for (a = 0; a < 0x3000; a += 0x10)
 		probe(es, a);
@@ -80,6 +134,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 cleanup:
 	elfsym_close(es);
+	if (dbg[0])
+		unlink(dbg);
 	close(fd);
 	return 0;
 }
