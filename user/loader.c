@@ -1,19 +1,18 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "leaktrace.h"
 #include "leaktrace.skel.h"
 #include "elfsym.h"
+#include "links.h"
 #include "loader.h"
 #include "log.h"
 #include "mapfile.h"
@@ -27,75 +26,15 @@
 #include "unwind_maps.h"
 #include "util.h"
 
-#define MULTI_MAX 16	/* probe sites in one uprobe_multi link */
-
-/*
- * An attachment, kept after a detach so that --max-overhead can re-attach
- * it without placing its probes again. With uprobe_multi (kernel 6.6+) one
- * link holds every site of a program in a module, and detaching it waits for
- * one RCU grace period (~30 ms) rather than one per probe (~100-200 ms each
- * with perf-event uprobes): that is what makes duty-cycling affordable.
- */
-struct lt_link {
-	struct bpf_link *link;	/* perf-event uprobe or tracepoint; NULL: detached */
-	int fd;			/* uprobe_multi link; -1: detached */
-	struct bpf_program *prog;
-	const char *path;	/* a held file's attach path (lt_file.at); NULL: auto-attach */
-	const char *name;	/* lt_file.name, for messages */
-	int n;			/* sites */
-	uint64_t offs[MULTI_MAX], cookies[MULTI_MAX];
-	int pid;
-	bool ret;
-	bool pending;		/* sites still being added (attach_table) */
-	unsigned int group;	/* LT_LINK_* */
-};
-
-struct lt_doomed {
-	struct bpf_link *link;
-	int fd;
-};
-
-/*
- * A probed file, held open: the kernel resolves a uprobe's path to an inode
- * at every attach, and --max-overhead re-attaches on every duty cycle, long
- * after the name it was found by (a /proc/PID/map_files link of a process
- * that may have exited, a path a package upgrade may have replaced) stopped
- * naming it. /proc/self/fd/N names the held inode for as long as we run.
- */
-struct lt_file {
-	char *name;
-	int fd;
-	dev_t dev;
-	ino_t ino;
-	char at[32];		/* "/proc/self/fd/N" */
-};
-
 struct loader {
 	struct leaktrace_bpf *skel;
 	bool multi;		/* uprobes through uprobe_multi links */
-	/* as many as the target's (or, with -a, the host's) libcs need */
-	struct lt_link *links;
-	int nlinks;
-	size_t clinks;
-	struct lt_file **files;	/* each its own: links point into them */
-	int nfiles;
-	size_t cfiles;
+	struct links *links;
 	int tgid;
 	int nprobes, nsinglestep;
-	/* Detaching waits in the kernel: do it off the main loop, one batch
-	 * at a time. */
-	pthread_t reaper;
-	bool reaping;
-	struct lt_doomed *doomed;	/* resized only while no reaper runs */
-	int ndoomed;
-	size_t cdoomed;
-	double last_detach_s;	/* how long the last batch took */
 	/* --sample-bytes on a kernel with uprobe sessions: the allocators with a
 	 * return probe get one session program instead (links as plain fds) */
 	bool session;
-	int *session_fds;
-	int nsession;
-	size_t csession;
 };
 
 /* One libc allocator probe. */
@@ -146,199 +85,11 @@ static bool session_replaces(const char *prog)
 	return !strcmp(prog, "lt_ret") || session_twin(prog);
 }
 
-/* Hold path's file (one entry per inode). 0 or -errno. */
-static int hold_file(struct loader *l, const char *path, struct lt_file **out)
-{
-	struct lt_file *f;
-	struct stat st;
-	int fd, err;
-
-	/* a FIFO or device put where the target's file was must not block us */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		err = -errno;
-		goto cleanup;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		err = -EINVAL;
-		goto cleanup;
-	}
-	for (int i = 0; i < l->nfiles; i++) {
-		if (l->files[i]->dev == st.st_dev && l->files[i]->ino == st.st_ino) {
-			*out = l->files[i];
-			err = 0;
-			goto cleanup;
-		}
-	}
-	err = lt_grow(&l->files, &l->cfiles, l->nfiles, sizeof(*l->files));
-	if (err)
-		goto cleanup;
-	err = -ENOMEM;
-	f = calloc(1, sizeof(*f));
-	if (!f)
-		goto cleanup;
-	f->name = strdup(path);
-	if (!f->name) {
-		free(f);
-		goto cleanup;
-	}
-	l->files[l->nfiles] = f;
-	f->fd = fd;
-	f->dev = st.st_dev;
-	f->ino = st.st_ino;
-	snprintf(f->at, sizeof(f->at), "/proc/self/fd/%d", fd);
-	l->nfiles++;
-	*out = f;
-	return 0;
-cleanup:
-	close(fd);
-	return err;
-}
-
-/* BPF_TRACE_UPROBE_MULTI and its link_create attributes, which the
- * system's libbpf 1.1 and UAPI headers predate (kernel 6.6 ABI). */
-#define LT_TRACE_UPROBE_MULTI 48
-#define LT_F_UPROBE_MULTI_RETURN 1U
-
-struct lt_uprobe_multi_attr {
-	__u32 prog_fd;
-	__u32 target_fd;
-	__u32 attach_type;
-	__u32 flags;
-	__u64 path;
-	__u64 offsets;
-	__u64 ref_ctr_offsets;
-	__u64 cookies;
-	__u32 cnt;
-	__u32 multi_flags;
-	__u32 pid;
-};
-
-static int multi_attach(const struct lt_link *k)
-{
-	union bpf_attr attr;
-	struct lt_uprobe_multi_attr *a = (void *)&attr;
-	int fd;
-
-	memset(&attr, 0, sizeof(attr));
-	a->prog_fd = bpf_program__fd(k->prog);
-	a->attach_type = LT_TRACE_UPROBE_MULTI;
-	a->path = (uintptr_t)k->path;
-	a->offsets = (uintptr_t)k->offs;
-	a->cookies = (uintptr_t)k->cookies;
-	a->cnt = k->n;
-	a->multi_flags = k->ret ? LT_F_UPROBE_MULTI_RETURN : 0;
-	a->pid = k->pid;
-	fd = syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof(attr));
-	return fd < 0 ? -errno : fd;
-}
-
-/* Attach k: a uprobe_multi link, a perf-event uprobe, or where its SEC()
- * says. 0 or -errno. */
-static int do_attach(bool multi, struct lt_link *k)
-{
-	LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = k->cookies[0], .retprobe = k->ret);
-
-	if (multi && k->path) {
-		k->fd = multi_attach(k);
-		return k->fd < 0 ? k->fd : 0;
-	}
-	if (!k->path) /* tracepoints, without leaving a tracefs mount */
-		return tracefs_attach(k->prog, &k->link);
-	k->link = bpf_program__attach_uprobe_opts(k->prog, k->pid ?: -1 /* -a: all */, k->path,
-						  k->offs[0], &uo);
-	return k->link ? 0 : -errno;
-}
-
-static bool attached(const struct lt_link *k)
-{
-	return k->link || k->fd >= 0;
-}
-
-static int attach_link(struct loader *l, const struct lt_link *k, const char *what)
-{
-	struct lt_link *n;
-	int err;
-
-	err = lt_grow(&l->links, &l->clinks, l->nlinks, sizeof(*l->links));
-	if (err)
-		return err;
-	n = &l->links[l->nlinks];
-	*n = *k;
-	n->link = NULL;
-	n->fd = -1;
-	err = do_attach(l->multi, n);
-	if (err) {
-		if (k->path) /* tracepoints say their own */
-			elog("cannot attach %s: %s\n", what, strerror(-err));
-		return err;
-	}
-	l->nlinks++;
-	return 0;
-}
-
-/* Add one probe site. Perf-event uprobes attach at once; uprobe_multi sites
- * of one program gather in one pending link (see flush_pending()). */
-static int add_site(struct loader *l, const struct lt_link *k, const char *what)
-{
-	struct lt_link *p;
-
-	if (!l->multi)
-		return attach_link(l, k, what);
-	for (int i = 0; i < l->nlinks; i++) {
-		p = &l->links[i];
-		if (p->pending && p->prog == k->prog && p->ret == k->ret && p->pid == k->pid &&
-		    p->n < MULTI_MAX) {
-			p->offs[p->n] = k->offs[0];
-			p->cookies[p->n++] = k->cookies[0];
-			return 0;
-		}
-	}
-	if (lt_grow(&l->links, &l->clinks, l->nlinks, sizeof(*l->links)))
-		return -ENOMEM;
-	p = &l->links[l->nlinks++];
-	*p = *k;
-	p->link = NULL;
-	p->fd = -1;
-	p->n = 1;
-	p->pending = true;
-	return 0;
-}
-
-/*
- * Return probes go in before entry probes: an entry seen without its return
- * would leave the thread's nesting state waiting for a return that never
- * comes (see enter() in the BPF code).
- */
-static int flush_pending(struct loader *l)
-{
-	int err = 0;
-
-	for (int pass = 0; pass < 2; pass++) {
-		for (int i = 0; i < l->nlinks; i++) {
-			struct lt_link *p = &l->links[i];
-
-			if (!p->pending || p->ret != !pass)
-				continue;
-			p->pending = false;
-			if (!err) {
-				err = do_attach(true, p);
-				if (err)
-					elog("cannot attach %s uprobes on %s: %s\n",
-					     bpf_program__name(p->prog), p->name, strerror(-err));
-			}
-		}
-	}
-	return err;
-}
-
 static int attach_prog(struct loader *l, struct bpf_program *prog, const char *what)
 {
 	struct lt_link k = { .prog = prog, .group = LT_LINK_OTHER };
 
-	return attach_link(l, &k, what);
+	return links_attach(l->links, &k, what);
 }
 
 static bool libbpf_quiet;
@@ -473,6 +224,9 @@ int loader_open(const struct lt_env *env, int tgid, struct loader **out)
 	}
 done:
 	vlog("uprobes attach through %s\n", l->multi ? "uprobe_multi links" : "perf events");
+	err = links_new(l->multi, &l->links);
+	if (err)
+		goto cleanup;
 	*out = l;
 	return 0;
 cleanup:
@@ -515,7 +269,7 @@ static int attach_table(struct loader *l, const char *path, const struct probe_s
 	int err, ndone = 0;
 	char what[128];
 
-	err = hold_file(l, path, &f);
+	err = links_hold_file(l->links, path, &f);
 	if (err) {
 		elog("cannot open %s: %s\n", path, strerror(-err));
 		return err;
@@ -566,10 +320,6 @@ static int attach_table(struct loader *l, const char *path, const struct probe_s
 			struct bpf_program *prog;
 			int fd;
 
-			err = lt_grow(&l->session_fds, &l->csession, l->nsession,
-				      sizeof(*l->session_fds));
-			if (err)
-				goto cleanup;
 			prog = bpf_object__find_program_by_name(l->skel->obj, session_twin(p->prog));
 			fd = session_attach(prog, f->at, off + res.offset, p->kind, pid);
 			if (fd < 0) {
@@ -578,7 +328,11 @@ static int attach_table(struct loader *l, const char *path, const struct probe_s
 				     (unsigned long long)res.offset, strerror(-err));
 				goto cleanup;
 			}
-			l->session_fds[l->nsession++] = fd;
+			err = links_add_fd(l->links, fd);
+			if (err) {
+				close(fd);
+				goto cleanup;
+			}
 			l->nprobes++;
 			continue;
 		}
@@ -597,7 +351,7 @@ static int attach_table(struct loader *l, const char *path, const struct probe_s
 			k.prog = p->ret_prog ? bpf_object__find_program_by_name(l->skel->obj, p->ret_prog)
 					     : l->skel->progs.lt_ret;
 			snprintf(what, sizeof(what), "uretprobe %s", p->sym);
-			err = add_site(l, &k, what);
+			err = links_add_site(l->links, &k, what);
 			if (err)
 				goto cleanup;
 		}
@@ -605,7 +359,7 @@ static int attach_table(struct loader *l, const char *path, const struct probe_s
 		k.cookies[0] = p->kind;
 		k.ret = false;
 		snprintf(what, sizeof(what), "uprobe %s+%llu", p->sym, (unsigned long long)res.offset);
-		err = add_site(l, &k, what);
+		err = links_add_site(l->links, &k, what);
 		if (err)
 			goto cleanup;
 		if (pid == l->tgid)
@@ -613,7 +367,7 @@ static int attach_table(struct loader *l, const char *path, const struct probe_s
 	}
 cleanup:
 	if (l->multi) {
-		int e = flush_pending(l);
+		int e = links_flush(l->links);
 
 		err = err ?: e;
 	}
@@ -721,136 +475,6 @@ int loader_attach_python(struct loader *l, const char *path, bool stripped, bool
 			    sizeof(py_free_wrappers) / sizeof(py_free_wrappers[0]), l->tgid);
 }
 
-#define REAP_THREADS 16
-
-struct reap_part {
-	struct loader *l;
-	int first;
-};
-
-static void *reap_part(void *arg)
-{
-	struct reap_part *p = arg;
-
-	for (int i = p->first; i < p->l->ndoomed; i += REAP_THREADS) {
-		bpf_link__destroy(p->l->doomed[i].link);
-		if (p->l->doomed[i].fd >= 0)
-			close(p->l->doomed[i].fd);
-	}
-	return NULL;
-}
-
-/* Each detach waits for RCU grace periods; uprobe_multi links detached in
- * parallel share them (8 links: ~75 ms in parallel, ~400 ms one by one). */
-static void *reap(void *arg)
-{
-	struct reap_part parts[REAP_THREADS];
-	pthread_t th[REAP_THREADS];
-	struct loader *l = arg;
-	struct timespec a, b;
-	int n = 0;
-
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	for (int i = 0; i < REAP_THREADS && i < l->ndoomed; i++) {
-		parts[i] = (struct reap_part){ l, i };
-		if (pthread_create(&th[n], NULL, reap_part, &parts[i]))
-			reap_part(&parts[i]);
-		else
-			n++;
-	}
-	for (int i = 0; i < n; i++)
-		pthread_join(th[i], NULL);
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	l->last_detach_s = (b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9;
-	dlog("detached %d links in %.0f ms\n", l->ndoomed, l->last_detach_s * 1e3);
-	return NULL;
-}
-
-static void reaper_join(struct loader *l)
-{
-	if (!l->reaping)
-		return;
-	pthread_join(l->reaper, NULL);
-	l->reaping = false;
-	l->ndoomed = 0;
-}
-
-bool loader_detaching(struct loader *l)
-{
-	if (l->reaping && pthread_tryjoin_np(l->reaper, NULL) == 0) {
-		l->reaping = false;
-		l->ndoomed = 0;
-	}
-	return l->reaping;
-}
-
-int loader_drop(struct loader *l, unsigned int groups)
-{
-	int n = 0;
-
-	reaper_join(l);
-	if ((size_t)l->nlinks > l->cdoomed) {
-		struct lt_doomed *d = realloc(l->doomed, l->nlinks * sizeof(*d));
-
-		if (!d)
-			return 0; /* no memory: nothing detached */
-		l->doomed = d;
-		l->cdoomed = l->nlinks;
-	}
-	for (int i = 0; i < l->nlinks; i++) {
-		struct lt_link *k = &l->links[i];
-
-		if (!(groups & k->group) || !attached(k))
-			continue;
-		l->doomed[l->ndoomed].link = k->link;
-		l->doomed[l->ndoomed++].fd = k->fd;
-		k->link = NULL;
-		k->fd = -1;
-		n++;
-	}
-	/* calibration links are gone for good */
-	for (int i = 0; i < l->nlinks;) {
-		if (l->links[i].group == LT_LINK_CALIB && !attached(&l->links[i]))
-			l->links[i] = l->links[--l->nlinks];
-		else
-			i++;
-	}
-	if (!l->ndoomed)
-		return n;
-	if (!pthread_create(&l->reaper, NULL, reap, l))
-		l->reaping = true;
-	else
-		reap(l), l->ndoomed = 0;
-	return n;
-}
-
-double loader_last_detach_s(struct loader *l)
-{
-	return l->last_detach_s;
-}
-
-int loader_reattach(struct loader *l, unsigned int groups)
-{
-	struct timespec a, b;
-	int err = 0, n = 0;
-
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	if (groups & LT_LINK_ALLOC) /* calls in flight since the detach are stale */
-		l->skel->bss->probe_gen++;
-	for (int i = 0; i < 2 * l->nlinks && !err; i++) { /* returns first */
-		struct lt_link *k = &l->links[i % l->nlinks];
-
-		if (!(groups & k->group) || attached(k) || k->ret != (i < l->nlinks))
-			continue;
-		err = do_attach(l->multi, k);
-		n++;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	dlog("attached %d links in %.0f ms\n", n,
-	     (b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6);
-	return err;
-}
-
 int loader_prog_stats(struct loader *l, struct lt_prog_stats *alloc, struct lt_prog_stats *frees)
 {
 	struct bpf_program *prog;
@@ -888,32 +512,39 @@ int loader_attach_calib(struct loader *l, const char *libc_path, int pid)
 
 void loader_detach(struct loader *l)
 {
-	if (!l)
-		return;
-	loader_drop(l, ~0U);
-	reaper_join(l);
-	l->nlinks = 0;
-	for (int i = 0; i < l->nsession; i++)
-		close(l->session_fds[i]);
-	l->nsession = 0;
+	if (l && l->links)
+		links_detach(l->links);
 }
 
 void loader_destroy(struct loader *l)
 {
 	if (!l)
 		return;
-	loader_detach(l);
-	for (int i = 0; i < l->nfiles; i++) {
-		free(l->files[i]->name);
-		close(l->files[i]->fd);
-		free(l->files[i]);
-	}
-	free(l->files);
-	free(l->links);
-	free(l->doomed);
-	free(l->session_fds);
+	links_free(l->links);
 	leaktrace_bpf__destroy(l->skel);
 	free(l);
+}
+
+bool loader_detaching(struct loader *l)
+{
+	return links_detaching(l->links);
+}
+
+int loader_drop(struct loader *l, unsigned int groups)
+{
+	return links_drop(l->links, groups);
+}
+
+double loader_last_detach_s(struct loader *l)
+{
+	return links_last_detach_s(l->links);
+}
+
+int loader_reattach(struct loader *l, unsigned int groups)
+{
+	if (groups & LT_LINK_ALLOC) /* calls in flight since the detach are stale */
+		l->skel->bss->probe_gen++;
+	return links_reattach(l->links, groups);
 }
 
 struct leaktrace_bpf *loader_skel(struct loader *l)
@@ -988,9 +619,8 @@ int loader_follow_libc(struct loader *l, int pid)
 		return err == -ENOENT ? 0 : err; /* not mapped yet */
 	if (stat(libc, &st))
 		return -errno;
-	for (int i = 0; i < l->nfiles; i++)
-		if (l->files[i]->dev == st.st_dev && l->files[i]->ino == st.st_ino)
-			return 0;
+	if (links_holds(l->links, st.st_dev, st.st_ino))
+		return 0;
 	err = loader_attach_libc(l, libc);
 	if (err)
 		return err;

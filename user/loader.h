@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "env.h"
+#include "links.h"
 
 struct loader;
 struct leaktrace_bpf;
@@ -27,13 +28,6 @@ int loader_attach_procs(struct loader *l);
 int loader_attach_python(struct loader *l, const char *path, bool stripped, bool objects);
 /* --fds: the descriptor tracepoints. 0 or -errno. */
 int loader_attach_fds(struct loader *l);
-/* Attachment groups, for --max-overhead's thinning. */
-enum {
-	LT_LINK_ALLOC = 1,	/* allocation entry and return probes */
-	LT_LINK_FREE = 2,	/* free probes: never thinned */
-	LT_LINK_OTHER = 4,	/* tracepoints */
-	LT_LINK_CALIB = 8,	/* the calibration child's probes */
-};
 
 /* Detach the links of these groups in the background (see
  * loader_detaching()); calibration links are forgotten, the others can be
