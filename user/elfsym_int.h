@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* elfsym's insides, shared by its three files: elfsym.c (symbols, build id,
- * loads), elfsym_debug.c (separate debug files), elfsym_dwarf.c (lines and
- * inlined calls). Nothing outside them includes this. */
+/* elfsym's insides, shared by its files: elfsym.c (symbols, loads),
+ * elfsym_debug.c (separate debug files), elfsym_dwarf.c (lines, inlined
+ * calls), elfsym_elf.c (the ELF helpers under them all). Nothing outside
+ * them includes this. */
 #ifndef LT_ELFSYM_INT_H
 #define LT_ELFSYM_INT_H
 
@@ -98,6 +99,7 @@ struct elfsym {
 
 const char *es_scn_name(Elf *elf, size_t shstrndx, const GElf_Shdr *sh);
 Elf_Scn *es_find_scn(Elf *elf, const char *name, GElf_Shdr *out);
+Elf_Scn *es_find_scn_type(Elf *elf, uint32_t type, GElf_Shdr *out);
 bool es_elf_has_symtab(Elf *elf);
 bool es_elf_has_dwarf(Elf *elf);
 /* The GNU build id as hex into out (2 * ES_MAX_BUILD_ID + 1), "" if none. */

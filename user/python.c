@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <limits.h>
 #include <stdio.h>
@@ -22,108 +21,17 @@
 #include "py_linetable.h"
 #include "py_offsets.h"
 #include "python.h"
+#include "python_state.h"
 #include "util.h"
-
-#define MAX_STR 1024		/* longest name or path read from the target */
-#define MAX_LINETABLE (1 << 20)	/* larger line tables are not trusted */
 
 /* glibc 2.x x86-64 pthread-specific data, from __pthread_getspecific: keys
  * below 32 live in the TCB's specific_1stblock, the rest behind specific[]. */
 #define GLIBC_TSD_FIRST 0x310
 #define GLIBC_TSD_SECOND 0x510
 
-/* Keyed by (address, fingerprint as the walker saw it): a code object
- * freed and another allocated at its address are two entries, so a late
- * read never overwrites a good one. */
-struct py_code {
-	uint64_t addr;
-	uint32_t check;		/* lt_code_check() recorded with the frame */
-	bool read;		/* looked at (once) */
-	bool valid;		/* the code object recorded with the frame was read */
-	bool freed;		/* a code object is there, but another one */
-	uint32_t firstlineno;
-	uint32_t flags;
-	char *name;
-	char *file;
-	uint8_t *lines;		/* co_lnotab / co_linetable bytes */
-	size_t nlines;
-	bool used;		/* named a frame since the last sweep */
-};
 
-/* What the code objects' names, files and line tables may hold before
- * python_prefetch() drops those no frame named since its last sweep (a
- * target that makes code objects without end: exec() per request). */
-#define PY_CODE_BYTES (64u << 20)
 
-struct py_type {
-	uint64_t addr;
-	char *name;
-};
 
-struct python {
-	int pid;
-	struct py_type types[1024];	/* tp_name cache, open addressing */
-	unsigned int major, minor;
-	char version[24];
-	const struct py_offsets *off;
-	struct py_offsets dbg_off;	/* 3.13+: from the interpreter's own table */
-	char path[PATH_MAX];	/* module as mapped */
-	char root_path[PATH_MAX + 32]; /* opens the mapped file itself (mapfile_path()) */
-	uint64_t runtime;	/* &_PyRuntime */
-	uint64_t code_type;	/* &PyCode_Type, 0 if unknown */
-	uint64_t type_type;	/* &PyType_Type, 0 if unknown */
-	bool lto_stripped;
-	bool libc_malloc;
-	struct py_code *codes;	/* open addressing by addr */
-	size_t ncodes, cap;
-	size_t code_bytes, code_budget;	/* held by codes[], and the most before a sweep */
-	size_t evicted;
-	int pidfd;		/* the process python_detect() found, or -1 */
-	uint64_t *seen;		/* stack ids already prefetched */
-	size_t nseen, seen_cap;
-};
-
-static void code_free(struct py_code *c)
-{
-	free(c->name);
-	free(c->file);
-	free(c->lines);
-}
-
-/*
- * Reads go by pid; the pidfd taken at detection says whether that pid is
- * still our process. Checked after the read: a process alive then was alive
- * during it, so its pid cannot have named another process meanwhile.
- */
-int python_read(const struct python *py, uint64_t addr, void *buf, size_t len)
-{
-	struct iovec local = { buf, len }, remote = { (void *)addr, len };
-	struct pollfd pfd = { .fd = py->pidfd, .events = POLLIN };
-
-	if (!addr)
-		return -EFAULT;
-	if (process_vm_readv(py->pid, &local, 1, &remote, 1, 0) != (ssize_t)len)
-		return -EFAULT;
-	if (py->pidfd >= 0 && poll(&pfd, 1, 0) > 0) /* POLLIN: it exited */
-		return -ESRCH;
-	return 0;
-}
-
-static uint64_t rd64(const struct python *py, uint64_t addr)
-{
-	uint64_t v = 0;
-
-	python_read(py, addr, &v, sizeof(v));
-	return v;
-}
-
-static uint32_t rd32(const struct python *py, uint64_t addr)
-{
-	uint32_t v = 0;
-
-	python_read(py, addr, &v, sizeof(v));
-	return v;
-}
 
 /* "libpython3.11.so.1.0" / "python3.11" / "python3.11d" -> 3, 11 */
 static bool parse_version(const char *base, unsigned int *major, unsigned int *minor)
@@ -219,7 +127,7 @@ static int read_py_version(struct python *py, uint64_t addr)
 
 	if (!addr)
 		return -ENOENT;
-	hex = rd32(py, addr);
+	hex = py_rd32(py, addr);
 	if (hex >> 24 != 3)
 		return -EINVAL;
 	py->major = 3;
@@ -422,12 +330,9 @@ void python_free(struct python *py)
 {
 	if (!py)
 		return;
-	for (size_t i = 0; i < py->cap; i++)
-		code_free(&py->codes[i]);
 	if (py->pidfd >= 0)
 		close(py->pidfd);
-	free(py->codes);
-	free(py->seen);
+	python_codes_free(py);
 	for (size_t i = 0; i < sizeof(py->types) / sizeof(py->types[0]); i++)
 		free(py->types[i].name);
 	free(py);
@@ -442,7 +347,7 @@ const char *python_type_name(struct python *py, uint64_t type)
 	for (size_t n = 0; n < cap && py->types[j].addr; n++, j = (j + 1) & (cap - 1))
 		if (py->types[j].addr == type)
 			return py->types[j].name;
-	p = rd64(py, type + py->off->tp_name);
+	p = py_rd64(py, type + py->off->tp_name);
 	/* tp_name is a C string; it may end near the end of a mapping */
 	for (size_t n = sizeof(buf) - 1; p && n >= 8 && python_read(py, p, buf, n); n /= 2)
 		memset(buf, 0, sizeof(buf));
@@ -555,271 +460,4 @@ uint32_t python_frame_span(const struct lt_py_cfg *c)
 	if (c->frame_owner != ~0U && c->frame_owner > span)
 		span = c->frame_owner;
 	return span + 8;
-}
-
-/* A str object's text as UTF-8 (compact strings; others give NULL). */
-static char *read_str(const struct python *py, uint64_t obj)
-{
-	const struct py_offsets *o = py->off;
-	uint64_t len = rd64(py, obj + o->unicode_length);
-	uint32_t state = rd32(py, obj + o->unicode_state);
-	unsigned int kind = (state >> 2) & 7, compact = (state >> 5) & 1, ascii = (state >> 6) & 1;
-	uint8_t raw[MAX_STR * 4];
-	char *s, *p;
-
-	if (!obj || !compact || len > MAX_STR || (kind != 1 && kind != 2 && kind != 4))
-		return NULL;
-	if (ascii) {
-		s = calloc(1, len + 1);
-		if (s && python_read(py, obj + o->unicode_ascii_data, s, len)) {
-			free(s);
-			return NULL;
-		}
-		return s;
-	}
-	if (python_read(py, obj + o->unicode_compact_data, raw, len * kind))
-		return NULL;
-	s = p = calloc(1, len * 4 + 1);
-	if (!s)
-		return NULL;
-	for (uint64_t i = 0; i < len; i++) {
-		uint32_t c = kind == 1 ? raw[i] : kind == 2 ? ((uint16_t *)raw)[i] : ((uint32_t *)raw)[i];
-
-		if (c < 0x80) {
-			*p++ = c;
-		} else if (c < 0x800) {
-			*p++ = 0xc0 | c >> 6;
-			*p++ = 0x80 | (c & 0x3f);
-		} else if (c < 0x10000) {
-			*p++ = 0xe0 | c >> 12;
-			*p++ = 0x80 | ((c >> 6) & 0x3f);
-			*p++ = 0x80 | (c & 0x3f);
-		} else {
-			*p++ = 0xf0 | c >> 18;
-			*p++ = 0x80 | ((c >> 12) & 0x3f);
-			*p++ = 0x80 | ((c >> 6) & 0x3f);
-			*p++ = 0x80 | (c & 0x3f);
-		}
-	}
-	return s;
-}
-
-static uint8_t *read_bytes(const struct python *py, uint64_t obj, size_t *len)
-{
-	uint64_t n = rd64(py, obj + py->off->ob_size);
-	uint8_t *b;
-
-	if (!obj || n > MAX_LINETABLE)
-		return NULL;
-	b = malloc(n ? n : 1);
-	if (b && python_read(py, obj + py->off->bytes_sval, b, n)) {
-		free(b);
-		return NULL;
-	}
-	*len = n;
-	return b;
-}
-
-static uint64_t code_hash(uint64_t addr, uint32_t check)
-{
-	return lt_mix64(addr ^ ((uint64_t)check << 48));
-}
-
-static size_t code_size(const struct py_code *c)
-{
-	return sizeof(*c) + (c->name ? strlen(c->name) : 0) + (c->file ? strlen(c->file) : 0) +
-	       c->nlines;
-}
-
-/* The table rebuilt in ncap slots; keep_unused false: without the entries
- * no frame named since the last sweep (their strings freed). */
-static int code_rehash(struct python *py, size_t ncap, bool keep_unused)
-{
-	struct py_code *nv = calloc(ncap, sizeof(*nv));
-	size_t j;
-
-	if (!nv)
-		return -ENOMEM;
-	py->ncodes = py->code_bytes = 0;
-	for (size_t i = 0; i < py->cap; i++) {
-		struct py_code *c = &py->codes[i];
-
-		if (!c->addr)
-			continue;
-		if (!keep_unused && !c->used) {
-			code_free(c);
-			py->evicted++;
-			continue;
-		}
-		c->used = keep_unused && c->used;
-		j = code_hash(c->addr, c->check) & (ncap - 1);
-		while (nv[j].addr)
-			j = (j + 1) & (ncap - 1);
-		nv[j] = *c;
-		py->ncodes++;
-		py->code_bytes += code_size(c);
-	}
-	free(py->codes);
-	py->codes = nv;
-	py->cap = ncap;
-	return 0;
-}
-
-/* Over budget: drop what no frame named since the last sweep. Only between
- * reports (python_prefetch()): a report's frames keep pointing at the
- * strings of the entries they named. */
-static void code_sweep(struct python *py)
-{
-	size_t before = py->ncodes;
-
-	if (py->code_bytes <= py->code_budget || code_rehash(py, py->cap, false))
-		return;
-	vlog("python: code objects over %zu KiB: %zu of %zu dropped, %zu KiB kept\n",
-	     py->code_budget >> 10, before - py->ncodes, before, py->code_bytes >> 10);
-}
-
-static struct py_code *code_slot(struct python *py, uint64_t addr, uint32_t check)
-{
-	size_t j;
-
-	if ((py->ncodes + 1) * 2 > py->cap && code_rehash(py, py->cap ? py->cap * 2 : 256, true))
-		return NULL;
-	for (j = code_hash(addr, check) & (py->cap - 1); py->codes[j].addr;
-	     j = (j + 1) & (py->cap - 1))
-		if (py->codes[j].addr == addr && py->codes[j].check == check)
-			return &py->codes[j];
-	py->codes[j].addr = addr;
-	py->codes[j].check = check;
-	py->ncodes++;
-	py->code_bytes += sizeof(py->codes[j]);
-	return &py->codes[j];
-}
-
-/* Read the code object once, while the target is alive (see
- * python_prefetch()); a failed read stays failed. */
-static void code_read(struct python *py, struct py_code *c)
-{
-	const struct py_offsets *o = py->off;
-	uint64_t addr = c->addr;
-	uint32_t lt_off = o->co_linetable != PY_OFF_NONE ? o->co_linetable : o->co_lnotab;
-	uint64_t fp;
-
-	c->read = true;
-	/* 3.13 entry frames hold None, not code */
-	if (py->code_type && rd64(py, addr + o->ob_type) != py->code_type)
-		return;
-	fp = rd64(py, addr + o->co_firstlineno);
-	c->firstlineno = (uint32_t)fp;
-	if (lt_code_check(fp) != c->check) {
-		c->freed = true; /* freed since, another code object took its place */
-		return;
-	}
-	c->flags = rd32(py, addr + o->co_flags);
-	if (o->co_qualname != PY_OFF_NONE)
-		c->name = read_str(py, rd64(py, addr + o->co_qualname));
-	if (!c->name)
-		c->name = read_str(py, rd64(py, addr + o->co_name));
-	c->file = read_str(py, rd64(py, addr + o->co_filename));
-	c->lines = read_bytes(py, rd64(py, addr + lt_off), &c->nlines);
-	/* Every code object has a name and a file: without them this is one
-	 * freed and another being built at its address, read half made. */
-	if (!c->name || !c->name[0] || !c->file) {
-		c->freed = true;
-		return;
-	}
-	c->valid = true;
-	py->code_bytes += code_size(c) - sizeof(*c);
-}
-
-#define CO_NO_MONITORING_EVENTS 0x2000000 /* 3.13 _Py_InitCleanup shim */
-
-bool python_frame(struct python *py, const struct lt_py_frame *f, struct py_frame_info *out)
-{
-	struct py_code *c = code_slot(py, f->code, f->check);
-	int line;
-
-	memset(out, 0, sizeof(*out));
-	if (!c)
-		return false;
-	c->used = true;
-	if (!c->read)
-		code_read(py, c);
-	if (c->freed) {
-		out->function = "<code object freed>";
-		return true;
-	}
-	if (!c->valid)
-		return false; /* not a code object (3.13 entry frames), or unreadable */
-	if (py->minor >= 13 && (c->flags & CO_NO_MONITORING_EVENTS))
-		return false;
-	line = py_line(py->minor >= 11 ? PY_LT_311 : py->minor == 10 ? PY_LT_310 : PY_LT_LNOTAB,
-		       c->lines, c->nlines, c->firstlineno, f->pos);
-	out->function = c->name;
-	out->file = c->file;
-	/* Instructions without a location (a function's prologue: MAKE_CELL,
-	 * COPY_FREE_VARS, RESUME) belong to its def line. */
-	out->line = line > 0 ? line : (int)c->firstlineno;
-	return true;
-}
-
-static bool seen_add(struct python *py, uint64_t id)
-{
-	size_t j;
-
-	if ((py->nseen + 1) * 2 > py->seen_cap) {
-		size_t ncap = py->seen_cap ? py->seen_cap * 2 : 1024;
-		uint64_t *nv = calloc(ncap, sizeof(*nv));
-
-		if (!nv)
-			return false;
-		for (size_t i = 0; i < py->seen_cap; i++) {
-			if (!py->seen[i])
-				continue;
-			j = lt_mix64(py->seen[i]) & (ncap - 1);
-			while (nv[j])
-				j = (j + 1) & (ncap - 1);
-			nv[j] = py->seen[i];
-		}
-		free(py->seen);
-		py->seen = nv;
-		py->seen_cap = ncap;
-	}
-	for (j = lt_mix64(id) & (py->seen_cap - 1); py->seen[j]; j = (j + 1) & (py->seen_cap - 1))
-		if (py->seen[j] == id)
-			return false;
-	py->seen[j] = id;
-	py->nseen++;
-	return true;
-}
-
-void python_prefetch_one(struct python *py, int fd, uint64_t key)
-{
-	struct lt_stack st;
-	struct py_frame_info fi;
-
-	code_sweep(py);
-	if (!seen_add(py, key) || bpf_map_lookup_elem(fd, &key, &st))
-		return;
-	for (int i = 0; i < st.py_depth && i < LT_MAX_PY_DEPTH; i++)
-		python_frame(py, &st.py[i], &fi);
-}
-
-void python_prefetch(struct python *py, int fd)
-{
-	struct lt_stack st;
-	struct py_frame_info fi;
-	uint64_t key, next;
-	int err;
-
-	code_sweep(py);
-	for (err = bpf_map_get_next_key(fd, NULL, &next); !err;
-	     err = bpf_map_get_next_key(fd, &key, &next)) {
-		key = next;
-		if (!seen_add(py, key) || bpf_map_lookup_elem(fd, &key, &st))
-			continue;
-		if (st.tgid != (uint32_t)py->pid) /* -a: another process's */
-			continue;
-		for (int i = 0; i < st.py_depth && i < LT_MAX_PY_DEPTH; i++)
-			python_frame(py, &st.py[i], &fi);
-	}
 }

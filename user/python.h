@@ -12,15 +12,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "leaktrace.h"
+#include "python_code.h"
 
 struct python;
 struct py_offsets;
 
-struct py_frame_info {
-	const char *function;	/* qualname (3.11+) or co_name; owned by python */
-	const char *file;
-	int line;		/* 0 if unknown */
-};
 
 /* Look for CPython in process pid. 0 with *out set; -ENOENT: not Python;
  * -ENOTSUP: a Python leaktrace cannot walk (message printed, and kept in why
@@ -39,8 +35,6 @@ bool python_lto_stripped(const struct python *py);
 /* True if the interpreter allocates through libc (PYTHONMALLOC=malloc). */
 bool python_uses_libc_malloc(const struct python *py);
 
-/* Read the target's memory (process_vm_readv): 0 or -EFAULT. */
-int python_read(const struct python *py, uint64_t addr, void *buf, size_t len);
 const struct py_offsets *python_offsets(const struct python *py);
 uint64_t python_type_type(const struct python *py); /* &PyType_Type, or 0 */
 unsigned int python_minor(const struct python *py);
@@ -51,12 +45,5 @@ uint32_t python_frame_span(const struct lt_py_cfg *cfg);
 
 /* A type's tp_name (cached by type address); "?" if unreadable. */
 const char *python_type_name(struct python *py, uint64_t type);
-/* Resolve one recorded frame; false if it is no code object (skip it). */
-bool python_frame(struct python *py, const struct lt_py_frame *f, struct py_frame_info *out);
-/* Resolve the code objects of stacks not seen before while the target is
- * alive, so they stay resolvable after it exits. */
-void python_prefetch(struct python *py, int stacks_map_fd);
-/* The same for one new stack, as the BPF side announces it. */
-void python_prefetch_one(struct python *py, int stacks_map_fd, uint64_t key);
 
 #endif

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Includes point one way: user/'s rooms (foo.c with foo.h) must not include
-each other in a loop. Prints "PASS layers/no_include_cycle" or a FAIL line
-naming the loop, file by file."""
+"""Includes point one way: user/'s rooms (foo.c with foo.h, and foo_int.h,
+its insides shared by foo's files) must not include each other in a loop.
+Prints "PASS layers/no_include_cycle" or a FAIL line naming the loop."""
 
 import os
 import re
@@ -12,18 +12,24 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 USER = os.path.join(ROOT, "user")
 
 
+def room_of(name):
+    return name[:-4] if name.endswith("_int") else name
+
+
 def rooms():
-    """{room: {rooms it includes}}: foo.c and foo.h are one room, foo."""
-    names = {os.path.splitext(f)[0] for f in os.listdir(USER) if f.endswith((".c", ".h"))}
+    """{room: {rooms it includes}}: foo.c, foo.h and foo_int.h are one room."""
+    names = {room_of(os.path.splitext(f)[0]) for f in os.listdir(USER)
+             if f.endswith((".c", ".h"))}
     edges = {n: set() for n in names}
     for f in sorted(os.listdir(USER)):
         if not f.endswith((".c", ".h")):
             continue
-        room = os.path.splitext(f)[0]
+        room = room_of(os.path.splitext(f)[0])
         with open(os.path.join(USER, f), errors="replace") as fh:
             for m in re.finditer(r'^#include "([^"/]+)\.h"', fh.read(), re.M):
-                if m.group(1) in names and m.group(1) != room:
-                    edges[room].add(m.group(1))
+                dep = room_of(m.group(1))
+                if dep in names and dep != room:
+                    edges[room].add(dep)
     return edges
 
 
