@@ -595,6 +595,7 @@ int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t 
 			sl->s.rise_gap_s = o->s.rise_gap_s;
 			memcpy(sl->s.hist_s, o->s.hist_s, sizeof(sl->s.hist_s));
 			memcpy(sl->s.hist_bytes, o->s.hist_bytes, sizeof(sl->s.hist_bytes));
+			memcpy(sl->s.hist_allocs, o->s.hist_allocs, sizeof(sl->s.hist_allocs));
 		}
 		growth_judge(&sl->s, now_ms / 1000.0, a->blind);
 		sl->s.total_allocs += sl->retired;

@@ -36,11 +36,21 @@ static void judge_steps(struct lt_site *s, double now_s)
  * stopped, or data allocated once and kept (configuration, imports), does
  * not grow any more and is never a suspect, however large.
  */
+/* The later half of the history all above where it started: a leak does not
+ * come back; a busy site's buffers, freed between bursts, do. */
+static bool above_start(const int64_t *b, unsigned int n)
+{
+	for (unsigned int i = n / 2; i < n; i++)
+		if (b[i] <= b[0])
+			return false;
+	return true;
+}
+
 void growth_judge(struct lt_site *s, double now_s, bool blind)
 {
 	unsigned int n, grew = 0, iv;
 	double st = 0, sb = 0, stt = 0, stb = 0;
-	const int64_t *b = s->hist_bytes;
+	const int64_t *b = s->hist_bytes, *a = s->hist_allocs;
 
 	if (blind && s->nhist) { /* nothing seen since the last report: judge as then */
 		n = s->nhist;
@@ -49,17 +59,22 @@ void growth_judge(struct lt_site *s, double now_s, bool blind)
 	if (s->nhist == LT_HISTORY) {
 		memmove(s->hist_s, s->hist_s + 1, (LT_HISTORY - 1) * sizeof(s->hist_s[0]));
 		memmove(s->hist_bytes, s->hist_bytes + 1, (LT_HISTORY - 1) * sizeof(b[0]));
+		memmove(s->hist_allocs, s->hist_allocs + 1, (LT_HISTORY - 1) * sizeof(b[0]));
 		s->nhist--;
 	}
 	s->hist_s[s->nhist] = now_s;
 	s->hist_bytes[s->nhist] = s->all_bytes;
+	s->hist_allocs[s->nhist] = s->all_allocs;
 	n = ++s->nhist;
 	/*
 	 * A report taken inside a resize sees the new array and the old one
-	 * not yet freed: a peak the next report undoes without falling below
-	 * the report before. Kept as what the resize left, it is no fall.
+	 * not yet freed: one block more than the reports on either side, which
+	 * hold as many blocks as each other, the later more bytes. Kept as what
+	 * the resize left, that peak is no fall. (Only that shape: a busy
+	 * site's ups and downs are falls.)
 	 */
-	if (n >= 3 && b[n - 1] < b[n - 2] && b[n - 1] >= b[n - 3]) {
+	if (n >= 3 && a[n - 1] >= 1 && a[n - 1] == a[n - 3] && a[n - 2] == a[n - 1] + 1 &&
+	    b[n - 1] < b[n - 2] && b[n - 1] > b[n - 3]) {
 		if (s->max_bytes == b[n - 2])
 			s->max_bytes = s->max_before > b[n - 1] ? s->max_before : b[n - 1];
 		s->hist_bytes[n - 2] = b[n - 1];
@@ -96,7 +111,7 @@ judge:
 		s->growth_rate = (n * stb - st * sb) / (n * stt - st * st);
 	s->confidence = (double)grew / iv * (iv >= 4 ? 1.0 : iv / 4.0);
 	s->suspect = s->growth_rate > 0 && grew * 10 >= iv * 6 &&
-		     (b[n - 1] > b[n - 2] || b[n - 2] > b[n - 3]);
+		     (b[n - 1] > b[n - 2] || b[n - 2] > b[n - 3]) && above_start(b, n);
 	if (!s->suspect)
 		judge_steps(s, now_s);
 }

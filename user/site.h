@@ -26,6 +26,7 @@ struct lt_site {
 	unsigned int nhist;
 	double hist_s[LT_HISTORY];
 	int64_t hist_bytes[LT_HISTORY];
+	int64_t hist_allocs[LT_HISTORY];
 	/* Over the site's whole life: a container's backing array grows in
 	 * steps that double, which a short history misses (growth_judge()). */
 	double first_s;		/* first report that saw it */

@@ -7,16 +7,23 @@
 
 #define MIB (1024 * 1024)
 
-/* Feeds one report per 0.5 s; returns the site as judged after the last. */
-static struct lt_site run(const double *mib, int n)
+/* Feeds one report per 0.5 s (blocks: allocations at each, NULL: one);
+ * returns the site as judged after the last. */
+static struct lt_site run_blocks(const double *mib, const int *blocks, int n)
 {
 	struct lt_site s = { 0 };
 
 	for (int i = 0; i < n; i++) {
 		s.all_bytes = (int64_t)(mib[i] * MIB);
+		s.all_allocs = blocks ? blocks[i] : 1;
 		growth_judge(&s, 1.0 + 0.5 * i, false);
 	}
 	return s;
+}
+
+static struct lt_site run(const double *mib, int n)
+{
+	return run_blocks(mib, NULL, n);
 }
 
 /* Seen from birth, doubling twice more: its appearance is the first step. */
@@ -35,7 +42,8 @@ UT_TEST(growth_doubling_from_birth)
 UT_TEST(growth_report_inside_resize)
 {
 	const double h[] = { 1.25, 2.5, 5, 5, 15, 10, 10, 10, 10, 10 };
-	struct lt_site s = run(h, 10);
+	const int blocks[] = { 1, 1, 1, 1, 2, 1, 1, 1, 1, 1 };
+	struct lt_site s = run_blocks(h, blocks, 10);
 
 	CHECK(s.suspect);
 	CHECK(s.stepwise);
@@ -84,4 +92,17 @@ UT_TEST(growth_steady)
 	CHECK(s.suspect);
 	CHECK(!s.stepwise);
 	CHECK(s.growth_rate > 1.9 * MIB && s.growth_rate < 2.1 * MIB);
+}
+
+/* A busy site (a ring of buffers freed between bursts): the reports that
+ * land inside a burst are peaks, the others nothing. Not a resize, and no
+ * container that only grows, whatever its ups. */
+UT_TEST(growth_busy_bursts)
+{
+	const double h[] = { 0, 0.022, 0, 0.019, 0.024, 0, 0.021, 0.023, 0, 0.022 };
+	const int blocks[] = { 0, 15, 0, 13, 16, 0, 14, 15, 0, 15 };
+	struct lt_site s = run_blocks(h, blocks, 10);
+
+	CHECK(!s.suspect);
+	CHECK(!s.stepwise);
 }
