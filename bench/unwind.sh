@@ -56,8 +56,10 @@ echo
 cache=$tmp/cache
 py=$(ls -d "$(pyenv root 2>/dev/null || echo /root/.pyenv)"/versions/3.12.*/bin/python3.12 |
 	sort -V | tail -1)
+echo "import ctypes; ctypes.CDLL('libstdc++.so.6')" > "$tmp/cxx.py"
 for what in "libc: /bin/true" "libc + libstdc++: $out/deepbench-cxx 1000 8" \
-	"libc + libpython3.12: $py -c pass"; do
+	"libc + libpython3.12: $py -c pass" \
+	"libc + libpython3.12 + libstdc++: $py $tmp/cxx.py"; do
 	label=${what%%:*} cmd=${what#*: }
 	for run in cold warm; do
 		LEAKTRACE_UNWIND_CACHE=$cache ./leaktrace -v -d 60 -- $cmd > /dev/null 2> "$tmp/v"

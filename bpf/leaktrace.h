@@ -168,24 +168,28 @@ struct lt_uw_rule {
 	__s32 rbp_off;
 };
 
-/* lt_uw_rows: pc is relative to the module's lt_uw_map.base */
-struct lt_uw_row {
-	__u32 pc;
-	__u32 rule;		/* lt_uw_rules index */
+/*
+ * lt_uw_tabs[mod]: one module's table, shared by every process mapping it, in
+ * an array of 8-byte entries sized to it (the kernel holds what is loaded, no
+ * more): entry 0 a struct lt_uw_tabhdr, entries 1..npages the pages, then the
+ * rows.
+ */
+struct lt_uw_tabhdr {
+	__u32 npages;
+	__u32 nrows;
 };
 
-/* lt_uw_pages: the rows of one 4 KiB page of code, the first one being the
- * row in force at the page's start */
+/* the rows of one 4 KiB page of code, the first one being the row in force at
+ * the page's start; first indexes the module's array */
 struct lt_uw_page {
 	__u32 first;
 	__u32 count;
 };
 
-/* lt_uw_mods: one loaded table (a module's code, shared by every process
- * mapping it) */
-struct lt_uw_mod {
-	__u32 page0;		/* its first lt_uw_pages entry */
-	__u32 npages;
+/* pc is relative to the module's lt_uw_map.base */
+struct lt_uw_row {
+	__u32 pc;
+	__u32 rule;		/* lt_uw_rules index */
 };
 
 /* One executable mapping of a process: [start, end), addresses made
@@ -194,7 +198,7 @@ struct lt_uw_map {
 	__u64 start;
 	__u64 end;
 	__u64 base;
-	__u32 mod;		/* lt_uw_mods index; 0: no table (no CFI, JIT, vdso) */
+	__u32 mod;		/* lt_uw_tabs index; 0: no table (no CFI, JIT, vdso) */
 	__u32 pad;
 };
 

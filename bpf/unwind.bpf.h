@@ -19,19 +19,23 @@
  * sees the step once, whatever the depth.
  */
 
-struct {
+/* a module's table: 8-byte entries (struct lt_uw_tabhdr, pages, rows), one
+ * array per module, sized to it by the loader; the flag lets their sizes
+ * differ */
+struct lt_uw_tab {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);	/* sized by the loader */
-	__type(key, __u32);
-	__type(value, struct lt_uw_row);
-} lt_uw_rows SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_INNER_MAP);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct lt_uw_page);
-} lt_uw_pages SEC(".maps");
+	__type(value, __u64);	/* any of the three */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);	/* sized by the loader */
+	__type(key, __u32);
+	__array(values, struct lt_uw_tab);
+} lt_uw_tabs SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -39,13 +43,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct lt_uw_rule);
 } lt_uw_rules SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct lt_uw_mod);
-} lt_uw_mods SEC(".maps");
 
 /* The one traced process's executable mappings (n 0: frame pointers only),
  * an array lookup rather than a hash one per allocation */
@@ -166,16 +163,21 @@ static __always_inline const struct lt_uw_map *uw_find_map(const struct lt_uw_pr
 static __always_inline const struct lt_uw_rule *uw_find_rule(const struct lt_uw_map *m, __u64 pc)
 {
 	__u64 rel = pc - m->base;
+	const struct lt_uw_tabhdr *h;
 	const struct lt_uw_page *pg;
 	const struct lt_uw_row *row;
-	const struct lt_uw_mod *mod;
 	__u32 idx = m->mod, lo, hi;
+	void *tab;
 
-	mod = bpf_map_lookup_elem(&lt_uw_mods, &idx);
-	if (!mod || pc < m->base || (rel >> LT_UW_PAGE_SHIFT) >= mod->npages)
+	tab = bpf_map_lookup_elem(&lt_uw_tabs, &idx);
+	if (!tab || pc < m->base)
 		return NULL;
-	idx = mod->page0 + (rel >> LT_UW_PAGE_SHIFT);
-	pg = bpf_map_lookup_elem(&lt_uw_pages, &idx);
+	idx = 0;
+	h = bpf_map_lookup_elem(tab, &idx);
+	if (!h || (rel >> LT_UW_PAGE_SHIFT) >= h->npages)
+		return NULL;
+	idx = 1 + (rel >> LT_UW_PAGE_SHIFT);
+	pg = bpf_map_lookup_elem(tab, &idx);
 	if (!pg || !pg->count)
 		return NULL;
 	lo = pg->first;
@@ -185,12 +187,12 @@ static __always_inline const struct lt_uw_rule *uw_find_rule(const struct lt_uw_
 
 		if (hi - lo <= 1)
 			break;
-		row = bpf_map_lookup_elem(&lt_uw_rows, &mid);
+		row = bpf_map_lookup_elem(tab, &mid);
 		if (!row)
 			return NULL;
 		uw_bisect(&lo, &hi, mid, uw_le(row->pc, rel));
 	}
-	row = bpf_map_lookup_elem(&lt_uw_rows, &lo);
+	row = bpf_map_lookup_elem(tab, &lo);
 	if (!row || row->pc > rel)
 		return NULL;
 	idx = row->rule;

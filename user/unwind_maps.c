@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "leaktrace.h"
 #include "leaktrace.skel.h"
 #include "log.h"
@@ -22,10 +23,10 @@
 #include "unwind_maps.h"
 #include "unwind_table.h"
 
-#define UW_ROWS (1U << 19)	/* 4 MiB: libc, libstdc++ and libpython take ~1 MiB */
-#define UW_ROWS_ALL (1U << 21)
-#define UW_PAGES (1U << 16)	/* 256 MiB of code */
-#define UW_PAGES_ALL (1U << 18)
+/* Limits on what is loaded (each module's array is sized to its table, so
+ * the kernel holds only what is used): 8 and 32 MiB of 8-byte entries */
+#define UW_ENTS (1U << 20)
+#define UW_ENTS_ALL (1U << 22)
 #define UW_RULES 4096
 #define UW_MODS 1024
 #define UW_MODS_ALL 8192
@@ -33,7 +34,7 @@
 
 struct uw_mod {
 	uint64_t dev, ino;
-	uint32_t id;			/* lt_uw_mods index; 0: no table */
+	uint32_t id;			/* lt_uw_tabs index; 0: no table */
 	uint32_t nsegs;
 	uint64_t lo;
 	struct uw_seg segs[UW_MAX_SEGS];
@@ -47,8 +48,9 @@ struct unwind_maps {
 	struct uw_mod *mods;
 	size_t nmods, mods_cap;
 	struct lt_uw_rule rules[UW_RULES];
-	uint32_t nrules, nrows, npages, next_mod, max_rows, max_pages, max_mods;
+	uint32_t nrules, nrows, npages, next_mod, max_ents, max_mods;
 	uint32_t built, cached, full_said;
+	uint64_t memlock;		/* the modules' arrays, as the kernel counts them */
 	double build_s;
 	struct lt_uw_proc *val;		/* scratch for a process's table */
 	/* -a's worker: a ring of pids (negative: forget) */
@@ -61,16 +63,32 @@ struct unwind_maps {
 };
 
 static int update_now(struct unwind_maps *u, int pid);
+
+/* A BPF map's memory as the kernel accounts it (fdinfo's memlock), or 0. */
+static uint64_t fd_memlock(int fd)
+{
+	unsigned long long v = 0;
+	char path[64], line[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
 static void forget_now(struct unwind_maps *u, int pid);
 
 void unwind_maps_size(struct leaktrace_bpf *skel, unsigned int max_procs)
 {
 	bool all = max_procs;
 
-	bpf_map__set_max_entries(skel->maps.lt_uw_rows, all ? UW_ROWS_ALL : UW_ROWS);
-	bpf_map__set_max_entries(skel->maps.lt_uw_pages, all ? UW_PAGES_ALL : UW_PAGES);
+	bpf_map__set_max_entries(skel->maps.lt_uw_tabs, all ? UW_MODS_ALL : UW_MODS);
 	bpf_map__set_max_entries(skel->maps.lt_uw_rules, UW_RULES);
-	bpf_map__set_max_entries(skel->maps.lt_uw_mods, all ? UW_MODS_ALL : UW_MODS);
 	/* allocated as processes come: a table is 16 KiB */
 	bpf_map__set_max_entries(skel->maps.lt_uw_procs, all ? max_procs : 1);
 }
@@ -94,9 +112,8 @@ int unwind_maps_new(struct leaktrace_bpf *skel, const char *cache_dir, struct un
 	}
 	u->nrules = 0;
 	u->next_mod = 1; /* 0: no table */
-	u->max_rows = bpf_map__max_entries(skel->maps.lt_uw_rows);
-	u->max_pages = bpf_map__max_entries(skel->maps.lt_uw_pages);
-	u->max_mods = bpf_map__max_entries(skel->maps.lt_uw_mods);
+	u->max_ents = u->single ? UW_ENTS : UW_ENTS_ALL;
+	u->max_mods = bpf_map__max_entries(skel->maps.lt_uw_tabs);
 	*out = u;
 	return 0;
 }
@@ -115,11 +132,14 @@ void unwind_maps_free(struct unwind_maps *u)
 	free(u->queue);
 	if (u->built || u->cached)
 		vlog("unwind tables: %u modules built in %.1f ms, %u from the cache; %u rows, "
-		     "%u pages, %u rules loaded (%.2f MiB of kernel memory)\n",
+		     "%u pages, %u rules loaded (%.2f MiB of kernel memory: %.2f MiB in the "
+		     "modules' arrays, %.2f MiB in lt_uw_tabs and lt_uw_rules)\n",
 		     u->built, u->build_s * 1000, u->cached, u->nrows, u->npages, u->nrules,
-		     ((double)u->nrows * sizeof(struct lt_uw_row) +
-		      (double)u->npages * sizeof(struct lt_uw_page) +
-		      (double)u->nrules * sizeof(struct lt_uw_rule)) / (1 << 20));
+		     (double)(u->memlock + fd_memlock(bpf_map__fd(u->skel->maps.lt_uw_tabs)) +
+			      fd_memlock(bpf_map__fd(u->skel->maps.lt_uw_rules))) / (1 << 20),
+		     (double)u->memlock / (1 << 20),
+		     (double)(fd_memlock(bpf_map__fd(u->skel->maps.lt_uw_tabs)) +
+			      fd_memlock(bpf_map__fd(u->skel->maps.lt_uw_rules))) / (1 << 20));
 	free(u->cache_dir);
 	free(u->mods);
 	free(u->val);
@@ -162,32 +182,33 @@ static int update_batch(int fd, uint32_t first, const void *vals, uint32_t n)
 	return err;
 }
 
-/* Copy table t into the maps; its module index, or -errno. */
+/* Copy table t into an array of its own, put in lt_uw_tabs: its index, or
+ * -errno. */
 static int load_table(struct unwind_maps *u, struct uw_table *t, uint32_t *id)
 {
 	uint32_t npages = (t->rows[t->nrows - 1].pc >> LT_UW_PAGE_SHIFT) + 1, *map = NULL;
-	struct lt_uw_page *pages = NULL;
-	struct lt_uw_row *rows = NULL;
-	struct lt_uw_mod mod;
-	uint32_t r = 0;
-	int err = -E2BIG;
+	uint32_t nents = 1 + npages + t->nrows, row0 = 1 + npages, r = 0;
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP);
+	struct lt_uw_row *ents = NULL;
+	int err = -E2BIG, fd = -1;
 
-	if (u->nrows + t->nrows > u->max_rows || u->npages + npages > u->max_pages ||
-	    u->next_mod >= u->max_mods)
+	if (u->nrows + u->npages + nents > u->max_ents || u->next_mod >= u->max_mods)
 		goto cleanup;
 	err = -ENOMEM;
 	map = calloc(t->nrules, sizeof(*map));
-	rows = malloc(t->nrows * sizeof(*rows));
-	pages = calloc(npages, sizeof(*pages));
-	if (!map || !rows || !pages)
+	ents = calloc(nents, sizeof(*ents));
+	if (!map || !ents)
 		goto cleanup;
 	for (uint32_t i = 0; i < t->nrules; i++) {
 		err = global_rule(u, &t->rules[i], &map[i]);
 		if (err)
 			goto cleanup;
 	}
+	_Static_assert(sizeof(struct lt_uw_tabhdr) == sizeof(*ents) &&
+		       sizeof(struct lt_uw_page) == sizeof(*ents), "8-byte entries");
+	*(struct lt_uw_tabhdr *)&ents[0] = (struct lt_uw_tabhdr){ npages, t->nrows };
 	for (uint32_t i = 0; i < t->nrows; i++)
-		rows[i] = (struct lt_uw_row){ t->rows[i].pc, map[t->rows[i].rule] };
+		ents[row0 + i] = (struct lt_uw_row){ t->rows[i].pc, map[t->rows[i].rule] };
 	/* page p: from the row in force at its start to the last one in it */
 	for (uint32_t p = 0; p < npages; p++) {
 		uint64_t start = (uint64_t)p << LT_UW_PAGE_SHIFT, end = start + (1 << LT_UW_PAGE_SHIFT);
@@ -198,26 +219,34 @@ static int load_table(struct unwind_maps *u, struct uw_table *t, uint32_t *id)
 		first = r;
 		while (r + 1 < t->nrows && t->rows[r + 1].pc < end)
 			r++;
-		pages[p] = (struct lt_uw_page){ u->nrows + first, r - first + 1 };
+		*(struct lt_uw_page *)&ents[1 + p] =
+			(struct lt_uw_page){ row0 + first, r - first + 1 };
 	}
-	err = update_batch(bpf_map__fd(u->skel->maps.lt_uw_rows), u->nrows, rows, t->nrows);
-	err = err ?: update_batch(bpf_map__fd(u->skel->maps.lt_uw_pages), u->npages, pages, npages);
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "lt_uw_tab", sizeof(uint32_t), sizeof(*ents),
+			    nents, &opts);
+	if (fd < 0) {
+		err = -errno;
+		goto cleanup;
+	}
+	err = update_batch(fd, 0, ents, nents);
 	if (err)
 		goto cleanup;
-	mod = (struct lt_uw_mod){ u->npages, npages };
-	if (bpf_map_update_elem(bpf_map__fd(u->skel->maps.lt_uw_mods), &u->next_mod, &mod,
+	/* the outer map holds the array from here; our fd goes */
+	if (bpf_map_update_elem(bpf_map__fd(u->skel->maps.lt_uw_tabs), &u->next_mod, &fd,
 				BPF_ANY)) {
 		err = -errno;
 		goto cleanup;
 	}
 	u->nrows += t->nrows;
 	u->npages += npages;
+	u->memlock += fd_memlock(fd);
 	*id = u->next_mod++;
 	err = 0;
 cleanup:
+	if (fd >= 0)
+		close(fd);
 	free(map);
-	free(rows);
-	free(pages);
+	free(ents);
 	return err;
 }
 

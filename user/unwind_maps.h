@@ -2,7 +2,8 @@
 /*
  * The BPF walker's view of the traced processes: each one's executable
  * mappings (lt_uw_procs) and the unwind tables of the modules they map
- * (lt_uw_mods/pages/rows/rules), each module loaded once for every process.
+ * (lt_uw_tabs, one array per module, and lt_uw_rules), each module loaded once
+ * for every process.
  */
 #ifndef LT_UNWIND_MAPS_H
 #define LT_UNWIND_MAPS_H
