@@ -13,6 +13,7 @@
 #include "elfsym.h"
 #include "elfsym_int.h"
 #include "log.h"
+#include "mapfile.h"
 
 static char debug_dir[PATH_MAX] = "/usr/lib/debug";
 
@@ -116,33 +117,6 @@ static bool read_debuglink(Elf *elf, char *name, size_t namesz, uint32_t *crc)
 	return true;
 }
 
-/* Split "/proc/N/root/rest" so debug directories are also searched inside
- * the target's root (containers); root is "" for other paths. A mapping's
- * "/proc/N/map_files/range" is in root "/proc/N/root" too, but names no
- * directory there: rest is NULL (build ids only). */
-static void split_root(const char *path, char *root, size_t rootsz, const char **rest)
-{
-	const char *p = path + 6;
-	bool map_file;
-	size_t n;
-
-	root[0] = '\0';
-	*rest = path;
-	if (strncmp(path, "/proc/", 6))
-		return;
-	while (*p >= '0' && *p <= '9')
-		p++;
-	map_file = !strncmp(p, "/map_files/", 11);
-	if (p == path + 6 || (strncmp(p, "/root/", 6) && !map_file))
-		return;
-	n = p - path;
-	if (n + 6 > rootsz)
-		return;
-	memcpy(root, path, n);
-	memcpy(root + n, "/root", 6);
-	*rest = map_file ? NULL : p + 5;
-}
-
 static bool join_ok(char *buf, size_t sz, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -172,7 +146,7 @@ void es_find_debug_file(struct elfsym *es)
 	if (es->debug_searched)
 		return;
 	es->debug_searched = true;
-	split_root(es->path, root, sizeof(root), &rest);
+	mapfile_root(es->path, root, sizeof(root), &rest);
 	roots[0] = root;
 	roots[1] = "";
 	for (i = 0; i < (root[0] ? 2 : 1) && es->build_id[0] && strlen(es->build_id) > 2; i++) {

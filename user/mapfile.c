@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include "mapfile.h"
@@ -56,4 +57,31 @@ int mapfile_path(int pid, const struct lt_map *m, char *buf, size_t len)
 	if (len)
 		buf[0] = '\0';
 	return err;
+}
+
+/* Split "/proc/N/root/rest" so debug directories are also searched inside
+ * the target's root (containers); root is "" for other paths. A mapping's
+ * "/proc/N/map_files/range" is in root "/proc/N/root" too, but names no
+ * directory there: rest is NULL (build ids only). */
+void mapfile_root(const char *path, char *root, size_t rootsz, const char **rest)
+{
+	const char *p = path + 6;
+	bool map_file;
+	size_t n;
+
+	root[0] = '\0';
+	*rest = path;
+	if (strncmp(path, "/proc/", 6))
+		return;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	map_file = !strncmp(p, "/map_files/", 11);
+	if (p == path + 6 || (strncmp(p, "/root/", 6) && !map_file))
+		return;
+	n = p - path;
+	if (n + 6 > rootsz)
+		return;
+	memcpy(root, path, n);
+	memcpy(root + n, "/root", 6);
+	*rest = map_file ? NULL : p + 5;
 }

@@ -15,4 +15,11 @@
  * file mapping, or no path reaches that inode any more), -ENAMETOOLONG. */
 int mapfile_path(int pid, const struct lt_map *m, char *buf, size_t len);
 
+/* Split a path through a process's root ("/proc/N/root/rest", or a mapping's
+ * "/proc/N/map_files/range") into that root ("/proc/N/root", into root) and
+ * the rest as the process sees it (NULL for map_files: it names no
+ * directory); root is "" for any other path. Debug files are looked for in
+ * the target's root first (containers). */
+void mapfile_root(const char *path, char *root, size_t rootsz, const char **rest);
+
 #endif

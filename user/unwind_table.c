@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * CFI -> compact unwind rows, with libdw. The FDEs are enumerated from
- * .eh_frame_hdr's sorted table (or, for a file without .eh_frame, from
- * .debug_frame, its own or its debug file's by build id); within an FDE, dwarf_cfi_addrframe() gives
- * one row and its [start, end), and the next row is asked for at end. libdw
+ * .eh_frame_hdr's sorted table, and from .debug_frame (the file's own or its
+ * debug file's by build id) for code .eh_frame leaves out; within an FDE,
+ * dwarf_cfi_addrframe() gives one row and its [start, end), and the next row
+ * is asked for at end. libdw
  * re-runs the FDE's program from its start for each row (quadratic in the
  * rows of one function), which is why tables are cached by build id.
  *
@@ -25,6 +26,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "mapfile.h"
 #include "unwind_table.h"
 #include "util.h"
 
@@ -43,7 +45,7 @@ static int open_regular(const char *path)
 	return fd;
 }
 
-#define UW_MAGIC 0x3257554c544cULL /* "LTLUW2": tables from .debug_frame too */
+#define UW_MAGIC 0x3357554c544cULL /* "LTLUW3": .eh_frame and .debug_frame merged */
 #define UW_MAX_RULES 8192
 #define UW_RULE_SLOTS 16384
 #define UW_MAX_ROWS (1U << 24)
@@ -358,16 +360,14 @@ static int fde_rows(struct builder *b, Dwarf_CFI *cfi, uint64_t s, uint64_t limi
 	return err;
 }
 
-/* The GNU build id as hex, from the first note that has one. */
-static int build_id(const char *path, char *hex, size_t len)
+/* The GNU build id of the open file fd as hex, from the first note that has
+ * one. */
+static int build_id_fd(int fd, char *hex, size_t len)
 {
 	Elf_Scn *scn = NULL;
 	Elf *elf;
-	int fd, err = -ENOENT;
+	int err = -ENOENT;
 
-	fd = open_regular(path);
-	if (fd < 0)
-		return fd;
 	elf = elf_begin(fd, ELF_C_READ, NULL);
 	while (elf && err && (scn = elf_nextscn(elf, scn))) {
 		Elf_Data *d;
@@ -392,32 +392,82 @@ static int build_id(const char *path, char *hex, size_t len)
 	}
 	if (elf)
 		elf_end(elf);
+	return err;
+}
+
+static int build_id(const char *path, char *hex, size_t len)
+{
+	int fd = open_regular(path), err;
+
+	if (fd < 0)
+		return fd;
+	err = build_id_fd(fd, hex, len);
 	close(fd);
 	return err;
 }
 
-/* A separate debug file by build id (/usr/lib/debug/.build-id/xx/rest.debug):
- * where a file stripped of its .debug_frame keeps it. Its fd, or -errno. */
+/* A separate debug file by build id (<root>/usr/lib/debug/.build-id/xx/rest.debug),
+ * where a file stripped of its .debug_frame keeps it: inside the target's
+ * root first (a container's), then ours; taken only with the same build id.
+ * Its fd, or -errno. */
 static int debug_file(const char *path)
 {
-	char hex[2 * 64 + 1], p[PATH_MAX];
+	char hex[2 * 64 + 1], got[sizeof(hex)], root[64], p[PATH_MAX];
+	const char *rest;
 
 	if (build_id(path, hex, sizeof(hex)) || strlen(hex) < 3)
 		return -ENOENT;
-	snprintf(p, sizeof(p), "/usr/lib/debug/.build-id/%.2s/%s.debug", hex, hex + 2);
-	return open_regular(p);
+	mapfile_root(path, root, sizeof(root), &rest);
+	for (int i = root[0] ? 0 : 1; i < 2; i++) {
+		int fd;
+
+		snprintf(p, sizeof(p), "%s/usr/lib/debug/.build-id/%.2s/%s.debug", i ? "" : root,
+			 hex, hex + 2);
+		fd = open_regular(p);
+		if (fd < 0)
+			continue;
+		if (!build_id_fd(fd, got, sizeof(got)) && !strcmp(got, hex))
+			return fd;
+		close(fd);
+	}
+	return -ENOENT;
+}
+
+/* An FDE's start and the CFI it is in */
+struct fde {
+	uint64_t pc;
+	Dwarf_CFI *cfi;
+};
+
+static int cmp_fde(const void *a, const void *b)
+{
+	const struct fde *x = a, *y = b;
+
+	return x->pc < y->pc ? -1 : x->pc > y->pc;
+}
+
+/* Whether cfi describes pc */
+static bool covers(Dwarf_CFI *cfi, uint64_t pc)
+{
+	Dwarf_Frame *fr = NULL;
+
+	if (dwarf_cfi_addrframe(cfi, pc, &fr))
+		return false;
+	free(fr);
+	return true;
 }
 
 int uw_table_build(const char *path, struct uw_table **out)
 {
-	struct builder *b = NULL;
+	uint64_t *eh = NULL, *df = NULL, base;
+	Dwarf_CFI *ecfi = NULL, *dcfi = NULL;
+	Elf *elf = NULL, *delf = NULL, *src;
 	struct uw_table *t = NULL;
-	Dwarf_CFI *cfi = NULL;
-	Dwarf *dw = NULL;
-	uint64_t *starts = NULL, base;
-	Elf *elf = NULL, *delf = NULL;
-	size_t nstarts = 0;
+	struct builder *b = NULL;
+	struct fde *fdes = NULL;
+	size_t neh = 0, ndf = 0, nf = 0;
 	double t0 = lt_now_s();
+	Dwarf *dw = NULL;
 	int fd, dfd = -1, err;
 
 	elf_version(EV_CURRENT);
@@ -443,34 +493,42 @@ int uw_table_build(const char *path, struct uw_table **out)
 	err = read_segs(elf, t);
 	if (err)
 		goto cleanup;
-	if (!fde_starts(elf, &starts, &nstarts) && nstarts) {
-		cfi = dwarf_getcfi_elf(elf);
-	} else {
-		/* .debug_frame: the file's own, else its debug file's (same
-		 * addresses); its CFI belongs to the Dwarf, ended with it */
-		Elf *src = elf;
-
-		if (debug_frame_starts(elf, &starts, &nstarts)) {
-			dfd = debug_file(path);
-			delf = dfd >= 0 ? elf_begin(dfd, ELF_C_READ, NULL) : NULL;
-			src = delf && !debug_frame_starts(delf, &starts, &nstarts) ? delf : NULL;
-		}
-		dw = src ? dwarf_begin_elf(src, DWARF_C_READ, NULL) : NULL;
-		cfi = dw ? dwarf_getcfi(dw) : NULL;
+	if (!fde_starts(elf, &eh, &neh) && neh)
+		ecfi = dwarf_getcfi_elf(elf);
+	/* .debug_frame, the file's own, else its debug file's (same addresses):
+	 * alone, or for code .eh_frame leaves out (objects built without unwind
+	 * tables linked with others). Its CFI belongs to the Dwarf. */
+	src = elf;
+	if (debug_frame_starts(elf, &df, &ndf)) {
+		dfd = debug_file(path);
+		delf = dfd >= 0 ? elf_begin(dfd, ELF_C_READ, NULL) : NULL;
+		src = delf && !debug_frame_starts(delf, &df, &ndf) ? delf : NULL;
 	}
-	err = -ENOENT;
-	if (!cfi || !nstarts)
+	dw = src ? dwarf_begin_elf(src, DWARF_C_READ, NULL) : NULL;
+	dcfi = dw ? dwarf_getcfi(dw) : NULL;
+	err = -ENOMEM;
+	fdes = malloc((neh + ndf + 1) * sizeof(*fdes));
+	if (!fdes)
 		goto cleanup;
+	for (size_t i = 0; ecfi && i < neh; i++)
+		fdes[nf++] = (struct fde){ eh[i], ecfi };
+	for (size_t i = 0; dcfi && i < ndf; i++)
+		if (!ecfi || !covers(ecfi, df[i]))
+			fdes[nf++] = (struct fde){ df[i], dcfi };
+	err = -ENOENT;
+	if (!nf)
+		goto cleanup;
+	qsort(fdes, nf, sizeof(*fdes), cmp_fde);
 	intern_rule(b, &(struct lt_uw_rule){ .cfa = LT_UW_INVALID }); /* rule 0 */
 	/* rows are stored relative to the page of the first FDE */
-	base = starts[0] & ~((1ULL << LT_UW_PAGE_SHIFT) - 1);
+	base = fdes[0].pc & ~((1ULL << LT_UW_PAGE_SHIFT) - 1);
 	t->lo = base;
-	for (size_t i = 0; i < nstarts; i++) {
-		uint64_t limit = i + 1 < nstarts ? starts[i + 1] : UINT64_MAX;
+	for (size_t i = 0; i < nf; i++) {
+		uint64_t limit = i + 1 < nf ? fdes[i + 1].pc : UINT64_MAX;
 
-		if (i && starts[i] == starts[i - 1])
+		if (i && fdes[i].pc == fdes[i - 1].pc)
 			continue;
-		err = fde_rows(b, cfi, starts[i], limit);
+		err = fde_rows(b, fdes[i].cfi, fdes[i].pc, limit);
 		if (err && err != -EINVAL)
 			goto cleanup;
 	}
@@ -480,11 +538,12 @@ int uw_table_build(const char *path, struct uw_table **out)
 	t->build_s = lt_now_s() - t0;
 	*out = t;
 	t = NULL;
+	err = 0;
 cleanup:
 	if (dw)
 		dwarf_end(dw);
-	else if (cfi)
-		dwarf_cfi_end(cfi);
+	if (ecfi)
+		dwarf_cfi_end(ecfi);
 	if (delf)
 		elf_end(delf);
 	if (dfd >= 0)
@@ -492,7 +551,9 @@ cleanup:
 	if (elf)
 		elf_end(elf);
 	close(fd);
-	free(starts);
+	free(eh);
+	free(df);
+	free(fdes);
 	free(b);
 	uw_table_free(t);
 	return err;

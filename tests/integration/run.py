@@ -825,7 +825,8 @@ def t_unwind_edges(c):
     """-O2 without frame pointers, the unwinder's hard cases (progs/edges.c):
     through a signal frame, past alloca, into a library without CFI (one
     guarded frame-pointer step, then a clean end), into one whose CFI is in
-    .debug_frame alone, into a library dlopen()ed and called at once, out of
+    .debug_frame alone, across one whose code has its CFI part in .eh_frame,
+    part in .debug_frame, into a library dlopen()ed and called at once, out of
     code in anonymous memory (a JIT's), and a frame pointer that leads to a
     return address in no mapping (the walk ends there)."""
     rep = c.launch("edges")
@@ -850,6 +851,12 @@ def t_unwind_edges(c):
     dbg = one_stack(rep, "dbgcfi_alloc", 5555, 1, ["dbgcfi_alloc", "call_dbgcfi"] + MAIN_TAIL)
     if dbg.get("heuristic"):
         raise Fail("dbgcfi_alloc's stack is marked heuristic: its .debug_frame was not used")
+    # .eh_frame and .debug_frame in one library, each for part of its code
+    mix = one_stack(rep, "mixeh_inner", 9999, 1,
+                    ["mixeh_inner", "mixdf_mid", "mixeh_outer", "call_mixcfi"] + MAIN_TAIL)
+    if mix.get("heuristic"):
+        raise Fail("mixeh_inner's stack is marked heuristic: libmixcfi's .debug_frame was not "
+                   "used beside its .eh_frame")
     # a library dlopen()ed and called at once: its tables are in before it runs
     deep = one_stack(rep, "deep_c", 6666, 1, ["deep_c", "deep_b", "deep_a", "call_deep"] + MAIN_TAIL)
     if deep.get("heuristic"):
@@ -910,6 +917,45 @@ def t_unwind_debug_file(c):
         os.unlink(dst)
     if fns(st) != ["dbgsep_alloc", "call_dbgsep"] + MAIN_TAIL or st.get("heuristic"):
         raise Fail(f"with the debug file: {fns(st)}, heuristic {st.get('heuristic')}")
+
+
+@test(90)
+def t_unwind_debug_file_in_root(c):
+    """The same library in a container's root (chroot), its debug file in
+    that root's /usr/lib/debug/.build-id, not ours: found there."""
+    bid = build_id_of(os.path.join(BUILD, "libdbgsep.so"))
+    rel = f"usr/lib/debug/.build-id/{bid[:2]}/{bid[2:]}.debug"
+    if os.path.exists("/" + rel):
+        raise Skip(f"/{rel} exists on the host: it would be found there")
+    root = sid_root()
+    inside = copy_into_root(c, root, "edges")
+    for lib in ("libnocfi.so", "libdbgcfi.so", "libdbgsep.so", "libdeep.so", "libmixcfi.so"):
+        shutil.copy2(os.path.join(BUILD, lib), os.path.join(root, os.path.dirname(inside)[1:]))
+    dst = os.path.join(root, rel)
+    made = [d for d in (os.path.dirname(dst), os.path.dirname(os.path.dirname(dst)))
+            if not os.path.exists(d)]
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
+    shutil.copy(os.path.join(BUILD, "libdbgsep.debug"), dst)
+    # the root has no /proc for ld.so's $ORIGIN
+    env = dict(os.environ, LEAKTRACE_UNWIND_CACHE=os.path.join(c.tmp, "uw"),
+               LD_LIBRARY_PATH=os.path.dirname(inside))
+    path = os.path.join(c.tmp, "report.json")
+    try:
+        rc, _, err = c.leaktrace(["-t", "1000", "--json", path, "--", "chroot", root, inside,
+                                  "-q"], 45, env=env)
+    finally:
+        os.unlink(dst)
+        for d in made:
+            os.rmdir(d)
+    sts = [st for st in c.report(path, rc, err)["stacks"] if st["bytes"] == 8888]
+    if len(sts) != 1:
+        raise Fail(f"{len(sts)} stacks of 8888 B")
+    # the root's libc has no symbol table: __libc_start_call_main is unnamed there
+    got = fns(sts[0])
+    if got[:3] != ["dbgsep_alloc", "call_dbgsep", "main"] or len(got) != 6 or \
+            got[4:] != ["__libc_start_main", "_start"] or sts[0].get("heuristic"):
+        raise Fail(f"with the debug file in the target's root: {got}, heuristic "
+                   f"{sts[0].get('heuristic')}")
 
 
 @test()

@@ -12,6 +12,9 @@
  *           only) -> malloc                                       1 x 5555 B
  *   main -> call_dbgsep -> dbgsep_alloc (libdbgsep.so: that .debug_frame
  *           moved to a debug file, build/libdbgsep.debug) -> malloc 1 x 8888 B
+ *   main -> call_mixcfi -> mixeh_outer -> mixdf_mid -> mixeh_inner -> malloc
+ *           (libmixcfi.so: mixdf_mid's CFI in .debug_frame, the others'
+ *           in .eh_frame)                                         1 x 9999 B
  *   main -> call_deep -> (dlopen libdeep.so) deep_a -> deep_b -> deep_c
  *           -> malloc, at once after the dlopen                  1 x 6666 B
  *   main -> call_jit -> code copied into anonymous memory (no module, no
@@ -37,6 +40,7 @@
 void *nocfi_alloc(size_t n);  /* libnocfi.so */
 void *dbgcfi_alloc(size_t n); /* libdbgcfi.so */
 void *dbgsep_alloc(size_t n); /* libdbgsep.so */
+void *mixeh_outer(size_t n);  /* libmixcfi.so */
 void *bad_frame(size_t n);   /* below */
 
 static bool stop_after;
@@ -91,6 +95,14 @@ KEEP void *call_dbgcfi(size_t n)
 	return p;
 }
 
+KEEP void *call_mixcfi(size_t n)
+{
+	void *p = mixeh_outer(n);
+
+	barrier(p);
+	return p;
+}
+
 KEEP void *call_dbgsep(size_t n)
 {
 	void *p = dbgsep_alloc(n);
@@ -99,14 +111,17 @@ KEEP void *call_dbgsep(size_t n)
 	return p;
 }
 
+static const char *argv0;
+
 KEEP void *call_deep(size_t n)
 {
 	char exe[PATH_MAX], lib[PATH_MAX + 32];
 	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	void *(*deep_a)(size_t), *h, *p;
 
+	/* a root without /proc (chroot): the path it was run by */
 	if (len < 0)
-		die("readlink /proc/self/exe failed\n");
+		len = snprintf(exe, sizeof(exe), "%s", argv0);
 	exe[len] = '\0';
 	snprintf(lib, sizeof(lib), "%s/libdeep.so", dirname(exe));
 	h = dlopen(lib, RTLD_NOW);
@@ -158,6 +173,7 @@ int main(int argc, char **argv)
 {
 	const char *only = NULL;
 
+	argv0 = argv[0];
 	prog_start(argc, argv);
 	if (signal(SIGUSR2, on_signal) == SIG_ERR)
 		die("signal failed\n");
@@ -175,6 +191,7 @@ int main(int argc, char **argv)
 		barrier(call_deep(6666));
 		barrier(call_jit(7777));
 		barrier(call_dbgsep(8888));
+		barrier(call_mixcfi(9999));
 		barrier(bad_frame(4444));
 	}
 	prog_finish();
