@@ -9,66 +9,9 @@
 #include "aggregate.h"
 #include "growth.h"
 #include "log.h"
+#include "proc_sums.h"
+#include "site_table.h"
 #include "util.h"
-
-const char *const lt_kind_names[LT_KIND_MAX] = {
-	[LT_MALLOC] = "malloc",
-	[LT_CALLOC] = "calloc",
-	[LT_REALLOC] = "realloc",
-	[LT_REALLOCARRAY] = "reallocarray",
-	[LT_POSIX_MEMALIGN] = "posix_memalign",
-	[LT_ALIGNED_ALLOC] = "aligned_alloc",
-	[LT_MEMALIGN] = "memalign",
-	[LT_VALLOC] = "valloc",
-	[LT_PVALLOC] = "pvalloc",
-	[LT_MMAP] = "mmap",
-	[LT_PYMEM_RAW_MALLOC] = "PyMem_RawMalloc",
-	[LT_PYMEM_RAW_CALLOC] = "PyMem_RawCalloc",
-	[LT_PYMEM_RAW_REALLOC] = "PyMem_RawRealloc",
-	[LT_PYMEM_MALLOC] = "PyMem_Malloc",
-	[LT_PYMEM_CALLOC] = "PyMem_Calloc",
-	[LT_PYMEM_REALLOC] = "PyMem_Realloc",
-	[LT_PYOBJECT_MALLOC] = "PyObject_Malloc",
-	[LT_PYOBJECT_CALLOC] = "PyObject_Calloc",
-	[LT_PYOBJECT_REALLOC] = "PyObject_Realloc",
-	[LT_FD] = "fd",
-};
-
-const char *const lt_counter_names[LT_CNT_MAX] = {
-	[LT_CNT_ALLOCS] = "allocs",
-	[LT_CNT_FREES] = "frees",
-	[LT_CNT_DROP_ALLOCS_FULL] = "allocs_map_full",
-	[LT_CNT_DROP_AGG_FULL] = "agg_map_full",
-	[LT_CNT_DROP_STACK] = "stack_lost",
-	[LT_CNT_DROP_INFLIGHT] = "inflight_map_full",
-	[LT_CNT_FAILED_ALLOCS] = "failed_allocs",
-	[LT_CNT_PY_NO_TSTATE] = "py_no_thread_state",
-	[LT_CNT_PY_TRUNCATED] = "py_truncated",
-	[LT_CNT_DROP_PROCS_FULL] = "procs_map_full",
-	[LT_CNT_EVENTS_LOST] = "proc_events_lost",
-	[LT_CNT_DROP_OBJS_FULL] = "objects_map_full",
-	[LT_CNT_NEWSTACKS_LOST] = "new_stacks_lost",
-	[LT_CNT_STACK_TRUNCATED] = "stack_truncated",
-	[LT_CNT_EXIT_FREES] = "exit_frees",
-	[LT_CNT_EXIT_FREE_BYTES] = "exit_free_bytes",
-	[LT_CNT_EXIT_ALLOCS] = "exit_allocs",
-	[LT_CNT_PY_WALKS] = "py_walks_timed",
-	[LT_CNT_PY_WALK_NS] = "py_walk_ns",
-	[LT_CNT_PY_WALK_FRAMES] = "py_walk_frames",
-	[LT_CNT_UW_LOOKUPS] = "uw_lookups",
-	[LT_CNT_UW_MISSES] = "uw_misses",
-};
-
-struct site_slot {
-	struct lt_site s;
-	uint64_t retired;	/* total_allocs of aggregate entries already deleted */
-	bool used;
-};
-
-struct site_table {
-	struct site_slot *v;
-	size_t cap, n;		/* cap is a power of two */
-};
 
 /* Stacks never change once stored: cache them by key. */
 struct stack_slot {
@@ -78,8 +21,7 @@ struct stack_slot {
 
 struct aggregate {
 	struct site_table cur, old;
-	struct lt_proc_sum *procs, *old_procs; /* -a: per image, sorted */
-	size_t nprocs, nold_procs;
+	struct proc_sums procs;	/* -a: per image */
 	/* aggregate_view(): the narrowed lists, and whether one is set */
 	struct lt_site **vsorted, **vsuspects, **vfds;
 	size_t nvsorted, nvsuspects, nvfds;
@@ -104,91 +46,9 @@ struct aggregate {
 	void *runtime_arg;
 };
 
-static uint64_t site_hash(uint64_t proc, uint64_t stack_id, uint64_t caller, uint16_t kind)
-{
-	return lt_mix64(stack_id ^ lt_mix64(caller ^ ((uint64_t)kind << 56) ^ lt_mix64(proc)));
-}
-
-static uint64_t site_proc(const struct lt_site *s)
-{
-	return (uint64_t)s->tgid << 32 | s->epoch;
-}
-
 static uint64_t key_proc(const struct lt_agg_key *k)
 {
 	return (uint64_t)k->tgid << 32 | k->epoch;
-}
-
-static int table_grow(struct site_table *t)
-{
-	size_t ncap = t->cap ? t->cap * 2 : 256;
-	struct site_slot *nv = calloc(ncap, sizeof(*nv));
-
-	if (!nv)
-		return -ENOMEM;
-	for (size_t i = 0; i < t->cap; i++) {
-		struct site_slot *o = &t->v[i];
-		size_t j;
-
-		if (!o->used)
-			continue;
-		j = site_hash(site_proc(&o->s), o->s.stack_id, o->s.caller, o->s.kind) & (ncap - 1);
-		while (nv[j].used)
-			j = (j + 1) & (ncap - 1);
-		nv[j] = *o;
-	}
-	free(t->v);
-	t->v = nv;
-	t->cap = ncap;
-	return 0;
-}
-
-/* Find the slot for a site; with create, insert it. NULL if absent/ENOMEM. */
-static struct site_slot *table_get(struct site_table *t, uint64_t proc, uint64_t stack_id,
-				   uint64_t caller, uint16_t kind, bool create)
-{
-	size_t j;
-
-	if (create && (t->n + 1) * 2 > t->cap && table_grow(t))
-		return NULL;
-	if (!t->cap)
-		return NULL;
-	j = site_hash(proc, stack_id, caller, kind) & (t->cap - 1);
-	for (;; j = (j + 1) & (t->cap - 1)) {
-		struct site_slot *sl = &t->v[j];
-
-		if (!sl->used)
-			break;
-		if (sl->s.stack_id == stack_id && sl->s.caller == caller && sl->s.kind == kind &&
-		    site_proc(&sl->s) == proc)
-			return sl;
-	}
-	if (!create)
-		return NULL;
-	memset(&t->v[j], 0, sizeof(t->v[j]));
-	t->v[j].used = true;
-	t->v[j].s.tgid = proc >> 32;
-	t->v[j].s.epoch = (uint32_t)proc;
-	t->v[j].s.stack_id = stack_id;
-	t->v[j].s.caller = caller;
-	t->v[j].s.kind = kind;
-	t->v[j].s.oldest_ms = UINT64_MAX;
-	t->n++;
-	return &t->v[j];
-}
-
-/* Empty t for a snapshot of about `expect` sites: a table far larger than
- * that (-a, after many processes came and went) is let go. */
-static void table_clear(struct site_table *t, size_t expect)
-{
-	if (t->cap > 256 && expect * 8 < t->cap) {
-		free(t->v);
-		t->v = NULL;
-		t->cap = 0;
-	}
-	if (t->v)
-		memset(t->v, 0, t->cap * sizeof(*t->v));
-	t->n = 0;
 }
 
 int aggregate_new(struct aggregate **out)
@@ -216,8 +76,8 @@ void aggregate_free(struct aggregate *a)
 {
 	if (!a)
 		return;
-	free(a->cur.v);
-	free(a->old.v);
+	site_table_free(&a->cur);
+	site_table_free(&a->old);
 	free(a->sorted);
 	free(a->suspects);
 	free(a->fds);
@@ -225,8 +85,7 @@ void aggregate_free(struct aggregate *a)
 	free(a->keys);
 	free(a->vals);
 	free(a->gc);
-	free(a->procs);
-	free(a->old_procs);
+	proc_sums_free(&a->procs);
 	free(a->vsorted);
 	free(a->vsuspects);
 	free(a->vfds);
@@ -260,7 +119,7 @@ static int add_entry(struct aggregate *a, const struct lt_agg_key *k, const stru
 		}
 		a->gc[a->ngc++] = *k;
 	}
-	sl = table_get(&a->cur, key_proc(k), k->stack_id, k->caller, k->kind, true);
+	sl = site_table_get(&a->cur, key_proc(k), k->stack_id, k->caller, k->kind, true);
 	if (!sl)
 		return -ENOMEM;
 	sl->s.total_allocs += v->total_allocs;
@@ -385,118 +244,12 @@ static void read_counters(struct aggregate *a, int fd)
 			    a->totals.counters[LT_CNT_DROP_PROCS_FULL];
 }
 
-static struct lt_proc_sum *proc_find(struct lt_proc_sum *v, size_t n, uint32_t tgid,
-				     uint32_t epoch)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) { /* v sorted by (tgid, epoch) */
-		size_t m = (lo + hi) / 2;
-
-		if (v[m].tgid == tgid && v[m].epoch == epoch)
-			return &v[m];
-		if (v[m].tgid < tgid || (v[m].tgid == tgid && v[m].epoch < epoch))
-			lo = m + 1;
-		else
-			hi = m;
-	}
-	return NULL;
-}
-
-static int cmp_proc_id(const void *pa, const void *pb)
-{
-	const struct lt_proc_sum *x = pa, *y = pb;
-
-	if (x->tgid != y->tgid)
-		return x->tgid < y->tgid ? -1 : 1;
-	return x->epoch < y->epoch ? -1 : x->epoch > y->epoch;
-}
-
-static int cmp_proc_growth(const void *pa, const void *pb)
-{
-	const struct lt_proc_sum *x = pa, *y = pb;
-
-	if (x->growth != y->growth)
-		return x->growth > y->growth ? -1 : 1;
-	if (x->totals.bytes != y->totals.bytes)
-		return x->totals.bytes > y->totals.bytes ? -1 : 1;
-	return cmp_proc_id(pa, pb);
-}
-
-/* Per process image: the totals of its sites, and its suspects' growth. */
-static int sum_procs(struct aggregate *a)
-{
-	struct lt_proc_sum *v, *p;
-	size_t n = 0, k = 0;
-
-	free(a->old_procs);
-	a->old_procs = a->procs;
-	a->nold_procs = a->nprocs;
-	if (a->old_procs) /* by growth, as reports read them: by id for proc_find() */
-		qsort(a->old_procs, a->nold_procs, sizeof(*a->old_procs), cmp_proc_id);
-	a->procs = NULL;
-	a->nprocs = 0;
-	v = calloc(a->cur.n ? a->cur.n : 1, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	for (size_t i = 0; i < a->cur.cap; i++) {
-		const struct lt_site *s = &a->cur.v[i].s;
-
-		if (a->cur.v[i].used)
-			v[n++] = (struct lt_proc_sum){ .tgid = s->tgid, .epoch = s->epoch };
-	}
-	qsort(v, n, sizeof(*v), cmp_proc_id);
-	for (size_t i = 0; i < n; i++) /* unique */
-		if (!k || cmp_proc_id(&v[k - 1], &v[i]))
-			v[k++] = v[i];
-	n = k;
-	for (size_t i = 0; i < a->cur.cap; i++) {
-		const struct lt_site *s = &a->cur.v[i].s;
-		struct lt_totals *t;
-
-		if (!a->cur.v[i].used || !(p = proc_find(v, n, s->tgid, s->epoch)))
-			continue;
-		t = &p->totals;
-		if (s->kind == LT_FD) {
-			t->fds_open += s->all_allocs;
-		} else if (s->kind == LT_MMAP && s->mclass == LT_MMAP_ARENA) {
-			t->arena_bytes += s->all_bytes;
-			t->arena_allocs += s->all_allocs;
-		} else if (s->kind == LT_MMAP && s->mclass == LT_MMAP_RUNTIME) {
-			t->runtime_bytes += s->all_bytes;
-			t->runtime_allocs += s->all_allocs;
-		} else {
-			t->bytes += s->all_bytes;
-			t->allocs += s->all_allocs;
-			if (s->kind == LT_MMAP) {
-				p->mmap_bytes += s->all_bytes;
-				p->mmap_allocs += s->all_allocs;
-			}
-			if (s->suspect && s->allocs > 0) {
-				p->growth += s->growth_rate;
-				p->nsuspects++;
-				p->suspect_bytes += s->bytes;
-			}
-		}
-	}
-	for (size_t i = 0; i < n; i++) {
-		const struct lt_proc_sum *o = proc_find(a->old_procs, a->nold_procs, v[i].tgid,
-							v[i].epoch);
-
-		v[i].totals.arena_prev_bytes = o ? o->totals.arena_bytes : 0;
-	}
-	qsort(v, n, sizeof(*v), cmp_proc_growth);
-	a->procs = v;
-	a->nprocs = n;
-	return 0;
-}
-
 struct lt_proc_sum *aggregate_procs(struct aggregate *a, size_t *n)
 {
 	static struct lt_proc_sum none;
 
-	*n = a->nprocs;
-	return a->procs ? a->procs : &none;
+	*n = a->procs.n;
+	return a->procs.v ? a->procs.v : &none;
 }
 
 static int narrow(struct lt_site **from, size_t n, const struct lt_proc_sum *p,
@@ -544,7 +297,7 @@ int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t 
 	tmp = a->old;
 	a->old = a->cur;
 	a->cur = tmp;
-	table_clear(&a->cur, a->old.n);
+	site_table_clear(&a->cur, a->old.n);
 	a->totals.bytes = a->totals.allocs = 0;
 	a->totals.runtime_bytes = a->totals.runtime_allocs = 0;
 	a->totals.arena_bytes = a->totals.arena_allocs = 0;
@@ -561,8 +314,8 @@ int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t 
 		if (bpf_map_lookup_and_delete_elem(fd, &a->gc[i], &v) &&
 		    (bpf_map_lookup_elem(fd, &a->gc[i], &v) || bpf_map_delete_elem(fd, &a->gc[i])))
 			continue;
-		sl = table_get(&a->cur, key_proc(&a->gc[i]), a->gc[i].stack_id, a->gc[i].caller,
-			       a->gc[i].kind, false);
+		sl = site_table_get(&a->cur, key_proc(&a->gc[i]), a->gc[i].stack_id,
+				    a->gc[i].caller, a->gc[i].kind, false);
 		if (sl)
 			sl->retired += v.total_allocs;
 	}
@@ -580,8 +333,8 @@ int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t 
 
 		if (!sl->used)
 			continue;
-		o = table_get(&a->old, site_proc(&sl->s), sl->s.stack_id, sl->s.caller, sl->s.kind,
-			      false);
+		o = site_table_get(&a->old, site_table_proc(&sl->s), sl->s.stack_id, sl->s.caller,
+				   sl->s.kind, false);
 		if (o) {
 			sl->s.prev_bytes = o->s.prev_bytes;
 			sl->retired += o->retired;
@@ -636,7 +389,7 @@ int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t 
 			a->suspects[a->nsuspects++] = a->sorted[i];
 	qsort(a->suspects, a->nsuspects, sizeof(*a->suspects), cmp_growth);
 	a->viewing = false;
-	return sum_procs(a);
+	return proc_sums_update(&a->procs, &a->cur);
 }
 
 struct lt_site **aggregate_fd_sites(struct aggregate *a, size_t *n)

@@ -12,48 +12,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "leaktrace.h"
+#include "model.h"
 #include "site.h"
 
 struct leaktrace_bpf;
-
-struct lt_totals {
-	int64_t bytes, allocs;	/* all outstanding, whatever their age, but runtime's */
-	int64_t fds_open;	/* --fds: open descriptors (not in bytes/allocs) */
-	int64_t runtime_bytes;	/* mmaps made by the C runtime itself (see below) */
-	int64_t runtime_allocs;
-	int64_t arena_bytes;	/* mmaps made by CPython itself: pymalloc's arenas */
-	int64_t arena_allocs;
-	int64_t arena_prev_bytes; /* arena_bytes at the previous report */
-	uint64_t counters[LT_CNT_MAX];
-	uint64_t dropped;	/* sum of the drop counters */
-};
-
 struct aggregate;
 
-/* -a: one process image's share of a collect. */
-struct lt_proc_sum {
-	uint32_t tgid, epoch;
-	struct lt_totals totals;	/* its outstanding memory (counters: global) */
-	double growth;		/* bytes/s of its suspects */
-	int nsuspects;
-	int64_t suspect_bytes;
-	int64_t mmap_bytes, mmap_allocs; /* of totals: anonymous mmaps (C runtime's
-					  * own too once the process is gone) */
-};
-
-/*
- * Tells who made an mmap from `caller`. The C runtime's own maps (the
- * dynamic loader's startup maps, libc's cached thread stacks) are real
- * memory, but no allocation of the program's. CPython's own maps are
- * pymalloc's arenas, which hold the small objects: the line that happened to
- * need a new arena is not the one that holds its memory (growth.md). Both
- * are left out of the stacks and counted apart in the totals.
- */
-enum lt_mmap_class {
-	LT_MMAP_PROGRAM = 0,
-	LT_MMAP_RUNTIME,
-	LT_MMAP_ARENA,
-};
+/* Who made the mmaps of site s (model.h). */
 typedef enum lt_mmap_class (*lt_runtime_fn)(void *arg, const struct lt_site *s);
 
 int aggregate_new(struct aggregate **out);
@@ -102,8 +67,5 @@ int aggregate_frames(struct aggregate *a, struct leaktrace_bpf *skel, const stru
 /* The stored stack (native and Python frames), cached; NULL if lost. */
 const struct lt_stack *aggregate_stack(struct aggregate *a, struct leaktrace_bpf *skel,
 				       uint64_t id);
-
-extern const char *const lt_kind_names[LT_KIND_MAX];
-extern const char *const lt_counter_names[LT_CNT_MAX];
 
 #endif

@@ -3,7 +3,8 @@
  * The command line. One table, cli_opts[], holds every option: its names,
  * argument, parser, the field it sets and its help. getopt's tables, --help,
  * the man page (--gen-man) and the bash completion (--gen-completion) are all
- * made from it, so they cannot drift apart.
+ * made from it, so they cannot drift apart. The row is cli_opt.h's, the
+ * printing cli_help's, the per-mode checks after parsing cli_check's.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -15,115 +16,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cli_check.h"
+#include "cli_help.h"
+#include "cli_opt.h"
 #include "env.h"
 #include "log.h"
 
 #ifndef LT_VERSION
 #define LT_VERSION "unknown" /* the Makefile passes debian/changelog's */
 #endif
-
-struct cli_opt;
-
-struct cli_state {
-	struct lt_env *env;
-	unsigned int seen; /* SEEN_* of the options given */
-};
-
-typedef int (*cli_parse_fn)(const struct cli_opt *o, const char *arg, struct cli_state *st);
-
-/* What the per-mode checks need to know was given, beyond the values. */
-enum {
-	SEEN_INTERVAL = 1 << 0,		/* -i: must agree with --every */
-	SEEN_MAX_ALLOCS = 1 << 1,	/* else -a raises the default */
-	SEEN_MAX_AGG = 1 << 2,
-	SEEN_CAPS = 1 << 3,		/* --max-files/--max-bytes/--max-age: need --out-dir */
-	SEEN_SPOOL = 1 << 4,		/* --spool/--spool-max: need --push */
-	SEEN_CONTINUOUS = 1 << 5,	/* options that imply --continuous */
-};
-
-enum {
-	CLI_HIDDEN = 1 << 0,	/* maintainers': in no help, page or completion */
-	CLI_DOC = 1 << 1,	/* help only: an option's second role, parsed by its first row */
-	CLI_ARG_EQ = 1 << 2,	/* shown as --name=ARG */
-};
-
-/* How bash completes an option's argument. */
-enum cli_complete {
-	CMP_NONE,	/* a number, a URL, a name: nothing to offer */
-	CMP_FILE,
-	CMP_DIR,
-	CMP_PID,
-	CMP_USER,
-	CMP_COMM,
-	CMP_WORDS,	/* one of .words */
-};
-
-struct cli_opt {
-	const char *name;	/* long name; NULL: a heading, in .help */
-	int key;		/* short option; 0: none */
-	const char *arg;	/* the argument's name; NULL: none */
-	cli_parse_fn parse;
-	size_t off, size;	/* the struct lt_env field that parse sets */
-	long min, max;		/* integers' bounds, sizes' minimum */
-	unsigned int seen;	/* SEEN_* */
-	unsigned int flags;	/* CLI_* */
-	enum cli_complete complete;
-	const char *words;	/* CMP_WORDS: the values */
-	const char *help;	/* '\n' breaks --help's lines; the man page joins them */
-};
-
-static const char *const synopsis[] = {
-	"[OPTIONS] -p PID",
-	"[OPTIONS] -- CMD [ARGS...]",
-	"[OPTIONS] -a [--comm NAME] [--pid PID] [--uid UID] [--cgroup PATH]",
-};
-
-static const char about[] =
-	"Find memory leaks in a running process with eBPF: every allocation that is\n"
-	"still outstanding, grouped by the stack that made it.\n";
-
-static const char epilog[] =
-	"Launch mode holds CMD until every probe is attached, so its first allocation\n"
-	"is seen, and exits with CMD's exit status. Needs root, or as little as\n"
-	"CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE (see README.md).\n";
-
-/* The man page's EXAMPLES (README.md's) and EXIT STATUS. */
-static const struct {
-	const char *cmd, *what;
-} examples[] = {
-	{ "leaktrace -p 4242", "Report every 5 s until Ctrl-C." },
-	{ "leaktrace -p 4242 -d 60 --json leaks.json", "One minute, then a JSON report." },
-	{ "leaktrace -i 10 --min-age 30 -p 4242", "Only allocations older than 30 s." },
-	{ "leaktrace -d 5 -- ./server --port 8080",
-	  "Launch the server traced from its first allocation; exit with its status." },
-	{ "leaktrace --mode lite --max-overhead 2 -p 4242",
-	  "Production: the C allocator only, slowing the target by at most 2 %." },
-	{ "leaktrace -a --comm gunicorn --comm celery", "Every process with one of these names." },
-	{ "leaktrace -a --every 60 --push http://pyroscope:4040",
-	  "The fleet agent (leaktrace.service): a heap profile per process and minute, "
-	  "pushed to Pyroscope." },
-};
-
-static const struct {
-	const char *status, *what;
-} exit_statuses[] = {
-	{ "0", "Traced until the stop (-d, Ctrl-C, SIGTERM, the target's exit), or --help or "
-	       "--version." },
-	{ "1", "An error, said in one line on stderr: not root, no such pid, a kernel thread, a "
-	       "static binary (no libc), no kernel BTF, bad option values, an unwritable --json "
-	       "path." },
-	{ "-- CMD", "In launch mode, CMD's exit status; 128 + N when signal N ended it "
-		   "(a command still running at the stop is sent SIGTERM: 143)." },
-};
-
-static const struct {
-	const char *path, *what;
-} files[] = {
-	{ "/etc/default/leaktrace",
-	  "The push URL and options of leaktrace.service, the host agent (systemd unit, "
-	  "disabled until enabled)." },
-	{ "/var/lib/leaktrace/spool", "The agent's profiles not yet delivered." },
-};
 
 static int parse_seconds(const char *opt, const char *s, bool allow_zero, double *out)
 {
@@ -494,242 +395,19 @@ static const struct cli_opt cli_opts[] = {
 #define N_OPTS (sizeof(cli_opts) / sizeof(cli_opts[0]))
 #define OPT_INDEX 256 /* getopt's val for cli_opts[i]: OPT_INDEX + i */
 
-static bool parsed(const struct cli_opt *o)
-{
-	return o->name && !(o->flags & CLI_DOC);
-}
-
-static bool documented(const struct cli_opt *o)
-{
-	return !(o->flags & CLI_HIDDEN);
-}
-
-/* "  -p, --pid PID" */
-static int opt_label(const struct cli_opt *o, char *buf, size_t len)
-{
-	const char *sep = !o->arg ? "" : o->flags & CLI_ARG_EQ ? "=" : " ";
-
-	if (o->key)
-		return snprintf(buf, len, "  -%c, --%s%s%s", o->key, o->name, sep, o->arg ?: "");
-	return snprintf(buf, len, "      --%s%s%s", o->name, sep, o->arg ?: "");
-}
-
 void cli_print_help(FILE *f)
 {
-	char label[64];
-
-	for (size_t i = 0; i < sizeof(synopsis) / sizeof(synopsis[0]); i++)
-		fprintf(f, "%sleaktrace %s\n", i ? "       " : "Usage: ", synopsis[i]);
-	fprintf(f, "%s\n", about);
-	for (const struct cli_opt *o = cli_opts; o < cli_opts + N_OPTS; o++) {
-		int n;
-
-		if (!documented(o))
-			continue;
-		if (!o->name) {
-			fprintf(f, "%s\n", o->help);
-			continue;
-		}
-		n = opt_label(o, label, sizeof(label));
-		/* the help column is 25; a longer label keeps two spaces */
-		fprintf(f, "%s%*s", label, n < 25 ? 25 - n : 2, "");
-		for (const char *h = o->help; *h; h++) {
-			fputc(*h, f);
-			if (*h == '\n')
-				fprintf(f, "%25s", "");
-		}
-		fputc('\n', f);
-	}
-	fprintf(f, "\n%s", epilog);
-}
-
-/* Text into roff: hyphens as minus signs (options are typed), no line begins a request,
- * and help's line breaks join. */
-static void roff(FILE *f, const char *s)
-{
-	bool bol = true;
-
-	for (; *s; s++) {
-		if (bol && (*s == '.' || *s == '\''))
-			fputs("\\&", f);
-		bol = false;
-		if (*s == '-')
-			fputs("\\-", f);
-		else if (*s == '\\')
-			fputs("\\e", f);
-		else if (*s == '\n' && !s[1])
-			break;
-		else if (*s == '\n')
-			fputc(' ', f);
-		else
-			fputc(*s, f);
-	}
-	fputc('\n', f);
+	cli_help_print(f, cli_opts, N_OPTS);
 }
 
 void cli_print_man(FILE *f)
 {
-	fprintf(f, ".\\\" SPDX-License-Identifier: MIT\n"
-		   ".\\\" Made by leaktrace --gen-man from the option table in user/cli.c.\n"
-		   ".TH LEAKTRACE 8 \"\" \"leaktrace %s\" \"System Administration\"\n"
-		   ".SH NAME\n"
-		   "leaktrace \\- find memory leaks in running processes with eBPF\n"
-		   ".SH SYNOPSIS\n", LT_VERSION);
-	for (size_t i = 0; i < sizeof(synopsis) / sizeof(synopsis[0]); i++) {
-		fputs(i ? ".br\n.B leaktrace\n" : ".B leaktrace\n", f);
-		roff(f, synopsis[i]);
-	}
-	fputs(".SH DESCRIPTION\n", f);
-	roff(f, about);
-	fputs(".PP\n", f);
-	roff(f, epilog);
-	fputs(".SH OPTIONS\n", f);
-	for (const struct cli_opt *o = cli_opts; o < cli_opts + N_OPTS; o++) {
-		if (!documented(o))
-			continue;
-		if (!o->name) {
-			fputs(".SS ", f);
-			roff(f, o->help);
-			continue;
-		}
-		fputs(".TP\n", f);
-		if (o->key)
-			fprintf(f, "\\fB\\-%c\\fR, ", o->key);
-		fputs("\\fB\\-\\-", f);
-		for (const char *c = o->name; *c; c++) {
-			if (*c == '-')
-				fputc('\\', f);
-			fputc(*c, f);
-		}
-		fputs("\\fR", f);
-		if (o->arg)
-			fprintf(f, "%s\\fI%s\\fR", o->flags & CLI_ARG_EQ ? "=" : " ", o->arg);
-		fputc('\n', f);
-		roff(f, o->help);
-	}
-	fputs(".SH EXIT STATUS\n", f);
-	for (size_t i = 0; i < sizeof(exit_statuses) / sizeof(exit_statuses[0]); i++) {
-		fputs(".TP\n.B ", f);
-		roff(f, exit_statuses[i].status);
-		roff(f, exit_statuses[i].what);
-	}
-	fputs(".SH FILES\n", f);
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		fputs(".TP\n.I ", f);
-		roff(f, files[i].path);
-		roff(f, files[i].what);
-	}
-	fputs(".SH EXAMPLES\n", f);
-	for (size_t i = 0; i < sizeof(examples) / sizeof(examples[0]); i++) {
-		fputs(".TP\n.B ", f);
-		roff(f, examples[i].cmd);
-		roff(f, examples[i].what);
-	}
-	fputs(".SH SEE ALSO\n"
-	      "README.md (in Debian: /usr/share/doc/leaktrace/README.md.gz): output formats, "
-	      "modes, costs and limitations.\n", f);
-}
-
-/* The options that take an argument as a case pattern ("-p | --pid | ..."); with only, those
- * whose argument is completed as its is. */
-static void arg_pattern(FILE *f, const struct cli_opt *only)
-{
-	const char *sep = "";
-
-	for (const struct cli_opt *o = cli_opts; o < cli_opts + N_OPTS; o++) {
-		if (!parsed(o) || !documented(o) || !o->arg ||
-		    (only && o->complete != only->complete) ||
-		    (only && o->complete == CMP_WORDS && strcmp(o->words, only->words)))
-			continue;
-		if (o->key) {
-			fprintf(f, "%s-%c", sep, o->key);
-			sep = " | ";
-		}
-		fprintf(f, "%s--%s", sep, o->name);
-		sep = " | ";
-	}
+	cli_help_man(f, cli_opts, N_OPTS, LT_VERSION);
 }
 
 void cli_print_completion(FILE *f)
 {
-	static const char *const how[] = {
-		[CMP_NONE] = "return",
-		[CMP_FILE] = "_filedir; return",
-		[CMP_DIR] = "_filedir -d; return",
-		[CMP_PID] = "_pids; return",
-		[CMP_USER] = "_allowed_users; return",
-		[CMP_COMM] = "_pnames; return",
-	};
-	bool done[N_OPTS] = {};
-
-	fputs("# SPDX-License-Identifier: MIT\n"
-	      "# bash completion for leaktrace(8), made by leaktrace --gen-completion from the\n"
-	      "# option table in user/cli.c.\n"
-	      "_leaktrace()\n"
-	      "{\n"
-	      "\tlocal cur prev words cword split i\n"
-	      "\t_init_completion -s || return\n"
-	      "\n"
-	      "\t# options stop at -- or at the first other word: CMD and its own arguments\n"
-	      "\tfor ((i = 1; i < cword; i++)); do\n"
-	      "\t\tcase ${words[i]} in\n"
-	      "\t\t--)\n"
-	      "\t\t\t_command_offset $((i + 1))\n"
-	      "\t\t\treturn\n"
-	      "\t\t\t;;\n"
-	      "\t\t", f);
-	arg_pattern(f, NULL);
-	fputs(")\n"
-	      "\t\t\t((i++)) # its argument\n"
-	      "\t\t\t;;\n"
-	      "\t\t-*) ;;\n"
-	      "\t\t*)\n"
-	      "\t\t\t_command_offset $i\n"
-	      "\t\t\treturn\n"
-	      "\t\t\t;;\n"
-	      "\t\tesac\n"
-	      "\tdone\n"
-	      "\n"
-	      "\tcase $prev in\n", f);
-	/* one branch per kind of argument */
-	for (size_t i = 0; i < N_OPTS; i++) {
-		const struct cli_opt *o = &cli_opts[i];
-
-		if (!parsed(o) || !documented(o) || !o->arg || done[i])
-			continue;
-		for (size_t j = i; j < N_OPTS; j++) {
-			const struct cli_opt *p = &cli_opts[j];
-
-			done[j] |= p->complete == o->complete &&
-				   (o->complete != CMP_WORDS || !strcmp(p->words, o->words));
-		}
-		fputs("\t", f);
-		arg_pattern(f, o);
-		if (o->complete == CMP_WORDS)
-			fprintf(f, ")\n\t\tCOMPREPLY=($(compgen -W '%s' -- \"$cur\"))\n\t\treturn\n"
-				   "\t\t;;\n", o->words);
-		else
-			fprintf(f, ")\n\t\t%s\n\t\t;;\n", how[o->complete]);
-	}
-	fputs("\tesac\n"
-	      "\t$split && return\n"
-	      "\n"
-	      "\tif [[ $cur == -* ]]; then\n"
-	      "\t\tCOMPREPLY=($(compgen -W '", f);
-	for (const struct cli_opt *o = cli_opts; o < cli_opts + N_OPTS; o++) {
-		if (!parsed(o) || !documented(o))
-			continue;
-		if (o->key)
-			fprintf(f, "-%c ", o->key);
-		fprintf(f, "--%s%s ", o->name, o->flags & CLI_ARG_EQ ? "=" : "");
-	}
-	fputs("' -- \"$cur\"))\n"
-	      "\t\t[[ ${COMPREPLY-} == *= ]] && compopt -o nospace\n"
-	      "\t\treturn\n"
-	      "\tfi\n"
-	      "\t_command_offset $cword # CMD\n"
-	      "} &&\n"
-	      "\tcomplete -F _leaktrace leaktrace\n", f);
+	cli_help_completion(f, cli_opts, N_OPTS);
 }
 
 /* getopt_long's tables from cli_opts[]; '+': stop at the first non-option, so CMD's own
@@ -740,7 +418,7 @@ static void getopt_tables(struct option *lopts, char *shorts)
 	for (size_t i = 0; i < N_OPTS; i++) {
 		const struct cli_opt *o = &cli_opts[i];
 
-		if (!parsed(o))
+		if (!cli_opt_parsed(o))
 			continue;
 		*lopts++ = (struct option){ o->name, o->arg ? required_argument : no_argument,
 					    NULL, OPT_INDEX + i };
@@ -759,7 +437,7 @@ static const struct cli_opt *find_opt(int c)
 	if (c >= OPT_INDEX && c < OPT_INDEX + (int)N_OPTS)
 		return &cli_opts[c - OPT_INDEX];
 	for (const struct cli_opt *o = cli_opts; o < cli_opts + N_OPTS; o++)
-		if (c && o->key == c && parsed(o))
+		if (c && o->key == c && cli_opt_parsed(o))
 			return o;
 	return NULL;
 }
@@ -778,111 +456,6 @@ static void set_defaults(struct lt_env *env)
 	env->spool_max = 64 << 20;
 	env->uid = -1;
 	env->max_procs = 16384;
-}
-
-/* What only launch mode does. */
-static int check_launch(const struct lt_env *env)
-{
-	if (env->python_libc && !env->cmd) {
-		elog("--python-malloc=libc needs launch mode (-- CMD): a running interpreter "
-		     "keeps its allocator\n");
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* What only exact mode does: lite mode probes the C allocator and mmap alone, and thins
- * them its own way (--max-overhead). */
-static int check_exact(const struct lt_env *env)
-{
-	if (env->sample_bytes && env->mode == LT_MODE_LITE) {
-		elog("--sample-bytes samples exact mode: lite mode has --max-overhead instead\n");
-		return -EINVAL;
-	}
-	if (env->objects && env->mode == LT_MODE_LITE) {
-		elog("--objects needs exact mode: it probes every GC object allocation\n");
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* Continuous mode's options hang together; say what is missing. */
-static int check_continuous(struct lt_env *env, unsigned int seen)
-{
-	if ((seen & SEEN_CAPS) && !env->out_dir) {
-		elog("--max-files, --max-bytes and --max-age cap --out-dir: give --out-dir DIR\n");
-		return -EINVAL;
-	}
-	if ((seen & SEEN_SPOOL) && !env->push_url) {
-		elog("--spool and --spool-max hold what --push could not deliver: give --push URL\n");
-		return -EINVAL;
-	}
-	if ((env->service || env->hostname) && !env->continuous) {
-		elog("--service and --hostname label the profiles of continuous mode: give --out-dir "
-		     "or --push\n");
-		return -EINVAL;
-	}
-	if (!env->continuous)
-		return 0;
-	if (!env->out_dir && !env->push_url) {
-		elog("continuous mode needs somewhere to put its profiles: give --out-dir DIR "
-		     "and/or --push URL\n");
-		return -EINVAL;
-	}
-	if ((seen & SEEN_INTERVAL) && env->interval != env->every) {
-		elog("in continuous mode reports come every period: give --every SEC, not -i\n");
-		return -EINVAL;
-	}
-	if (env->live) {
-		elog("--live is interactive; continuous mode runs unattended\n");
-		return -EINVAL;
-	}
-	env->interval = env->every;
-	return 0;
-}
-
-/* -a: what system-wide mode does not do (yet), said plainly. */
-static int check_all(struct lt_env *env, unsigned int seen)
-{
-	const char *bad = env->cmd ? "a command (-- CMD)" : env->live ? "--live" :
-			  env->rss ? "--rss" : env->objects ? "--objects" :
-			  env->folded_path ? "--folded" : env->flame_path ? "--flamegraph" :
-			  env->speedscope_path ? "--speedscope" : env->pprof_path ? "--pprof" :
-			  env->python_libc ? "--python-malloc" : NULL;
-
-	/* a host holds more than one process: larger maps by default */
-	if (!(seen & SEEN_MAX_ALLOCS))
-		env->max_allocs = 1 << 20;
-	if (!(seen & SEEN_MAX_AGG))
-		env->max_agg = 1 << 18;
-	if (!env->all) {
-		elog("--comm, --uid and --cgroup filter system-wide tracing: add -a\n");
-		return -EINVAL;
-	}
-	if (bad) {
-		elog("-a does not take %s%s\n", bad,
-		     env->pprof_path || env->folded_path || env->flame_path || env->speedscope_path
-			     ? ": per-process profiles come with --continuous --out-dir DIR"
-			     : "");
-		return -EINVAL;
-	}
-	env->pid = 0; /* --pid filters */
-	return 0;
-}
-
-/* One process: -p PID or -- CMD, exactly one of them. */
-static int check_one(const struct lt_env *env)
-{
-	if (env->npids > 1) {
-		elog("one -p PID at a time; several processes: -a --pid PID --pid PID...\n");
-		return -EINVAL;
-	}
-	if (!env->pid == !env->cmd) {
-		elog("%s\nTry 'leaktrace --help'.\n", env->pid ? "give either -p PID or a command, not both"
-							    : "nothing to trace: give -p PID or -- CMD [ARGS...]");
-		return -EINVAL;
-	}
-	return 0;
 }
 
 int cli_parse(int argc, char **argv, struct lt_env *env)
@@ -911,14 +484,5 @@ int cli_parse(int argc, char **argv, struct lt_env *env)
 	if (st.seen & SEEN_CONTINUOUS)
 		env->continuous = true;
 
-	err = check_launch(env);
-	if (!err)
-		err = check_exact(env);
-	if (!err)
-		err = check_continuous(env, st.seen);
-	if (err)
-		return err;
-	if (env->all || env->ncomms || env->uid >= 0 || env->cgroup)
-		return check_all(env, st.seen);
-	return check_one(env);
+	return cli_check(env, st.seen);
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "aggregate.h"
 #include "elfsym.h"
 #include "profile.h"
 

@@ -9,9 +9,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "aggregate.h"
+#include "model.h"
 #include "python.h"
 #include "report_ctx.h"
+#include "site.h"
 #include "symbolize.h"
 
 /* native frames and the calls inlined in them, then Python frames */

@@ -267,38 +267,27 @@ static void json_stacks(struct json *j, const struct report_ctx *c, const struct
 /* "mode", "mode_reason", "overhead" and "sample_bytes" of the run. */
 void report_mode_json(struct json *j, const struct report_info *ri)
 {
-	json_key(j, "mode");
-	json_str(j, ri->mode);
-	json_key(j, "mode_reason");
-	json_str(j, ri->mode_why ? ri->mode_why : "");
+	json_str_field(j, "mode", ri->mode);
+	json_str_field(j, "mode_reason", ri->mode_why ? ri->mode_why : "");
 	if (ri->budget) {
 		const struct lt_budget_info *b = ri->budget;
 
 		json_key(j, "overhead");
 		json_obj_begin(j);
-		json_key(j, "budget_pct");
-		json_double(j, b->budget_pct, 2);
-		json_key(j, "estimated_pct");
-		json_double(j, b->overhead_pct, 2);
-		json_key(j, "all_probes_on_pct");
-		json_double(j, b->full_pct, 2);
-		json_key(j, "trap_ns");
-		json_double(j, b->trap_ns, 1);
-		json_key(j, "alloc_probe_duty");
-		json_double(j, b->duty, 3);
-		json_key(j, "thinned_s");
-		json_double(j, b->thinned_s, 2);
-		json_key(j, "free_probe_duty");
-		json_double(j, b->free_duty, 3);
+		json_double_field(j, "budget_pct", b->budget_pct, 2);
+		json_double_field(j, "estimated_pct", b->overhead_pct, 2);
+		json_double_field(j, "all_probes_on_pct", b->full_pct, 2);
+		json_double_field(j, "trap_ns", b->trap_ns, 1);
+		json_double_field(j, "alloc_probe_duty", b->duty, 3);
+		json_double_field(j, "thinned_s", b->thinned_s, 2);
+		json_double_field(j, "free_probe_duty", b->free_duty, 3);
 		if (b->hot_pid) { /* -a: the process the duties were set for */
-			json_key(j, "hot_pid");
-			json_int(j, b->hot_pid);
+			json_int_field(j, "hot_pid", b->hot_pid);
 		}
 		json_obj_end(j);
 	}
 	if (ri->sample_bytes) { /* bytes and allocs are estimates */
-		json_key(j, "sample_bytes");
-		json_uint(j, ri->sample_bytes);
+		json_uint_field(j, "sample_bytes", ri->sample_bytes);
 	}
 }
 
@@ -309,17 +298,12 @@ int report_json(FILE *f, const struct report_ctx *c, const struct report_info *r
 
 	json_init(&j, f, 1);
 	json_obj_begin(&j);
-	json_key(&j, "version");
-	json_int(&j, 1);
+	json_int_field(&j, "version", 1);
 	report_mode_json(&j, ri);
-	json_key(&j, "pid");
-	json_int(&j, ri->pid);
-	json_key(&j, "comm");
-	json_str(&j, ri->comm ? ri->comm : "");
-	json_key(&j, "duration_s");
-	json_double(&j, ri->duration_s, 3);
-	json_key(&j, "target_exited");
-	json_bool(&j, ri->target_exited);
+	json_int_field(&j, "pid", ri->pid);
+	json_str_field(&j, "comm", ri->comm ? ri->comm : "");
+	json_double_field(&j, "duration_s", ri->duration_s, 3);
+	json_bool_field(&j, "target_exited", ri->target_exited);
 	report_process_json(&j, c, ri);
 	report_drops_json(&j, t);
 	json_objects(&j, c);
@@ -337,8 +321,7 @@ void report_drops_json(struct json *j, const struct lt_totals *t)
 	for (int i = LT_CNT_DROP_ALLOCS_FULL; i < LT_CNT_EXIT_FREES; i++) {
 		if (i == LT_CNT_FAILED_ALLOCS)
 			continue;
-		json_key(j, lt_counter_names[i]);
-		json_uint(j, t->counters[i]);
+		json_uint_field(j, lt_counter_names[i], t->counters[i]);
 	}
 	json_obj_end(j);
 }
@@ -354,10 +337,8 @@ void report_process_json(struct json *j, const struct report_ctx *c, const struc
 	if (ri->exec_gone_allocs) {
 		json_key(j, "exec");
 		json_obj_begin(j);
-		json_key(j, "gone_bytes");
-		json_int(j, ri->exec_gone_bytes);
-		json_key(j, "gone_allocs");
-		json_int(j, ri->exec_gone_allocs);
+		json_int_field(j, "gone_bytes", ri->exec_gone_bytes);
+		json_int_field(j, "gone_allocs", ri->exec_gone_allocs);
 		json_obj_end(j);
 	}
 	if (ri->exit_s >= 0) {
@@ -384,10 +365,8 @@ void report_process_json(struct json *j, const struct report_ctx *c, const struc
 	} else if (ri->python_unsupported && ri->python_unsupported[0]) {
 		json_key(j, "python");
 		json_obj_begin(j);
-		json_key(j, "supported");
-		json_bool(j, false);
-		json_key(j, "reason");
-		json_str(j, ri->python_unsupported);
+		json_bool_field(j, "supported", false);
+		json_str_field(j, "reason", ri->python_unsupported);
 		json_obj_end(j);
 	}
 
@@ -400,24 +379,15 @@ void report_process_json(struct json *j, const struct report_ctx *c, const struc
 	}
 	json_key(j, "totals");
 	json_obj_begin(j);
-	json_key(j, "outstanding_bytes");
-	json_int(j, t->bytes);
-	json_key(j, "outstanding_allocs");
-	json_int(j, t->allocs);
-	json_key(j, "dropped_events");
-	json_uint(j, t->dropped);
-	json_key(j, "runtime_bytes");
-	json_int(j, t->runtime_bytes);
-	json_key(j, "runtime_allocs");
-	json_int(j, t->runtime_allocs);
-	json_key(j, "pymalloc_arena_bytes");
-	json_int(j, t->arena_bytes);
-	json_key(j, "pymalloc_arenas");
-	json_int(j, t->arena_allocs);
-	json_key(j, "allocs_seen");
-	json_uint(j, t->counters[LT_CNT_ALLOCS]);
-	json_key(j, "frees_seen");
-	json_uint(j, t->counters[LT_CNT_FREES]);
+	json_int_field(j, "outstanding_bytes", t->bytes);
+	json_int_field(j, "outstanding_allocs", t->allocs);
+	json_uint_field(j, "dropped_events", t->dropped);
+	json_int_field(j, "runtime_bytes", t->runtime_bytes);
+	json_int_field(j, "runtime_allocs", t->runtime_allocs);
+	json_int_field(j, "pymalloc_arena_bytes", t->arena_bytes);
+	json_int_field(j, "pymalloc_arenas", t->arena_allocs);
+	json_uint_field(j, "allocs_seen", t->counters[LT_CNT_ALLOCS]);
+	json_uint_field(j, "frees_seen", t->counters[LT_CNT_FREES]);
 	json_obj_end(j);
 	json_fds(j, c, ri);
 	json_stacks(j, c, ri, sites, n);
@@ -437,31 +407,20 @@ static void json_objects(struct json *j, const struct report_ctx *c)
 			struct py_frame_info fi;
 
 			json_obj_begin(j);
-			json_key(j, "type");
-			json_str(j, python_type_name(py, t[i].type));
-			json_key(j, "live");
-			json_int(j, t[i].live);
-			json_key(j, "growth");
-			json_int(j, t[i].growth);
-			json_key(j, "created");
-			json_uint(j, t[i].created);
+			json_str_field(j, "type", python_type_name(py, t[i].type));
+			json_int_field(j, "live", t[i].live);
+			json_int_field(j, "growth", t[i].growth);
+			json_uint_field(j, "created", t[i].created);
 			if (t[i].top.code && python_frame(py, &t[i].top, &fi)) {
 				json_key(j, "top_line");
 				json_obj_begin(j);
-				json_key(j, "kind");
-				json_str(j, "python");
-				json_key(j, "function");
-				json_str(j, fi.function);
-				if (fi.file) {
-					json_key(j, "file");
-					json_str(j, fi.file);
-				}
-				if (fi.line) {
-					json_key(j, "line");
-					json_int(j, fi.line);
-				}
-				json_key(j, "live");
-				json_int(j, t[i].top_live);
+				json_str_field(j, "kind", "python");
+				json_str_field(j, "function", fi.function);
+				if (fi.file)
+					json_str_field(j, "file", fi.file);
+				if (fi.line)
+					json_int_field(j, "line", fi.line);
+				json_int_field(j, "live", t[i].top_live);
 				json_obj_end(j);
 			}
 			json_obj_end(j);
@@ -482,22 +441,17 @@ static void json_fds(struct json *j, const struct report_ctx *c, const struct re
 		fs = aggregate_fd_sites(c->agg, &nf);
 		json_key(j, "fds");
 		json_obj_begin(j);
-		json_key(j, "open");
-		json_int(j, t->fds_open);
+		json_int_field(j, "open", t->fds_open);
 		json_key(j, "stacks");
 		json_arr_begin(j);
 		for (size_t i = 0; i < nf; i++) {
 			int k = profile_site_frames(c, ri, fs[i], fr);
 
 			json_obj_begin(j);
-			json_key(j, "open");
-			json_int(j, fs[i]->allocs);
-			json_key(j, "growth");
-			json_int(j, fs[i]->bytes - fs[i]->prev_bytes);
-			json_key(j, "oldest_age_s");
-			json_double(j, oldest_age(c, fs[i]), 1);
-			json_key(j, "suspect");
-			json_bool(j, fs[i]->suspect);
+			json_int_field(j, "open", fs[i]->allocs);
+			json_int_field(j, "growth", fs[i]->bytes - fs[i]->prev_bytes);
+			json_double_field(j, "oldest_age_s", oldest_age(c, fs[i]), 1);
+			json_bool_field(j, "suspect", fs[i]->suspect);
 			frames_json(j, fr, k);
 			json_obj_end(j);
 		}
@@ -519,44 +473,26 @@ static void json_stacks(struct json *j, const struct report_ctx *c, const struct
 		int k = profile_site_frames(c, ri, s, fr);
 
 		json_obj_begin(j);
-		json_key(j, "bytes");
-		json_int(j, s->bytes);
-		json_key(j, "allocs");
-		json_int(j, s->allocs);
-		json_key(j, "oldest_age_s");
-		json_double(j, oldest_age(c, s), 1);
-		json_key(j, "growth_bytes");
-		json_int(j, s->bytes - s->prev_bytes);
-		json_key(j, "total_allocs");
-		json_uint(j, s->total_allocs);
-		json_key(j, "growth_bytes_per_s");
-		json_double(j, s->growth_rate, 1);
-		json_key(j, "suspect");
-		json_bool(j, s->suspect);
-		json_key(j, "confidence");
-		json_double(j, s->confidence, 2);
-		if (s->stepwise) {
-			json_key(j, "grows_in_steps");
-			json_bool(j, true);
-		}
-		json_key(j, "allocator");
-		json_str(j, lt_kind_names[s->kind < LT_KIND_MAX ? s->kind : 0]);
-		if (!s->stack_id) {
-			json_key(j, "stack_lost");
-			json_bool(j, 1);
-		}
-		if (stack_flag(c, s, LT_ST_TRUNCATED)) {
-			json_key(j, "truncated");
-			json_bool(j, 1);
-		}
+		json_int_field(j, "bytes", s->bytes);
+		json_int_field(j, "allocs", s->allocs);
+		json_double_field(j, "oldest_age_s", oldest_age(c, s), 1);
+		json_int_field(j, "growth_bytes", s->bytes - s->prev_bytes);
+		json_uint_field(j, "total_allocs", s->total_allocs);
+		json_double_field(j, "growth_bytes_per_s", s->growth_rate, 1);
+		json_bool_field(j, "suspect", s->suspect);
+		json_double_field(j, "confidence", s->confidence, 2);
+		if (s->stepwise)
+			json_bool_field(j, "grows_in_steps", true);
+		json_str_field(j, "allocator", lt_kind_names[s->kind < LT_KIND_MAX ? s->kind : 0]);
+		if (!s->stack_id)
+			json_bool_field(j, "stack_lost", 1);
+		if (stack_flag(c, s, LT_ST_TRUNCATED))
+			json_bool_field(j, "truncated", 1);
 		if (stack_flag(c, s, LT_ST_HEURISTIC)) { /* a frame pointer followed without CFI */
-			json_key(j, "heuristic");
-			json_bool(j, 1);
+			json_bool_field(j, "heuristic", 1);
 		}
-		if (py_truncated(c, s)) {
-			json_key(j, "python_truncated");
-			json_bool(j, 1);
-		}
+		if (py_truncated(c, s))
+			json_bool_field(j, "python_truncated", 1);
 		frames_json(j, fr, k);
 		json_obj_end(j);
 	}

@@ -572,22 +572,15 @@ void rss_report_json(struct json *j, const struct report_ctx *c, const struct re
 		return;
 	json_key(j, "rss");
 	json_obj_begin(j);
-	json_key(j, "resident_bytes");
-	json_int(j, r->resident);
-	json_key(j, "resident_pages");
-	json_int(j, r->pages);
-	json_key(j, "growth_bytes");
-	json_int(j, r->growth);
-	json_key(j, "faulted_bytes");
-	json_uint(j, r->faulted);
-	json_key(j, "released_bytes");
-	json_int(j, (int64_t)r->faulted - r->resident);
+	json_int_field(j, "resident_bytes", r->resident);
+	json_int_field(j, "resident_pages", r->pages);
+	json_int_field(j, "growth_bytes", r->growth);
+	json_uint_field(j, "faulted_bytes", r->faulted);
+	json_int_field(j, "released_bytes", (int64_t)r->faulted - r->resident);
 	json_key(j, "counters");
 	json_obj_begin(j);
-	for (int i = 0; i < LT_RSS_CNT_MAX; i++) {
-		json_key(j, cnt[i]);
-		json_uint(j, r->counters[i]);
-	}
+	for (int i = 0; i < LT_RSS_CNT_MAX; i++)
+		json_uint_field(j, cnt[i], r->counters[i]);
 	json_obj_end(j);
 	json_key(j, "stacks");
 	json_arr_begin(j);
@@ -595,18 +588,12 @@ void rss_report_json(struct json *j, const struct report_ctx *c, const struct re
 		const struct rss_site *s = &r->sites[i];
 
 		json_obj_begin(j);
-		json_key(j, "bytes");
-		json_int(j, s->v.bytes);
-		json_key(j, "pages");
-		json_int(j, s->v.pages);
-		json_key(j, "growth_bytes");
-		json_int(j, s->v.bytes - s->prev_bytes);
-		json_key(j, "faulted_bytes");
-		json_uint(j, s->v.faulted);
-		json_key(j, "faults");
-		json_uint(j, s->v.faults);
-		json_key(j, "kernel");
-		json_bool(j, s->key.kernel);
+		json_int_field(j, "bytes", s->v.bytes);
+		json_int_field(j, "pages", s->v.pages);
+		json_int_field(j, "growth_bytes", s->v.bytes - s->prev_bytes);
+		json_uint_field(j, "faulted_bytes", s->v.faulted);
+		json_uint_field(j, "faults", s->v.faults);
+		json_bool_field(j, "kernel", s->key.kernel);
 		frames_json(j, fr, rss_frames(c, ri, &s->key, fr));
 		json_obj_end(j);
 	}
@@ -614,32 +601,23 @@ void rss_report_json(struct json *j, const struct report_ctx *c, const struct re
 	if (r->have_pages) {
 		json_key(j, "untouched");
 		json_obj_begin(j);
-		json_key(j, "bytes");
-		json_uint(j, r->ut_untouched);
-		json_key(j, "allocated_bytes");
-		json_uint(j, r->ut_bytes);
-		json_key(j, "allocs");
-		json_int(j, r->ut_allocs);
-		json_key(j, "min_alloc_bytes");
-		json_int(j, LT_RSS_BIG_MIN);
-		json_key(j, "anon_writable_bytes");
-		json_uint(j, r->anon_size);
-		json_key(j, "anon_writable_rss_bytes");
-		json_uint(j, r->anon_rss);
+		json_uint_field(j, "bytes", r->ut_untouched);
+		json_uint_field(j, "allocated_bytes", r->ut_bytes);
+		json_int_field(j, "allocs", r->ut_allocs);
+		json_int_field(j, "min_alloc_bytes", LT_RSS_BIG_MIN);
+		json_uint_field(j, "anon_writable_bytes", r->anon_size);
+		json_uint_field(j, "anon_writable_rss_bytes", r->anon_rss);
 		json_key(j, "stacks");
 		json_arr_begin(j);
 		for (size_t i = 0; i < r->nut; i++) {
 			const struct rss_untouched *u = &r->ut[i];
 
 			json_obj_begin(j);
-			json_key(j, "bytes");
-			json_uint(j, u->untouched);
-			json_key(j, "allocated_bytes");
-			json_uint(j, u->bytes);
-			json_key(j, "allocs");
-			json_int(j, u->allocs);
-			json_key(j, "allocator");
-			json_str(j, lt_kind_names[u->site.kind < LT_KIND_MAX ? u->site.kind : 0]);
+			json_uint_field(j, "bytes", u->untouched);
+			json_uint_field(j, "allocated_bytes", u->bytes);
+			json_int_field(j, "allocs", u->allocs);
+			json_str_field(j, "allocator",
+				       lt_kind_names[u->site.kind < LT_KIND_MAX ? u->site.kind : 0]);
 			frames_json(j, fr, profile_site_frames(c, ri, &u->site, fr));
 			json_obj_end(j);
 		}

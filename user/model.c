@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: MIT
+/* The names reports print for allocators and counters (model.h). */
+#include "model.h"
+
+const char *const lt_kind_names[LT_KIND_MAX] = {
+	[LT_MALLOC] = "malloc",
+	[LT_CALLOC] = "calloc",
+	[LT_REALLOC] = "realloc",
+	[LT_REALLOCARRAY] = "reallocarray",
+	[LT_POSIX_MEMALIGN] = "posix_memalign",
+	[LT_ALIGNED_ALLOC] = "aligned_alloc",
+	[LT_MEMALIGN] = "memalign",
+	[LT_VALLOC] = "valloc",
+	[LT_PVALLOC] = "pvalloc",
+	[LT_MMAP] = "mmap",
+	[LT_PYMEM_RAW_MALLOC] = "PyMem_RawMalloc",
+	[LT_PYMEM_RAW_CALLOC] = "PyMem_RawCalloc",
+	[LT_PYMEM_RAW_REALLOC] = "PyMem_RawRealloc",
+	[LT_PYMEM_MALLOC] = "PyMem_Malloc",
+	[LT_PYMEM_CALLOC] = "PyMem_Calloc",
+	[LT_PYMEM_REALLOC] = "PyMem_Realloc",
+	[LT_PYOBJECT_MALLOC] = "PyObject_Malloc",
+	[LT_PYOBJECT_CALLOC] = "PyObject_Calloc",
+	[LT_PYOBJECT_REALLOC] = "PyObject_Realloc",
+	[LT_FD] = "fd",
+};
+
+const char *const lt_counter_names[LT_CNT_MAX] = {
+	[LT_CNT_ALLOCS] = "allocs",
+	[LT_CNT_FREES] = "frees",
+	[LT_CNT_DROP_ALLOCS_FULL] = "allocs_map_full",
+	[LT_CNT_DROP_AGG_FULL] = "agg_map_full",
+	[LT_CNT_DROP_STACK] = "stack_lost",
+	[LT_CNT_DROP_INFLIGHT] = "inflight_map_full",
+	[LT_CNT_FAILED_ALLOCS] = "failed_allocs",
+	[LT_CNT_PY_NO_TSTATE] = "py_no_thread_state",
+	[LT_CNT_PY_TRUNCATED] = "py_truncated",
+	[LT_CNT_DROP_PROCS_FULL] = "procs_map_full",
+	[LT_CNT_EVENTS_LOST] = "proc_events_lost",
+	[LT_CNT_DROP_OBJS_FULL] = "objects_map_full",
+	[LT_CNT_NEWSTACKS_LOST] = "new_stacks_lost",
+	[LT_CNT_STACK_TRUNCATED] = "stack_truncated",
+	[LT_CNT_EXIT_FREES] = "exit_frees",
+	[LT_CNT_EXIT_FREE_BYTES] = "exit_free_bytes",
+	[LT_CNT_EXIT_ALLOCS] = "exit_allocs",
+	[LT_CNT_PY_WALKS] = "py_walks_timed",
+	[LT_CNT_PY_WALK_NS] = "py_walk_ns",
+	[LT_CNT_PY_WALK_FRAMES] = "py_walk_frames",
+	[LT_CNT_UW_LOOKUPS] = "uw_lookups",
+	[LT_CNT_UW_MISSES] = "uw_misses",
+};
