@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,18 +14,16 @@
 
 #define TRACEFS "/sys/kernel/tracing"
 
-struct tp_req {
-	char path[256];	/* events/CATEGORY/NAME/id, below the mount */
-	long id;
-	int err;
-	bool mounted;
-};
+/* A tracefs of our own, mounted nowhere (fsopen + fsmount: a detached
+ * mount, reached by its fd alone, that ends with the fd or the process); one
+ * for every id read. -1: none yet. */
+static int own_tracefs = -1;
 
-static long read_id(const char *path)
+static long read_id_at(int dirfd, const char *path)
 {
 	char buf[32];
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return -errno;
@@ -39,53 +35,51 @@ static long read_id(const char *path)
 	return strtol(buf, NULL, 10);
 }
 
-/* In a thread of its own: its own mount namespace, private, with tracefs. */
-static void *private_tracefs(void *arg)
+/* The detached tracefs: its fd, or -errno (EPERM without CAP_SYS_ADMIN). */
+static int detached_tracefs(void)
 {
-	struct tp_req *r = arg;
-	char p[320];
+	int fs, mnt, err;
 
-	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
-		r->err = -errno;
-		return NULL;
-	}
-	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL)) {
-		r->err = -errno;
-		return NULL;
-	}
-	r->mounted = true;
-	snprintf(p, sizeof(p), TRACEFS "/%s", r->path);
-	r->id = read_id(p);
-	if (r->id < 0)
-		r->err = (int)r->id;
-	return NULL; /* the namespace, and the mount, end with the thread */
+	if (own_tracefs >= 0)
+		return own_tracefs;
+	fs = syscall(__NR_fsopen, "tracefs", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return -errno;
+	err = syscall(__NR_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) ? -errno : 0;
+	mnt = err ? -1 : syscall(__NR_fsmount, fs, FSMOUNT_CLOEXEC, 0);
+	if (!err && mnt < 0)
+		err = -errno;
+	close(fs);
+	if (err)
+		return err;
+	own_tracefs = mnt;
+	return mnt;
 }
 
-/* The tracepoint's id: from the tracefs in sight, else from a private one. */
+/* The tracepoint's id: from the tracefs in sight, else from our own. */
 static long tp_id(const char *category, const char *name)
 {
 	static const char *const dirs[] = { TRACEFS, "/sys/kernel/debug/tracing" };
-	struct tp_req r = { 0 };
-	pthread_t t;
-	char p[320];
+	char rel[256], p[320];
 	long id;
+	int fd;
 
-	snprintf(r.path, sizeof(r.path), "events/%s/%s/id", category, name);
+	snprintf(rel, sizeof(rel), "events/%s/%s/id", category, name);
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		snprintf(p, sizeof(p), "%s/%s", dirs[i], r.path);
-		id = read_id(p);
+		snprintf(p, sizeof(p), "%s/%s", dirs[i], rel);
+		id = read_id_at(AT_FDCWD, p);
 		if (id >= 0 || id != -ENOENT)
 			return id;
 	}
-	if ((r.err = -pthread_create(&t, NULL, private_tracefs, &r)) == 0)
-		pthread_join(t, NULL);
-	if (!r.mounted) {
+	fd = detached_tracefs();
+	if (fd < 0) {
 		elog("cannot attach tracepoint %s/%s: tracefs is not mounted and mounting one "
-		     "needs CAP_SYS_ADMIN: %s\n", category, name, strerror(-r.err));
-		return r.err;
+		     "needs CAP_SYS_ADMIN: %s\n", category, name, strerror(-fd));
+		return fd;
 	}
-	vlog("tracepoint %s/%s: id %ld from a tracefs of our own\n", category, name, r.id);
-	return r.err ? r.err : r.id;
+	id = read_id_at(fd, rel);
+	vlog("tracepoint %s/%s: id %ld from a tracefs of our own\n", category, name, id);
+	return id;
 }
 
 int tracefs_attach(struct bpf_program *prog, struct bpf_link **out)

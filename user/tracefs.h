@@ -2,10 +2,11 @@
 /*
  * Tracepoint programs attached without leaving a tracefs mount behind.
  * libbpf reads a tracepoint's id from tracefs. Where the system has not
- * mounted tracefs, a short-lived thread mounts it in a mount namespace of
- * its own and reads the id there. The mount ends with that namespace when
- * the thread exits, even if leaktrace is killed, and no other process ever
- * sees it.
+ * mounted tracefs (or a chroot hides it), leaktrace makes a tracefs mount
+ * attached nowhere (fsopen/fsmount) and reads the ids through its fd: no
+ * process ever sees it, no mount namespace is needed (a chroot's "/" is no
+ * mount point to make private), and it ends with leaktrace, even under
+ * SIGKILL.
  */
 #ifndef LT_TRACEFS_H
 #define LT_TRACEFS_H
