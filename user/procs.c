@@ -427,7 +427,6 @@ static void look_for_python(struct procs *ps, struct lt_pstate *p)
 		return;
 	}
 	p->py_done = true;
-	vlog("pid %u (%s): CPython %s\n", p->tgid, p->comm, python_version(p->py));
 	if (!ps->lite) {
 		struct stat st;
 
@@ -440,6 +439,8 @@ static void look_for_python(struct procs *ps, struct lt_pstate *p)
 		}
 	}
 	push_py(ps, p);
+	/* said once its frames are walked: tests wait for this line */
+	vlog("pid %u (%s): CPython %s\n", p->tgid, p->comm, python_version(p->py));
 }
 
 void procs_tick(struct procs *ps, double now)
