@@ -16,9 +16,21 @@
 
 #define TRACEFS "/sys/kernel/tracing"
 
+/* A tracepoint: its id file, below a tracefs mount, and the id read there. */
+struct tp_id {
+	char path[256];	/* events/CATEGORY/NAME/id */
+	long id;	/* or -errno */
+};
+
+/* Ids read from a private tracefs by tracefs_prefetch(): every tracepoint
+ * program's, under one mount. */
+static struct tp_id *cached;
+static int ncached;
+static int prefetch_err;	/* why that mount failed; 0: it did not */
+
 struct tp_req {
-	char path[256];	/* events/CATEGORY/NAME/id, below the mount */
-	long id;
+	struct tp_id *ids;
+	int n;
 	int err;
 	bool mounted;
 };
@@ -39,7 +51,8 @@ static long read_id(const char *path)
 	return strtol(buf, NULL, 10);
 }
 
-/* In a thread of its own: its own mount namespace, private, with tracefs. */
+/* In a thread of its own: its own mount namespace, private, with tracefs;
+ * every id of the request read under that one mount. */
 static void *private_tracefs(void *arg)
 {
 	struct tp_req *r = arg;
@@ -54,43 +67,113 @@ static void *private_tracefs(void *arg)
 		return NULL;
 	}
 	r->mounted = true;
-	snprintf(p, sizeof(p), TRACEFS "/%s", r->path);
-	r->id = read_id(p);
-	if (r->id < 0)
-		r->err = (int)r->id;
+	for (int i = 0; i < r->n; i++) {
+		snprintf(p, sizeof(p), TRACEFS "/%s", r->ids[i].path);
+		r->ids[i].id = read_id(p);
+	}
 	return NULL; /* the namespace, and the mount, end with the thread */
+}
+
+static int read_private(struct tp_req *r)
+{
+	pthread_t t;
+
+	if ((r->err = -pthread_create(&t, NULL, private_tracefs, r)) == 0)
+		pthread_join(t, NULL);
+	return r->mounted ? 0 : r->err;
+}
+
+/* From the tracefs in sight: the id, -ENOENT where none is mounted. */
+static long visible_id(const char *path)
+{
+	static const char *const dirs[] = { TRACEFS, "/sys/kernel/debug/tracing" };
+	char p[320];
+	long id = -ENOENT;
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dirs[i], path);
+		id = read_id(p);
+		if (id != -ENOENT)
+			return id;
+	}
+	return id;
+}
+
+static bool tp_section(const struct bpf_program *prog, char *category, char *name)
+{
+	const char *sec = bpf_program__section_name(prog);
+
+	return sec && sscanf(sec, "tracepoint/%63[^/]/%127s", category, name) == 2;
+}
+
+void tracefs_prefetch(const struct bpf_object *obj)
+{
+	struct tp_req r = { 0 };
+	struct bpf_program *prog;
+	char category[64], name[128];
+	size_t n = 0;
+
+	bpf_object__for_each_program(prog, obj)
+		n += bpf_program__autoload(prog) && tp_section(prog, category, name);
+	if (!n || cached || !(r.ids = calloc(n, sizeof(*r.ids))))
+		return;
+	bpf_object__for_each_program(prog, obj) {
+		if (!bpf_program__autoload(prog) || !tp_section(prog, category, name))
+			continue;
+		snprintf(r.ids[r.n++].path, sizeof(r.ids->path), "events/%s/%s/id", category,
+			 name);
+	}
+	if (visible_id(r.ids[0].path) != -ENOENT) { /* tracefs in sight: nothing to do */
+		free(r.ids);
+		return;
+	}
+	prefetch_err = read_private(&r);
+	if (prefetch_err) {
+		free(r.ids);
+		return;
+	}
+	vlog("%d tracepoint ids from a tracefs of our own\n", r.n);
+	cached = r.ids;
+	ncached = r.n;
+}
+
+static long private_id(const char *category, const char *name, long id)
+{
+	if (id < 0)
+		elog("cannot read the id of tracepoint %s/%s from a tracefs of our own: %s\n",
+		     category, name, strerror((int)-id));
+	else
+		dlog("tracepoint %s/%s: id %ld from a tracefs of our own\n", category, name, id);
+	return id;
 }
 
 /* The tracepoint's id: from the tracefs in sight, else from a private one. */
 static long tp_id(const char *category, const char *name)
 {
-	static const char *const dirs[] = { TRACEFS, "/sys/kernel/debug/tracing" };
-	struct tp_req r = { 0 };
-	pthread_t t;
-	char p[320];
+	struct tp_id one = { .id = -ENOENT };
+	struct tp_req r = { .ids = &one, .n = 1 };
 	long id;
 
-	snprintf(r.path, sizeof(r.path), "events/%s/%s/id", category, name);
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		snprintf(p, sizeof(p), "%s/%s", dirs[i], r.path);
-		id = read_id(p);
-		if (id >= 0 || id != -ENOENT)
-			return id;
-	}
-	if ((r.err = -pthread_create(&t, NULL, private_tracefs, &r)) == 0)
-		pthread_join(t, NULL);
-	if (!r.mounted) {
+	snprintf(one.path, sizeof(one.path), "events/%s/%s/id", category, name);
+	id = visible_id(one.path);
+	if (id != -ENOENT)
+		return id;
+	for (int i = 0; i < ncached; i++)
+		if (!strcmp(cached[i].path, one.path))
+			return private_id(category, name, cached[i].id);
+	/* a program tracefs_prefetch() did not see; no second try at a
+	 * mount that failed */
+	r.err = prefetch_err ?: read_private(&r);
+	if (r.err) {
 		elog("cannot attach tracepoint %s/%s: tracefs is not mounted and mounting one "
 		     "needs CAP_SYS_ADMIN: %s\n", category, name, strerror(-r.err));
 		return r.err;
 	}
-	vlog("tracepoint %s/%s: id %ld from a tracefs of our own\n", category, name, r.id);
-	return r.err ? r.err : r.id;
+	return private_id(category, name, one.id);
 }
 
 int tracefs_attach(struct bpf_program *prog, struct bpf_link **out)
 {
-	const char *sec = bpf_program__section_name(prog);
 	struct perf_event_attr a = { .type = PERF_TYPE_TRACEPOINT, .size = sizeof(a),
 				     .sample_period = 1, .wakeup_events = 1 };
 	char category[64], name[128];
@@ -98,7 +181,7 @@ int tracefs_attach(struct bpf_program *prog, struct bpf_link **out)
 	int pfd;
 
 	*out = NULL;
-	if (!sec || sscanf(sec, "tracepoint/%63[^/]/%127s", category, name) != 2) {
+	if (!tp_section(prog, category, name)) {
 		*out = bpf_program__attach(prog);
 		if (*out)
 			return 0;
