@@ -2036,6 +2036,83 @@ def t_fifo_swap(c):
     check_python_report(rep, python, "dict_cache", leaked_count(t.out.text, "dict_cache.py"))
 
 
+def host_libc():
+    """The libc this interpreter runs (a path on the host)."""
+    with open("/proc/self/maps") as f:
+        for line in f:
+            path = line.split(None, 5)[-1].strip()
+            if re.search(r"/libc(\.so|-)", path):
+                return path
+    raise Skip("no libc in this interpreter's maps")
+
+
+def check_symlink_swap(c, env=None):
+    """swapper runs a copy of libc and maps a decoy ELF (another libc copy);
+    halfway through its hot loop, while leaktrace duty-cycles the probes, it
+    swaps its copy's path for a symlink to the decoy. The probes come back on
+    the copy, never on the decoy, and its later leak is still traced."""
+    libc = host_libc()
+    d, dd = os.path.join(c.tmp, "lib"), os.path.join(c.tmp, "decoy")
+    os.makedirs(d)
+    os.makedirs(dd)
+    copy, decoy = os.path.join(d, os.path.basename(libc)), os.path.join(dd, "decoy.so")
+    shutil.copy(libc, copy)
+    shutil.copy(libc, decoy)  # the same bytes, another inode: offsets line up
+    t = c.spawn([os.path.join(BUILD, "swapper"), "-w", copy, decoy],
+                env=dict(os.environ, LD_LIBRARY_PATH=d))
+    ready(t)
+    with open(f"/proc/{t.pid}/maps") as f:
+        maps = f.read()
+    if not re.search(r" r-xp .* " + re.escape(copy) + "$", maps, re.M):
+        raise Fail(f"swapper does not run the libc copy {copy}")
+    path = os.path.join(c.tmp, "report.json")
+    lt = c.last = c.spawn([LEAKTRACE, "-p", str(t.pid), "-d", "11", "--mode", "lite", "-i", "1",
+                           "-t", "1000", "--json", path, "-v"], **({"env": env} if env else {}))
+    if not lt.err.wait_for(r"^leaktrace: tracing", READY_TIMEOUT):
+        lt.wait(1)
+        raise Fail(f"no 'leaktrace: tracing' line (exit {lt.rc}); stderr: {tail(lt.err.text)}")
+    t.signal(signal.SIGUSR1)
+    if not t.out.wait_for(r"^swapped", 10):
+        raise Fail(f"swapper did not swap its libc: {tail(t.err.text)}")
+    if os.readlink(copy) != decoy:
+        raise Fail(f"{copy} is not a symlink to the decoy")
+    line = t.out.wait_for(r"^traps ", 15)
+    if not line:
+        raise Fail(f"swapper did not finish: {tail(t.err.text)}")
+    rc = lt.wait(30)
+    if rc != 0:
+        raise Fail(f"leaktrace exited {rc}; stderr: {tail(lt.err.text)}")
+    rep = c.report(path, rc, lt.err.text)
+    before, after, reattached, dec = map(int, re.findall(r"\d+", line))
+    if dec:
+        raise Fail(f"{dec} bytes of the decoy's mapping changed: breakpoints in another file")
+    ov = rep.get("overhead") or {}
+    if ov.get("thinned_s", 0) < 4:  # its hot loop lasts 8 s
+        raise Fail(f"overhead={ov!r}: the probes were not duty-cycled")
+    if not before or not after or not reattached:
+        raise Fail(f"breakpoints seen in the copy: {before} B before the swap, {after} after, "
+                   f"back {reattached} times after it; want some each")
+    bad = [ln for ln in lt.err.text.splitlines() if re.search(r"cannot|error", ln, re.I)]
+    if bad:
+        raise Fail(f"leaktrace complained: {bad[:3]}")
+    for fn in ("leak_before", "leak_after"):
+        sts = [st for st in rep["stacks"] if leaf(st).get("function") == fn]
+        if not sts or any(st["bytes"] != st["allocs"] * 256 for st in sts):
+            raise Fail(f"{fn}: {[stack_str(st) for st in sts]}, want blocks of 256 B | "
+                       + summary(rep))
+
+
+@test(60)
+def t_symlink_swap_duty_cycle(c):
+    check_symlink_swap(c)
+
+
+@test(90)
+def t_symlink_swap_duty_cycle_perf(c):
+    """The same through perf-event uprobes (a link per probe site)."""
+    check_symlink_swap(c, dict(os.environ, LEAKTRACE_NO_UPROBE_MULTI="1"))
+
+
 # --- unclosed files and sockets (--fds) ------------------------------------
 
 
