@@ -2,8 +2,8 @@
 // A hostile target for --max-overhead's re-attach: swapper -w COPY DECOY.
 // It runs a copy of libc (COPY, found through LD_LIBRARY_PATH) and maps
 // DECOY, another ELF file, executable (both before "ready"). Too hot to
-// trace in full (as churner.c, for 8 s), so leaktrace duty-cycles its
-// probes; halfway through it puts a symlink to DECOY where COPY was. Every
+// trace in full (as churner.c, for 10 s), so leaktrace duty-cycles its
+// probes; 3 s in, it puts a symlink to DECOY where COPY was. Every
 // 20 ms it compares both files' executable mappings with their bytes on
 // disk: a uprobe shows as an int3 written into the mapping. At the end:
 //     traps copy BEFORE AFTER reattached K decoy N
@@ -17,7 +17,8 @@
 #include <sys/stat.h>
 #include "prog.h"
 
-#define STEPS 4000	/* of 2 ms: a leak in the shortest on-phase (20 ms) */
+#define STEPS 5000	/* of 2 ms: a leak in the shortest on-phase (20 ms) */
+#define SWAP (STEPS * 3 / 10)	/* 3 s in: 7 s of duty cycles after it */
 #define CHECK_EVERY 10	/* steps: comparing the mappings takes ~ms */
 
 static void *leaked[STEPS];
@@ -102,20 +103,20 @@ int main(int argc, char **argv)
 	prog_start(argc - 2, argv);
 	next = now();
 	for (int i = 0; i < STEPS; i++) {
-		if (i == STEPS / 2) {
+		if (i == SWAP) {
 			if (unlink(argv[argc - 2]) || symlink(argv[argc - 1], argv[argc - 2]))
 				die("cannot swap %s for a symlink\n", argv[argc - 2]);
 			last = traps(&copy);
 			say("swapped\n");
 		}
-		if (i < STEPS / 2)
+		if (i < SWAP)
 			leak_before(i);
 		else
 			leak_after(i);
 		next += 0.002;
 		if (i % CHECK_EVERY == 0) {
 			n = traps(&copy);
-			if (i < STEPS / 2) {
+			if (i < SWAP) {
 				before = max(before, n);
 			} else {
 				reattached += n && !last;
