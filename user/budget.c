@@ -55,6 +55,7 @@ struct budget {
 	double cycle_s;		/* long enough for the shortest on-phase to fit */
 	double last_tick;
 	unsigned int windows;	/* judged so far */
+	bool reattach_said;	/* a failed re-attach was said */
 	lt_loads_fn loads;	/* -a: per-process loads */
 	void *loads_arg;
 };
@@ -290,8 +291,15 @@ static void set_group(struct budget *b, struct probe_group *g, bool on, double n
 	if (on == g->on)
 		return;
 	if (on) {
-		if (loader_reattach(b->ld, g->links))
-			return;
+		/* what could not come back stays off; the rest is on */
+		int err = loader_reattach(b->ld, g->links);
+
+		if (err && !b->reattach_said) {
+			wlog("cannot re-attach some %s probes: %s; their allocations are not "
+			     "traced from now on (run with -vv for which)\n",
+			     g->links & LT_LINK_FREE ? "free" : "allocation", strerror(-err));
+			b->reattach_said = true;
+		}
 	} else {
 		account(g, now, loader_last_detach_s(b->ld));
 		loader_drop(b->ld, g->links);

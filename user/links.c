@@ -356,13 +356,20 @@ int links_reattach(struct links *l, unsigned int groups)
 	int err = 0, n = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &a);
-	for (int i = 0; i < 2 * l->nlinks && !err; i++) { /* returns first */
+	/* each one that can: one failing (its file gone, say) leaves no other off */
+	for (int i = 0; i < 2 * l->nlinks; i++) { /* returns first */
 		struct lt_link *k = &l->links[i % l->nlinks];
+		int e;
 
 		if (!(groups & k->group) || attached(k) || k->ret != (i < l->nlinks))
 			continue;
-		err = do_attach(l->multi, k);
-		n++;
+		e = do_attach(l->multi, k);
+		if (e)
+			dlog("cannot re-attach %s on %s: %s\n", bpf_program__name(k->prog),
+			     k->name ?: "its tracepoint", strerror(-e));
+		else
+			n++;
+		err = err ?: e;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	dlog("attached %d links in %.0f ms\n", n,

@@ -85,6 +85,8 @@ int links_add_fd(struct links *l, int fd);
 /* Detach these groups in the background (links_detaching()); calibration
  * links are forgotten, the others can be re-attached. Returns how many. */
 int links_drop(struct links *l, unsigned int groups);
+/* Re-attach these groups' detached links, each that can: 0, or the first
+ * failure's -errno (the others are on). */
 int links_reattach(struct links *l, unsigned int groups);
 double links_last_detach_s(struct links *l);
 bool links_detaching(struct links *l);

@@ -207,7 +207,7 @@ int loader_open(const struct lt_env *env, int tgid, struct loader **out)
 	libbpf_set_print(libbpf_print);
 	/* uprobe_multi where the kernel has it (6.6+), perf-event uprobes
 	 * elsewhere; LEAKTRACE_NO_UPROBE_MULTI=1 forces the latter. */
-	if (!getenv("LEAKTRACE_NO_UPROBE_MULTI") || strcmp(getenv("LEAKTRACE_NO_UPROBE_MULTI"), "1")) {
+	if (!env_on("LEAKTRACE_NO_UPROBE_MULTI")) {
 		libbpf_quiet = true; /* a kernel without it fails the load */
 		err = open_load(l, env, true);
 		libbpf_quiet = false;
