@@ -3,11 +3,14 @@
 # CFI unwinding's cost (issue 14): exact mode per malloc+free pair at the
 # bottom of a chain of DEPTH frames, built -O2 without frame pointers (walked
 # with the module's CFI) and with them. Run as root from the checkout, after
-# `make leaktrace`: bench/unwind.sh [N] [DEPTHS]. One run, no repetitions:
-# quote ratios as "from one run". Not a test: nothing here asserts.
+# `make leaktrace`: bench/unwind.sh [N] [DEPTHS] [ROUNDS]. Each figure is the
+# median of ROUNDS (3) runs, the configurations interleaved round by round:
+# quote ratios as "from one run" of the script. Not a test: nothing here
+# asserts.
 set -eu
 N=${1:-200000}
 DEPTHS=${2:-"4 8 16 32"}
+ROUNDS=${3:-3}
 out=bench/build
 mkdir -p "$out"
 for fp in omit no-omit; do
@@ -16,9 +19,11 @@ done
 # the same program linked with libstdc++ too, for the tables' sizes
 g++ -O2 -g -x c++ bench/deepbench.c -Wl,--no-as-needed -lstdc++ -o "$out/deepbench-cxx"
 
-# ns/pair from a deepbench line in $1
+# ns/pair: the median of the deepbench lines in $1.1 .. $1.ROUNDS
 nspp() {
-	awk '/^deepbench: / { print $6; found = 1 } END { exit !found }' "$1"
+	for r in $(seq "$ROUNDS"); do
+		awk '/^deepbench: / { print $6 }' "$1.$r"
+	done | sort -g | awk '{ v[NR] = $1 } END { if (!NR) exit 1; print v[int((NR + 1) / 2)] }'
 }
 
 tmp=$(mktemp -d)
@@ -30,14 +35,17 @@ trap 'rm -rf "$tmp"' EXIT
 printf '| depth | untraced, no FP | traced, no FP (CFI) | traced, no FP (CFI, cold cache) | rule cache hits | untraced, FP | traced, FP (CFI) | traced, FP (FP walk) | no FP CFI / FP walk |\n'
 printf '|---|---|---|---|---|---|---|---|---|\n'
 for d in $DEPTHS; do
-	for fp in omit no-omit; do
-		"$out/deepbench-$fp" "$N" "$d" > "$tmp/u-$fp"
-		./leaktrace -q -d 600 -- "$out/deepbench-$fp" "$N" "$d" > "$tmp/t-$fp" 2>/dev/null
+	for r in $(seq "$ROUNDS"); do
+		for fp in omit no-omit; do
+			"$out/deepbench-$fp" "$N" "$d" > "$tmp/u-$fp.$r"
+			./leaktrace -q -d 600 -- "$out/deepbench-$fp" "$N" "$d" > "$tmp/t-$fp.$r" \
+				2>/dev/null
+		done
+		LEAKTRACE_UNWIND=fp ./leaktrace -q -d 600 -- "$out/deepbench-no-omit" "$N" "$d" \
+			> "$tmp/t-fpwalk.$r" 2>/dev/null
+		LEAKTRACE_UNWIND_NOCACHE=1 ./leaktrace -q -d 600 -- "$out/deepbench-omit" "$N" "$d" \
+			> "$tmp/t-cold.$r" 2>/dev/null
 	done
-	LEAKTRACE_UNWIND=fp ./leaktrace -q -d 600 -- "$out/deepbench-no-omit" "$N" "$d" \
-		> "$tmp/t-fpwalk" 2>/dev/null
-	LEAKTRACE_UNWIND_NOCACHE=1 ./leaktrace -q -d 600 -- "$out/deepbench-omit" "$N" "$d" \
-		> "$tmp/t-cold" 2>/dev/null
 	LEAKTRACE_UNWIND_STATS=1 ./leaktrace -q -d 600 --json "$tmp/stats.json" -- \
 		"$out/deepbench-omit" "$N" "$d" > /dev/null 2>&1
 	hits=$(python3 -c 'import json, sys
