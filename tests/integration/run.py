@@ -987,9 +987,9 @@ def rustc():
     return shutil.which("rustc")
 
 
-def build_rust(name, *flags):
-    """progs/rustleak.rs, built -O -g (a release build), into BUILD/name."""
-    src, out = os.path.join(PROGS, "rustleak.rs"), os.path.join(BUILD, name)
+def build_rust(name, *flags, src="rustleak.rs"):
+    """progs/src, built -O -g (a release build), into BUILD/name."""
+    src, out = os.path.join(PROGS, src), os.path.join(BUILD, name)
     if not os.path.exists(out) or os.path.getmtime(out) < os.path.getmtime(src):
         r = subprocess.run([rustc(), "-O", "-g", *flags, "-o", out, src],
                            capture_output=True, text=True, cwd=BUILD)
@@ -1125,6 +1125,46 @@ def t_unwind_rust_release(c):
         got.append(fns(st))
     if got[0] != got[1]:
         raise Fail(f"without frame pointers {got[0]}, with them {got[1]}")
+
+
+@test(90)
+def t_unwind_service_suspects(c):
+    """Services without frame pointers, a C++ one (g++ -O2) and a Rust
+    release build: a session leaked per request is suspect 1 with its whole
+    chain, demangled, at its exact bytes; the configuration read once at
+    start, larger, is no suspect."""
+    cases = [
+        ("cxxservice", ("-q",), ["operator new(unsigned long)", "open_session(int)", "handle(int)",
+                                 "serve()", "main"], "load_config()", 256 * 1001),
+        (build_rust("rustservice", src="rustservice.rs"), (),
+         ["rustservice::open_session", "rustservice::handle", "rustservice::serve",
+          "rustservice::main"], "rustservice::load_config", 256 * 1000),
+    ]
+    for prog, args, chain, config_fn, config_bytes in cases:
+        path = os.path.join(c.tmp, prog + ".json")
+        rc, _, err = c.leaktrace(["-i", "1", "-t", "1000", "--json", path, "--",
+                                  os.path.join(BUILD, prog), *args], 60)
+        rep = c.report(path, rc, err)
+        validate(rep, comm=prog)
+        phys = lambda st: [fr.get("function") for fr in st["frames"]  # noqa: E731
+                           if not fr.get("inlined")]
+
+        def at(st, names):
+            got = phys(st)
+            return any(got[i:i + len(names)] == names for i in range(len(got)))
+        sus = suspects_of(rep)
+        if not sus or not at(sus[0], chain) or sus[0]["bytes"] != 120 * 512 or \
+                sus[0]["allocs"] != 120:
+            raise Fail(f"{prog}: suspect 1 is not {chain} at 120 x 512 B: "
+                       + "; ".join(f"{x['bytes']} B/{x['allocs']}: {phys(x)[:6]}" for x in sus))
+        if sus[0].get("heuristic") or phys(sus[0])[-len(MAIN_TAIL):] != MAIN_TAIL:
+            raise Fail(f"{prog}: the suspect's chain is guessed or cut: {phys(sus[0])}")
+        config = [st for st in rep["stacks"] if config_fn in phys(st) and
+                  st["bytes"] == config_bytes]
+        if len(config) != 1 or config[0].get("suspect") is not False:
+            raise Fail(f"{prog}: the configuration's stack ({config_bytes} B) is "
+                       + (f"suspect: {config[0].get('suspect')}" if len(config) == 1 else
+                          f"not there once: " + summary(rep)))
 
 
 @test()
