@@ -199,8 +199,13 @@ struct lt_uw_map {
 	__u64 end;
 	__u64 base;
 	__u32 mod;		/* lt_uw_tabs index; 0: no table (no CFI, JIT, vdso) */
-	__u32 pad;
+	__u32 flags;		/* LT_UW_MAP_* */
 };
+
+/* The module is a frame-pointer build (uw_table.fp): a return address in it
+ * lies in an rbp-based body, so one frame-pointer step gives what its CFI
+ * would, without looking the rule up. */
+#define LT_UW_MAP_FP 1
 
 /* lt_uw_procs: a process's executable mappings, sorted by start */
 struct lt_uw_proc {

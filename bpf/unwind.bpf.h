@@ -253,6 +253,15 @@ static long uw_step(__u32 i, void *arg)
 		pc = w->ip - 1;
 		m = uw_find_map(ctx->proc, w, pc);
 	}
+	if (m && (m->flags & LT_UW_MAP_FP) && !w->exact) {
+		/* a frame-pointer build: its CFI would say the same */
+		if (bp < min_map_addr || bp < w->sp || bpf_probe_read_user(v, 16, (void *)bp))
+			return 1;
+		cfa = bp + 16;
+		bp = v[0];
+		ra = v[1];
+		goto next;
+	}
 	if (m && m->mod && pc - m->base < (1ULL << 32)) {
 		__u32 rel = pc - m->base;
 		struct uw_cache_ent *e = &w->cache[(rel * 0x9E3779B1u) >> (32 - UW_CACHE_BITS)];

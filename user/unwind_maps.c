@@ -35,6 +35,7 @@
 struct uw_mod {
 	uint64_t dev, ino;
 	uint32_t id;			/* lt_uw_tabs index; 0: no table */
+	bool fp;			/* LT_UW_MAP_FP */
 	uint32_t nsegs;
 	uint64_t lo;
 	struct uw_seg segs[UW_MAX_SEGS];
@@ -288,6 +289,7 @@ static struct uw_mod *module(struct unwind_maps *u, int pid, const struct lt_map
 		u->cached++;
 	}
 	err = load_table(u, t, &md->id);
+	md->fp = t->fp;
 	if (err == -E2BIG && !u->full_said++)
 		wlog("unwind tables full: %s and later modules are walked with frame pointers\n",
 		     m->path);
@@ -297,10 +299,11 @@ static struct uw_mod *module(struct unwind_maps *u, int pid, const struct lt_map
 	md->lo = t->lo;
 	memcpy(md->segs, t->segs, sizeof(md->segs));
 	if (t->build_s > 0)
-		dlog("unwind: %s: %u rows, %u rules, built in %.1f ms\n", m->path, t->nrows,
-		     t->nrules, t->build_s * 1000);
+		dlog("unwind: %s: %u rows, %u rules, built in %.1f ms%s\n", m->path, t->nrows,
+		     t->nrules, t->build_s * 1000, t->fp ? ", frame pointers throughout" : "");
 	else
-		dlog("unwind: %s: %u rows, %u rules (cached)\n", m->path, t->nrows, t->nrules);
+		dlog("unwind: %s: %u rows, %u rules (cached)%s\n", m->path, t->nrows, t->nrules,
+		     t->fp ? ", frame pointers throughout" : "");
 	uw_table_free(t);
 	return md;
 }
@@ -346,8 +349,10 @@ static int update_now(struct unwind_maps *u, int pid)
 		if (!m->path[0] || m->path[0] == '[' || !m->inode)
 			continue;
 		md = module(u, pid, m);
-		if (md && md->id && map_base(md, m, &e->base))
+		if (md && md->id && map_base(md, m, &e->base)) {
 			e->mod = md->id;
+			e->flags = md->fp ? LT_UW_MAP_FP : 0;
+		}
 	}
 	if (v->n == LT_UW_MAX_MAPS)
 		dlog("unwind: pid %d has more than %d code mappings\n", pid, LT_UW_MAX_MAPS);

@@ -45,7 +45,7 @@ static int open_regular(const char *path)
 	return fd;
 }
 
-#define UW_MAGIC 0x3357554c544cULL /* "LTLUW3": .eh_frame and .debug_frame merged */
+#define UW_MAGIC 0x3457554c544cULL /* "LTLUW4": .debug_frame merged, frame-pointer flag */
 #define UW_MAX_RULES 8192
 #define UW_RULE_SLOTS 16384
 #define UW_MAX_ROWS (1U << 24)
@@ -330,6 +330,72 @@ static int read_segs(Elf *elf, struct uw_table *t)
 	return t->nsegs ? 0 : -ENOENT;
 }
 
+/* Is r a rule of code built with frame pointers: entry, after `push %rbp`,
+ * the rbp-based body (1), after `leave`, PLT, gaps, the outermost frame? */
+static int fp_rule(const struct lt_uw_rule *r)
+{
+	bool saved = r->rbp == LT_UW_RBP_SAVED && r->rbp_off == -16;
+
+	if (r->cfa == LT_UW_CFA_RBP)
+		return r->cfa_off == 16 && saved ? 1 : -1;
+	if (r->cfa == LT_UW_CFA_RSP)
+		return (r->cfa_off == 8 && (saved || r->rbp == LT_UW_RBP_SAME)) ||
+		       (r->cfa_off == 16 && saved) ? 0 : -1;
+	return r->cfa == LT_UW_SIGNAL ? -1 : 0;
+}
+
+/* The code no return address is in: the entry point (_start, the outermost
+ * frame, where a frame-pointer step ends too) and the PLT (its stubs jump;
+ * its first entry pushes without a frame). */
+struct no_ra {
+	uint64_t entry;
+	uint64_t lo[4], hi[4];
+	int n;
+};
+
+static void find_no_ra(Elf *elf, struct no_ra *x)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	GElf_Ehdr eh;
+	GElf_Shdr sh;
+
+	x->entry = gelf_getehdr(elf, &eh) ? eh.e_entry : 0;
+	x->n = 0;
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return;
+	while ((scn = elf_nextscn(elf, scn)) && x->n < 4) {
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_EXECINSTR))
+			continue;
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (name && !strncmp(name, ".plt", 4)) {
+			x->lo[x->n] = sh.sh_addr;
+			x->hi[x->n++] = sh.sh_addr + sh.sh_size;
+		}
+	}
+}
+
+/* The frame-pointer verdict so far (0: nothing yet, 1: rbp-based bodies and
+ * no other rule, -1: another rule) with the rows of the FDE at pc, from
+ * first on; code no return address is in is left out. */
+static int fde_fp(const struct uw_table *t, uint32_t first, int fp, const struct no_ra *x,
+		  uint64_t pc)
+{
+	if (fp < 0 || pc == x->entry)
+		return fp;
+	for (int i = 0; i < x->n; i++)
+		if (pc >= x->lo[i] && pc < x->hi[i])
+			return fp;
+	for (uint32_t r = first; r < t->nrows && fp >= 0; r++) {
+		int k = fp_rule(&t->rules[t->rows[r].rule]);
+
+		fp = k < 0 ? -1 : fp | k;
+	}
+	return fp;
+}
+
 /* Rows of the FDE starting at s, up to (not past) limit. */
 static int fde_rows(struct builder *b, Dwarf_CFI *cfi, uint64_t s, uint64_t limit)
 {
@@ -466,6 +532,8 @@ int uw_table_build(const char *path, struct uw_table **out)
 	struct builder *b = NULL;
 	struct fde *fdes = NULL;
 	size_t neh = 0, ndf = 0, nf = 0;
+	struct no_ra no_ra;
+	int fp = 0;		/* fde_fp() */
 	double t0 = lt_now_s();
 	Dwarf *dw = NULL;
 	int fd, dfd = -1, err;
@@ -523,15 +591,19 @@ int uw_table_build(const char *path, struct uw_table **out)
 	/* rows are stored relative to the page of the first FDE */
 	base = fdes[0].pc & ~((1ULL << LT_UW_PAGE_SHIFT) - 1);
 	t->lo = base;
+	find_no_ra(elf, &no_ra);
 	for (size_t i = 0; i < nf; i++) {
 		uint64_t limit = i + 1 < nf ? fdes[i + 1].pc : UINT64_MAX;
+		uint32_t first = t->nrows;
 
 		if (i && fdes[i].pc == fdes[i - 1].pc)
 			continue;
 		err = fde_rows(b, fdes[i].cfi, fdes[i].pc, limit);
 		if (err && err != -EINVAL)
 			goto cleanup;
+		fp = fde_fp(t, first, fp, &no_ra, fdes[i].pc);
 	}
+	t->fp = fp > 0;
 	/* the last FDE's rows end in an invalid one (fde_rows()) */
 	for (uint32_t i = 0; i < t->nrows; i++)
 		t->rows[i].pc -= base;
@@ -591,7 +663,7 @@ const struct lt_uw_row *uw_table_find(const struct uw_table *t, uint64_t vaddr)
 
 struct uw_file_hdr {
 	uint64_t magic;
-	uint32_t nrows, nrules, nsegs, pad;
+	uint32_t nrows, nrules, nsegs, fp;
 	uint64_t lo;
 	struct uw_seg segs[UW_MAX_SEGS];
 };
@@ -617,6 +689,7 @@ static int cache_read(const char *file, struct uw_table **out)
 	t->nrules = h.nrules;
 	t->nsegs = h.nsegs;
 	t->lo = h.lo;
+	t->fp = h.fp;
 	memcpy(t->segs, h.segs, sizeof(t->segs));
 	t->rules = malloc(h.nrules * sizeof(*t->rules));
 	t->rows = malloc((size_t)h.nrows * sizeof(*t->rows));
@@ -643,7 +716,7 @@ cleanup:
 static void cache_write(const char *dir, const char *file, const struct uw_table *t)
 {
 	struct uw_file_hdr h = { .magic = UW_MAGIC, .nrows = t->nrows, .nrules = t->nrules,
-				 .nsegs = t->nsegs, .lo = t->lo };
+				 .nsegs = t->nsegs, .fp = t->fp, .lo = t->lo };
 	char tmp[4200];
 	FILE *f;
 

@@ -7,6 +7,7 @@
 #ifndef LT_UNWIND_TABLE_H
 #define LT_UNWIND_TABLE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "leaktrace.h"
 
@@ -24,6 +25,8 @@ struct uw_table {
 	struct lt_uw_row *rows;		/* sorted by pc, neighbours merged; the
 					 * last one (LT_UW_INVALID) ends the code */
 	double build_s;			/* time spent building (0: from the cache) */
+	bool fp;			/* a frame-pointer build: every FDE but the entry
+					 * point's has only rules such code has */
 };
 
 /* Build the table of the ELF file at path from its .eh_frame, or read it from

@@ -56,6 +56,16 @@ UT_TEST(unwind_table_prologue)
 		CHECK(t->rows[i].rule != t->rows[i - 1].rule);
 	}
 	CHECK_EQ_INT(t->rules[t->rows[t->nrows - 1].rule].cfa, LT_UW_INVALID);
+	/* fx_noret is built -O2, without a frame pointer: one such function
+	 * and the module is walked by its CFI */
+	CHECK(!t->fp);
+	uw_table_free(t);
+	/* libfx.so, -O0 throughout: every return address is in an rbp-based
+	 * body, so frame pointers walk it (LT_UW_MAP_FP) */
+	t = NULL;
+	fx_path(prog, sizeof(prog), "libfx.so");
+	CHECK_EQ_INT(uw_table_build(prog, &t), 0);
+	CHECK(t && t->fp);
 	uw_table_free(t);
 }
 
@@ -71,6 +81,7 @@ UT_TEST(unwind_table_libc_special)
 	CHECK_EQ_INT(uw_table_build(libc, &t), 0);
 	if (!t)
 		return;
+	CHECK(!t->fp); /* built without frame pointers */
 	for (uint32_t i = 0; i < t->nrows; i++) {
 		const struct lt_uw_rule *r = &t->rules[t->rows[i].rule];
 
