@@ -305,7 +305,9 @@ bool links_detaching(struct links *l)
 	return l->reaping;
 }
 
-int links_drop(struct links *l, unsigned int groups)
+/* Detach the links that groups or one of pids[] name, in the background;
+ * forget those of pids[] and calibration ones. Returns how many. */
+static int drop(struct links *l, unsigned int groups, const int *pids, size_t npids)
 {
 	int n = 0;
 
@@ -318,20 +320,21 @@ int links_drop(struct links *l, unsigned int groups)
 		l->doomed = d;
 		l->cdoomed = l->nlinks;
 	}
-	for (int i = 0; i < l->nlinks; i++) {
-		struct lt_link *k = &l->links[i];
-
-		if (!(groups & k->group) || !attached(k))
-			continue;
-		l->doomed[l->ndoomed].link = k->link;
-		l->doomed[l->ndoomed++].fd = k->fd;
-		k->link = NULL;
-		k->fd = -1;
-		n++;
-	}
-	/* calibration links are gone for good */
 	for (int i = 0; i < l->nlinks;) {
-		if (l->links[i].group == LT_LINK_CALIB && !attached(&l->links[i]))
+		struct lt_link *k = &l->links[i];
+		bool gone = false;
+
+		for (size_t j = 0; j < npids && !gone; j++)
+			gone = k->pid == pids[j];
+		if (attached(k) && (gone || (groups & k->group))) {
+			l->doomed[l->ndoomed].link = k->link;
+			l->doomed[l->ndoomed++].fd = k->fd;
+			k->link = NULL;
+			k->fd = -1;
+			n++;
+		}
+		/* calibration links and those of processes gone are gone for good */
+		if (gone || (k->group == LT_LINK_CALIB && !attached(k)))
 			l->links[i] = l->links[--l->nlinks];
 		else
 			i++;
@@ -343,6 +346,16 @@ int links_drop(struct links *l, unsigned int groups)
 	else
 		reap(l), l->ndoomed = 0;
 	return n;
+}
+
+int links_drop(struct links *l, unsigned int groups)
+{
+	return drop(l, groups, NULL, 0);
+}
+
+int links_forget_pids(struct links *l, const int *pids, size_t n)
+{
+	return n ? drop(l, 0, pids, n) : 0;
 }
 
 double links_last_detach_s(struct links *l)

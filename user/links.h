@@ -85,6 +85,9 @@ int links_add_fd(struct links *l, int fd);
 /* Detach these groups in the background (links_detaching()); calibration
  * links are forgotten, the others can be re-attached. Returns how many. */
 int links_drop(struct links *l, unsigned int groups);
+/* Detach (in the background) and forget the links of these processes,
+ * attached with their pid (per-process links). Returns how many. */
+int links_forget_pids(struct links *l, const int *pids, size_t n);
 /* Re-attach these groups' detached links, each that can: 0, or the first
  * failure's -errno (the others are on). */
 int links_reattach(struct links *l, unsigned int groups);

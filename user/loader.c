@@ -259,8 +259,10 @@ static int place(struct elfsym *es, int fd, const struct probe_spec *p, uint64_t
 }
 
 /* Attach the entry (and return) probes of a table on one module. */
+/* Place tab's probes in path and attach them for pid (0: every process);
+ * calib: the calibration child's, forgotten once detached. */
 static int attach_table(struct loader *l, const char *path, const struct probe_spec *tab, size_t n,
-			int pid)
+			int pid, bool calib)
 {
 	struct lt_link k = { .pid = pid, .n = 1 };
 	struct elfsym *es = NULL;
@@ -338,7 +340,7 @@ static int attach_table(struct loader *l, const char *path, const struct probe_s
 		}
 		/* frees are never thinned: a missed free would be a false leak;
 		 * nor is exit(), called once */
-		k.group = pid != l->tgid ? LT_LINK_CALIB :
+		k.group = calib ? LT_LINK_CALIB :
 			  !strncmp(p->prog, "lt_free", 7) || !strcmp(p->prog, "lt_gc_del") ||
 					  !strcmp(p->prog, "lt_exit") ? LT_LINK_FREE : LT_LINK_ALLOC;
 		k.offs[0] = off + res.offset;
@@ -362,7 +364,7 @@ static int attach_table(struct loader *l, const char *path, const struct probe_s
 		err = links_add_site(l->links, &k, what);
 		if (err)
 			goto cleanup;
-		if (pid == l->tgid)
+		if (!calib)
 			l->nprobes++;
 	}
 cleanup:
@@ -377,14 +379,25 @@ cleanup:
 
 int loader_attach_libc(struct loader *l, const char *libc_path)
 {
-	return attach_table(l, libc_path, probes, sizeof(probes) / sizeof(probes[0]), l->tgid);
+	return attach_table(l, libc_path, probes, sizeof(probes) / sizeof(probes[0]), l->tgid,
+			    false);
+}
+
+int loader_attach_libc_pid(struct loader *l, const char *libc_path, int pid)
+{
+	return attach_table(l, libc_path, probes, sizeof(probes) / sizeof(probes[0]), pid, false);
+}
+
+void loader_forget_pids(struct loader *l, const int *pids, size_t n)
+{
+	links_forget_pids(l->links, pids, n);
 }
 
 int loader_attach(struct loader *l, const char *libc_path)
 {
 	int err;
 
-	err = loader_attach_libc(l, libc_path);
+	err = libc_path ? loader_attach_libc(l, libc_path) : 0;
 	err = err ?: attach_prog(l, l->skel->progs.lt_mmap_enter, "sys_enter_mmap");
 	err = err ?: attach_prog(l, l->skel->progs.lt_mmap_exit, "sys_exit_mmap");
 	err = err ?: attach_prog(l, l->skel->progs.lt_munmap, "sys_enter_munmap");
@@ -459,20 +472,22 @@ static const struct probe_spec py_gc_probes[] = {
 	{ "PyObject_GC_Del", "lt_gc_del", 0, PP_RDI, false },
 };
 
-int loader_attach_python(struct loader *l, const char *path, bool stripped, bool objects)
+int loader_attach_python(struct loader *l, const char *path, bool stripped, bool objects, int pid)
 {
 	int err;
 
-	err = attach_table(l, path, py_probes, sizeof(py_probes) / sizeof(py_probes[0]), l->tgid);
+	pid = pid ?: l->tgid;
+	err = attach_table(l, path, py_probes, sizeof(py_probes) / sizeof(py_probes[0]), pid,
+			   false);
 	if (!err && objects)
 		err = attach_table(l, path, py_gc_probes,
-				   sizeof(py_gc_probes) / sizeof(py_gc_probes[0]), l->tgid);
+				   sizeof(py_gc_probes) / sizeof(py_gc_probes[0]), pid, false);
 	if (err)
 		return err;
 	if (!stripped)
-		return attach_table(l, path, py_free_internal, 1, l->tgid);
+		return attach_table(l, path, py_free_internal, 1, pid, false);
 	return attach_table(l, path, py_free_wrappers,
-			    sizeof(py_free_wrappers) / sizeof(py_free_wrappers[0]), l->tgid);
+			    sizeof(py_free_wrappers) / sizeof(py_free_wrappers[0]), pid, false);
 }
 
 int loader_prog_stats(struct loader *l, struct lt_prog_stats *alloc, struct lt_prog_stats *frees)
@@ -507,7 +522,7 @@ int loader_attach_calib(struct loader *l, const char *libc_path, int pid)
 		{ "free", "lt_free", 0, PP_RDI, false },
 	};
 
-	return attach_table(l, libc_path, calib, 2, pid);
+	return attach_table(l, libc_path, calib, 2, pid, true);
 }
 
 void loader_detach(struct loader *l)

@@ -16,16 +16,23 @@ struct leaktrace_bpf;
  * env's filters let through). 0 or -errno. */
 int loader_open(const struct lt_env *env, int tgid, struct loader **out);
 /* Place and attach the libc allocator probes (on libc_path, the library as
- * the target maps it) and the mmap/munmap tracepoints. 0 or -errno. */
+ * the target maps it; NULL: none, per-process links come later) and the
+ * mmap/munmap tracepoints. 0 or -errno. */
 int loader_attach(struct loader *l, const char *libc_path);
 /* -a: the allocator probes on another libc (a container's), for every
  * process that maps it; and the process exec/fork/exit tracepoints. */
 int loader_attach_libc(struct loader *l, const char *libc_path);
 int loader_attach_procs(struct loader *l);
+/* The libc allocator probes on libc_path for process pid alone: its
+ * breakpoints are placed in no other process (proclinks.h). */
+int loader_attach_libc_pid(struct loader *l, const char *libc_path, int pid);
+/* Detach and forget the per-process links of these processes. */
+void loader_forget_pids(struct loader *l, const int *pids, size_t n);
 /* Attach CPython's allocator probes on its module (libpython or the
  * executable); `stripped`: pymalloc's internals have no symbols;
- * `objects`: also the GC object hooks (--objects). */
-int loader_attach_python(struct loader *l, const char *path, bool stripped, bool objects);
+ * `objects`: also the GC object hooks (--objects); for process pid (0: the
+ * loader's, or with -a every one). */
+int loader_attach_python(struct loader *l, const char *path, bool stripped, bool objects, int pid);
 /* --fds: the descriptor tracepoints. 0 or -errno. */
 int loader_attach_fds(struct loader *l);
 

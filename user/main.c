@@ -100,7 +100,7 @@ static void setup_python(struct loader *ld, struct target *t, struct python **py
 	/* GC allocator probes only where they are called (py_objscan()) */
 	objects = objects && !python_lto_stripped(py);
 	err = mode_is_lite(m) ? 0 : loader_attach_python(ld, python_module(py),
-							      python_lto_stripped(py), objects);
+							      python_lto_stripped(py), objects, 0);
 	if (err) {
 		wlog("cannot attach CPython's allocator probes: Python allocations not seen\n");
 		python_free(py);

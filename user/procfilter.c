@@ -154,6 +154,11 @@ static long proc_uid(int pid)
 	return strtol(p + 5, NULL, 10); /* the real uid comes first */
 }
 
+bool procfilter_any(const struct lt_env *env)
+{
+	return env->npids || env->ncomms || env->uid >= 0 || env->cgroup;
+}
+
 bool procfilter_match(const struct lt_env *env, const struct lt_cgroup *cg, int pid)
 {
 	char buf[4200];

@@ -25,6 +25,8 @@ int procfilter_cgroup(const char *path, struct lt_cgroup *out);
 int procfilter_to_bpf(const struct lt_env *env, struct leaktrace_bpf *skel);
 
 /* pid passes every filter given (cg: the resolved --cgroup, or NULL). */
+/* Does env choose processes (--comm, --pid, --uid, --cgroup)? */
+bool procfilter_any(const struct lt_env *env);
 bool procfilter_match(const struct lt_env *env, const struct lt_cgroup *cg, int pid);
 
 /* The cgroup v2 path of pid ("0::" line of /proc/PID/cgroup). 0 or -errno. */

@@ -17,6 +17,7 @@
 #include "loader.h"
 #include "log.h"
 #include "procfilter.h"
+#include "proclinks.h"
 #include "procs.h"
 #include "python.h"
 #include "symbolize.h"
@@ -51,6 +52,7 @@ struct procs {
 	size_t loads_cap;
 	long clk_tck;
 	struct loader *ld;
+	struct proclinks *pl;		/* per-process links (a filter); NULL: global */
 	struct leaktrace_bpf *skel;
 	bool lite;
 	struct lt_cgroup cg;
@@ -168,6 +170,14 @@ static void pstate_free(struct lt_pstate *p)
 	free(p);
 }
 
+/* In lt_procs now (BPF keeps it: a new image that passes the filters). */
+static bool traced_now(struct procs *ps, uint32_t tgid)
+{
+	struct lt_proc v;
+
+	return !bpf_map_lookup_elem(bpf_map__fd(ps->skel->maps.lt_procs), &tgid, &v);
+}
+
 static int on_proc_event(void *arg, void *data, size_t len)
 {
 	struct procs *ps = arg;
@@ -178,12 +188,18 @@ static int on_proc_event(void *arg, void *data, size_t len)
 		return 0;
 	switch (e->type) {
 	case LT_EV_NEW:
-		add(ps, e->tgid, e->epoch, e->ppid, e->comm);
+		p = add(ps, e->tgid, e->epoch, e->ppid, e->comm);
+		/* its own probes at once: a fork runs on, an exec maps libc soon */
+		if (p && ps->pl)
+			proclinks_add(ps->pl, p->tgid);
 		break;
 	case LT_EV_EXIT:
 		p = procs_find(ps, e->tgid, e->epoch);
 		if (p)
 			mark_gone(ps, p);
+		/* an exec into an image still traced keeps its links */
+		if (ps->pl && !traced_now(ps, e->tgid))
+			proclinks_gone(ps->pl, e->tgid);
 		break;
 	case LT_EV_MAPS:
 		p = find_live(ps, e->tgid);
@@ -238,7 +254,8 @@ static void prewarm_unwind(struct procs *ps)
 		closedir(d);
 }
 
-int procs_new(const struct lt_env *env, struct loader *ld, bool lite, struct procs **out)
+int procs_new(const struct lt_env *env, struct loader *ld, struct proclinks *pl, bool lite,
+	      struct procs **out)
 {
 	struct procs *ps = calloc(1, sizeof(*ps));
 	int err = 0;
@@ -247,6 +264,7 @@ int procs_new(const struct lt_env *env, struct loader *ld, bool lite, struct pro
 		return -ENOMEM;
 	ps->env = env;
 	ps->ld = ld;
+	ps->pl = pl;
 	ps->skel = loader_skel(ld);
 	ps->lite = lite;
 	ps->clk_tck = sysconf(_SC_CLK_TCK);
@@ -364,7 +382,10 @@ static void push_py(struct procs *ps, struct lt_pstate *p)
 /* Its libc, if no probe is on that file yet (a container's own). */
 static void ensure_libc(struct procs *ps, struct lt_pstate *p)
 {
-	loader_follow_libc(ps->ld, p->tgid);
+	if (ps->pl)
+		proclinks_add(ps->pl, p->tgid);
+	else
+		loader_follow_libc(ps->ld, p->tgid);
 }
 
 /* A libpython in pid's maps (cheaper than python_detect()'s ELF reads). */
@@ -430,10 +451,12 @@ static void look_for_python(struct procs *ps, struct lt_pstate *p)
 	if (!ps->lite) {
 		struct stat st;
 
-		if (!stat(python_module(p->py), &st) && !set_has(&ps->pythons, &st)) {
+		/* per-process links: each process its own */
+		if (!stat(python_module(p->py), &st) && (ps->pl || !set_has(&ps->pythons, &st))) {
 			set_add(&ps->pythons, &st);
 			if (loader_attach_python(ps->ld, python_module(p->py),
-						 python_lto_stripped(p->py), false))
+						 python_lto_stripped(p->py), false,
+						 ps->pl ? (int)p->tgid : 0))
 				wlog("cannot probe CPython's allocators in %s\n",
 				     python_module(p->py));
 		}
@@ -446,6 +469,7 @@ static void look_for_python(struct procs *ps, struct lt_pstate *p)
 void procs_tick(struct procs *ps, double now)
 {
 	ps->now = now;
+	proclinks_flush(ps->pl);
 	for (size_t b = 0; b < NBUCKETS; b++) {
 		for (struct lt_pstate *p = ps->buckets[b]; p; p = p->next) {
 			if (p->gone || !p->dirty_s || now - p->dirty_s < SETTLE_S)

@@ -43,7 +43,11 @@ struct lt_pstate {
 struct procs;
 
 /* lite: no CPython allocator probes (exact mode attaches them per module). */
-int procs_new(const struct lt_env *env, struct loader *ld, bool lite, struct procs **out);
+struct proclinks;
+/* pl: per-process links (proclinks.h) where a filter chooses the processes,
+ * NULL for probes in every process. */
+int procs_new(const struct lt_env *env, struct loader *ld, struct proclinks *pl, bool lite,
+	      struct procs **out);
 void procs_free(struct procs *ps);
 /* Enter the running processes that pass the filters (after the process
  * tracepoints are attached, so none slips between). 0 or -errno. */

@@ -23,6 +23,7 @@
 #include "mode.h"
 #include "output.h"
 #include "procfilter.h"
+#include "proclinks.h"
 #include "procs.h"
 #include "python.h"
 #include "report.h"
@@ -111,6 +112,7 @@ int sys_main(const struct lt_env *env)
 	struct loader *ld = NULL;
 	struct aggregate *agg = NULL;
 	struct procs *ps = NULL;
+	struct proclinks *pl = NULL;
 	struct output *json_out = NULL;
 	struct continuous *cont = NULL;
 	struct run_mode mode = {};
@@ -153,8 +155,14 @@ int sys_main(const struct lt_env *env)
 	mode_start_budget(&mode, env, ld, &ri, 0);
 	/* before the probes too: it builds the running processes' unwind
 	 * tables, which is slow once our own mallocs trap into them */
-	err = procs_new(env, ld, mode_is_lite(&mode), &ps);
-	err = err ?: loader_attach_procs(ld) ?: loader_attach(ld, libc);
+	/* a filter: probes in the chosen processes alone, each its own */
+	if (procfilter_any(env)) {
+		err = proclinks_new(ld, libc, &pl);
+		if (err)
+			goto cleanup;
+	}
+	err = procs_new(env, ld, pl, mode_is_lite(&mode), &ps);
+	err = err ?: loader_attach_procs(ld) ?: loader_attach(ld, pl ? NULL : libc);
 	if (!err && env->fds)
 		err = loader_attach_fds(ld);
 	err = err ?: aggregate_new(&agg);
@@ -231,6 +239,7 @@ cleanup:
 	mode_free(&mode);
 	output_abort(json_out);
 	procs_free(ps);
+	proclinks_free(pl);
 	aggregate_free(agg);
 	free(rs.exited);
 	loader_destroy(ld);

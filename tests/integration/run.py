@@ -3502,6 +3502,82 @@ def cgroup2_root():
     return None
 
 
+def libc_breakpoints(pid):
+    """Bytes of pid's libc code that differ from the file it maps: the
+    uprobes' breakpoints placed in that process."""
+    for ln in open(f"/proc/{pid}/maps"):
+        f = ln.split()
+        if len(f) < 6 or "x" not in f[1] or not os.path.basename(f[5]).startswith("libc.so"):
+            continue
+        start, end = (int(x, 16) for x in f[0].split("-"))
+        with open(f"/proc/{pid}/map_files/{f[0]}", "rb") as fh:
+            fh.seek(int(f[2], 16))
+            disk = fh.read(end - start)
+        with open(f"/proc/{pid}/mem", "rb") as mem:
+            mem.seek(start)
+            live = mem.read(len(disk))
+        return sum(a != b for a, b in zip(disk, live))
+    raise Fail(f"no libc code mapping in pid {pid}")
+
+
+@test(90)
+def t_system_wide_filter_links(c):
+    """-a with a filter places probes only in the processes it chooses: a
+    matching process has breakpoints in its libc, another process on the
+    same libc none at all (its code is the file's, byte for byte); one that
+    starts matching later (an exec) gets its own at once, and its leak is
+    reported whole; one that exits has its links detached."""
+    ranking, busy = os.path.join(BUILD, "ranking"), os.path.join(BUILD, "busy")
+    early = c.spawn([ranking, "-w"])
+    other = c.spawn([busy, "-w"])
+    ready(early, other)
+    before = libc_breakpoints(other.pid)
+    lt, path = start_all(c, ["--max-overhead", "0", "--comm", "ranking", "-vv"], 10)
+    late = c.spawn([ranking, "-w"])
+    ready(late)
+    if not lt.err.wait_for(rf"pid {late.pid}: allocator probes on ", 5):
+        raise Fail(f"no probes for the process started later (pid {late.pid}): "
+                   + tail(lt.err.text))
+    got = {"matching": libc_breakpoints(early.pid), "started later": libc_breakpoints(late.pid),
+           "not matching": libc_breakpoints(other.pid) - before}
+    if not got["matching"] or not got["started later"] or got["not matching"]:
+        raise Fail(f"bytes changed in libc's code: {got}; want some in the matching "
+                   "processes, none in the other")
+    go(early, other, late)
+    c.spawn([ranking, "-q"])  # matches, leaks for ~6 s and exits while traced
+    rep = finish_all(c, lt, path, 10)
+    check_ranking_proc(rep, early.pid)
+    check_ranking_proc(rep, late.pid)
+    if any(q["comm"] != "ranking" for q in rep["processes"] + rep["exited"]):
+        raise Fail("--comm ranking traced " + str(sorted({q["comm"] for q in rep["processes"]})))
+    if not re.search(r"links of 1 exited processes detached", lt.err.text):
+        raise Fail("the exited processes' links were not detached: " + tail(lt.err.text))
+
+
+@test(90)
+def t_system_wide_filter_links_fork(c):
+    """--pid PARENT: a child the parent forks after tracing began (and which
+    then execs) gets probes of its own at once; its leak is reported whole."""
+    ranking = os.path.join(BUILD, "ranking")
+    flag = os.path.join(c.tmp, "go")
+    sh = c.spawn(["sh", "-c", f'while [ ! -e "{flag}" ]; do sleep 0.05; done; "{ranking}" -w; true'])
+    lt, path = start_all(c, ["--max-overhead", "0", "--pid", str(sh.pid), "-vv"], 10)
+    open(flag, "w").close()
+    if not sh.out.wait_for(r"^ready", 10):
+        raise Fail("the forked ranking never got ready: " + tail(sh.err.text))
+    kids = [pid for pid, (ppid, _) in proc_table().items() if ppid == sh.pid]
+    if len(kids) != 1:
+        raise Fail(f"sh {sh.pid} has children {kids}, want ranking alone")
+    kid = Inner(sh, kids[0])
+    if not lt.err.wait_for(rf"pid {kid.pid}: allocator probes on ", 5):
+        raise Fail(f"no probes of its own for the child (pid {kid.pid}): " + tail(lt.err.text))
+    if not libc_breakpoints(kid.pid):
+        raise Fail("no breakpoint in the child's libc")
+    go(kid)
+    rep = finish_all(c, lt, path, 10)
+    check_ranking_proc(rep, kid.pid)
+
+
 @test(90)
 def t_system_wide_filters(c):
     """--cgroup sees the process inside the cgroup and not the same program

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "loader.h"
+#include "log.h"
+#include "proclinks.h"
+#include "util.h"
+
+/* A file probed for a process */
+struct pl_ent {
+	dev_t dev;
+	ino_t ino;
+	int pid;
+};
+
+struct proclinks {
+	struct loader *ld;
+	char *libc;
+	struct pl_ent *v;
+	size_t n, cap;
+	int *gone;		/* exited since the last flush */
+	size_t ngone, cgone;
+};
+
+int proclinks_new(struct loader *ld, const char *host_libc, struct proclinks **out)
+{
+	struct proclinks *pl = calloc(1, sizeof(*pl));
+
+	if (!pl)
+		return -ENOMEM;
+	pl->ld = ld;
+	pl->libc = strdup(host_libc);
+	if (!pl->libc) {
+		free(pl);
+		return -ENOMEM;
+	}
+	*out = pl;
+	return 0;
+}
+
+void proclinks_free(struct proclinks *pl)
+{
+	if (!pl)
+		return;
+	free(pl->libc);
+	free(pl->v);
+	free(pl->gone);
+	free(pl);
+}
+
+static bool has(const struct proclinks *pl, const struct stat *st, int pid)
+{
+	for (size_t i = 0; i < pl->n; i++)
+		if (pl->v[i].pid == pid && pl->v[i].dev == st->st_dev && pl->v[i].ino == st->st_ino)
+			return true;
+	return false;
+}
+
+/* Another process has links on that file */
+static bool has_file(const struct proclinks *pl, const struct stat *st, int pid)
+{
+	for (size_t i = 0; i < pl->n; i++)
+		if (pl->v[i].pid != pid && pl->v[i].dev == st->st_dev && pl->v[i].ino == st->st_ino)
+			return true;
+	return false;
+}
+
+/* The allocator probes on path for pid, once per (file, process). */
+static int add_one(struct proclinks *pl, const char *path, int pid)
+{
+	struct stat st;
+	int err;
+
+	if (stat(path, &st))
+		return -errno;
+	if (has(pl, &st, pid))
+		return 0;
+	err = lt_grow(&pl->v, &pl->cap, pl->n, sizeof(*pl->v));
+	if (err)
+		return err;
+	err = loader_attach_libc_pid(pl->ld, path, pid);
+	if (err)
+		return err;
+	pl->v[pl->n++] = (struct pl_ent){ st.st_dev, st.st_ino, pid };
+	dlog("pid %d: allocator probes on %s\n", pid, path);
+	if (!has_file(pl, &st, pid)) /* a libc no process had: said as without a filter */
+		vlog("probing the allocator of %s (pid %d)\n", path, pid);
+	return 1;
+}
+
+int proclinks_add(struct proclinks *pl, int pid)
+{
+	char libc[4096];
+	int err;
+
+	/* its number came back before the last one's links went */
+	for (size_t j = 0; j < pl->ngone; j++)
+		if (pl->gone[j] == pid)
+			proclinks_flush(pl);
+	/* the libc it maps; none yet (an image just exec'd): the host's, on
+	 * which the uprobes are placed as the process maps it */
+	err = loader_find_libc(pid, libc, sizeof(libc));
+	if (err && err != -ENOENT)
+		return err;
+	return add_one(pl, err ? pl->libc : libc, pid);
+}
+
+void proclinks_gone(struct proclinks *pl, int pid)
+{
+	for (size_t i = 0; i < pl->n; i++) {
+		if (pl->v[i].pid != pid)
+			continue;
+		if (!lt_grow(&pl->gone, &pl->cgone, pl->ngone, sizeof(*pl->gone)))
+			pl->gone[pl->ngone++] = pid;
+		break;
+	}
+}
+
+void proclinks_flush(struct proclinks *pl)
+{
+	if (!pl || !pl->ngone)
+		return;
+	loader_forget_pids(pl->ld, pl->gone, pl->ngone);
+	for (size_t i = 0; i < pl->n;) {
+		bool gone = false;
+
+		for (size_t j = 0; j < pl->ngone && !gone; j++)
+			gone = pl->v[i].pid == pl->gone[j];
+		if (gone)
+			pl->v[i] = pl->v[--pl->n];
+		else
+			i++;
+	}
+	dlog("links of %zu exited processes detached\n", pl->ngone);
+	pl->ngone = 0;
+}
+
+unsigned int proclinks_count(const struct proclinks *pl)
+{
+	unsigned int n = 0;
+
+	for (size_t i = 0; pl && i < pl->n; i++) {
+		bool first = true;
+
+		for (size_t j = 0; j < i && first; j++)
+			first = pl->v[j].pid != pl->v[i].pid;
+		n += first;
+	}
+	return n;
+}
