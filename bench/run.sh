@@ -127,6 +127,23 @@ run_c_lt() { # leaktrace args...: launch mode; the report goes to the same file
 run_c_exact() { run_c_lt -- "$bench" "$n_leaktrace"; }
 run_c_sampled() { run_c_lt --sample-bytes "$sample_bytes" -- "$bench" "$n_leaktrace"; }
 run_c_lite() { run_c_lt --mode lite -- "$bench" "$n_lite"; }
+# exact mode's probes with programs that return at once: the probes' own cost
+run_c_floor() { LEAKTRACE_NOOP_PROBES=1 run_c_lt -- "$bench" "$n_leaktrace"; }
+# untraced, while leaktrace -a traces with a filter this process does not match
+run_c_filtered() {
+	local lpid v
+	"$leaktrace" -a -q --comm lt-bench-nomatch -d 600 >"$tmp/lta.out" 2>&1 &
+	lpid=$!
+	if ! wait_for "$tmp/lta.out" "leaktrace: tracing" 60 "$lpid"; then
+		echo "bench: leaktrace -a --comm did not start:" >&2
+		tail -5 "$tmp/lta.out" >&2
+		stop "$lpid"
+		return 1
+	fi
+	v=$(run_c_untraced)
+	stop "$lpid"
+	echo "$v"
+}
 
 run_c_heaptrack() {
 	"$heaptrack" -o "$tmp/ht" "$bench" "$n_heaptrack" >"$tmp/ht.out" 2>&1 || {
@@ -239,14 +256,14 @@ run_report() { # -> "report_cpu_s maxrss_kb allocs stacks dropped"
 
 declare -A why_skip=() label=() runs=() med=() verdicts=()
 if [ "$(id -u)" -ne 0 ]; then
-	for c in c:exact c:sampled c:lite c:bpftrace py311:exact py311:lite py311:rss \
-		pydeb:exact pydeb:lite pydeb:rss report; do
+	for c in c:exact c:floor c:sampled c:lite c:filtered c:bpftrace py311:exact py311:lite \
+		py311:rss pydeb:exact pydeb:lite pydeb:rss report; do
 		why_skip[$c]="needs root"
 	done
 fi
 if [ ! -x "$leaktrace" ]; then
-	for c in c:exact c:sampled c:lite py311:exact py311:lite py311:rss pydeb:exact \
-		pydeb:lite pydeb:rss report; do
+	for c in c:exact c:floor c:sampled c:lite c:filtered py311:exact py311:lite py311:rss \
+		pydeb:exact pydeb:lite pydeb:rss report; do
 		why_skip[$c]=${why_skip[$c]:-"$leaktrace not built"}
 	done
 fi
@@ -282,9 +299,10 @@ for p in py311 pydeb; do
 	if [ "$p" = py311 ]; then pyname[$p]="Python $v (pyenv)"; else pyname[$p]="Python $v (Debian)"; fi
 done
 
-c_configs=(untraced exact sampled lite bpftrace heaptrack)
+c_configs=(untraced exact floor sampled lite filtered bpftrace heaptrack)
 py_configs=(untraced exact lite rss tracemalloc)
 label=([untraced]=untraced [exact]="leaktrace exact" [sampled]="leaktrace exact --sample-bytes $sample_bytes"
+	[floor]="exact's probes, no-op programs" [filtered]="untraced, beside leaktrace -a --comm (no match)"
 	[lite]="leaktrace --mode lite" [rss]="leaktrace --mode lite --rss" [bpftrace]="bpftrace memleak.bt"
 	[heaptrack]=heaptrack [tracemalloc]="tracemalloc (-X tracemalloc=1)")
 
@@ -431,6 +449,15 @@ if [ -n "${med[c:exact]:-}" ] && [ -n "${med[c:bpftrace]:-}" ] && [ -n "${med[c:
 		printf "%d exact tracing cost per pair <= 1/10 of bpftrace memleak: %.0f vs %.0f ns (1/%.1f)\n",
 			ea * 10 <= eb, ea, eb, eb / ea }')
 	target "$ok" "$text"
+fi
+# issue 15's
+if [ -n "${med[c:exact]:-}" ] && [ -n "${med[c:floor]:-}" ]; then
+	target "$(awk -v a="${med[c:exact]}" -v b="${med[c:floor]}" 'BEGIN { print a <= b * 1.25 }')" \
+		"exact <= 1.25x the bare cost of its probes: $(ratio "${med[c:exact]}" "${med[c:floor]}") (${med[c:exact]} vs ${med[c:floor]} ns/pair)"
+fi
+if [ -n "${med[c:filtered]:-}" ] && [ -n "${med[c:untraced]:-}" ]; then
+	target "$(awk -v a="${med[c:filtered]}" -v b="${med[c:untraced]}" 'BEGIN { print a <= b * 1.02 }')" \
+		"a process -a's filter leaves out <= 1.02x: $(ratio "${med[c:filtered]}" "${med[c:untraced]}")"
 fi
 for p in py311 pydeb; do
 	if [ -z "${med[$p:lite]:-}" ] || [ -z "${med[$p:untraced]:-}" ]; then

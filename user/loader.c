@@ -139,6 +139,7 @@ static int open_load(struct loader *l, const struct lt_env *env, bool multi)
 	l->skel->rodata->time_py_walk = env_on("LEAKTRACE_TIME_PYWALK");
 	l->skel->rodata->uw_stats = env_on("LEAKTRACE_UNWIND_STATS");
 	l->skel->rodata->uw_nocache = env_on("LEAKTRACE_UNWIND_NOCACHE");
+	l->skel->rodata->noop_probes = env_on("LEAKTRACE_NOOP_PROBES");
 	if (!l->tgid) { /* -a */
 		bpf_map__set_max_entries(l->skel->maps.lt_procs, env->max_procs);
 		err = procfilter_to_bpf(env, l->skel);
