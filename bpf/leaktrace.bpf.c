@@ -1355,6 +1355,9 @@ int BPF_PROG(lt_img_exec, struct task_struct *task, pid_t old_pid, struct linux_
 	return 0;
 }
 
+/* -a with per-process links (user/proclinks.c), set by the loader */
+bool hold_new_images;
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(lt_proc_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -1368,7 +1371,7 @@ int BPF_PROG(lt_proc_exec, struct task_struct *task, pid_t old_pid, struct linux
 		return 0;
 	if (p) { /* the old image is gone */
 		np.epoch = p->epoch + 1;
-		proc_event(LT_EV_EXIT, tgid, p->epoch, 0);
+		proc_event(LT_EV_EXIT, tgid, p->epoch, LT_EXIT_EXEC);
 	}
 	if (!wanted()) {
 		if (p)
@@ -1378,6 +1381,13 @@ int BPF_PROG(lt_proc_exec, struct task_struct *task, pid_t old_pid, struct linux
 	/* a new image: no CPython known yet */
 	if (bpf_map_update_elem(&lt_procs, &tgid, &np, BPF_ANY)) {
 		count(LT_CNT_DROP_PROCS_FULL);
+		return 0;
+	}
+	/* per-process links: held before its first instruction until they
+	 * are on, unless on a terminal (its shell would see it stop) */
+	if (hold_new_images && !BPF_CORE_READ(task, signal, tty)) {
+		bpf_send_signal(19 /* SIGSTOP */);
+		proc_event(LT_EV_NEW_HELD, tgid, np.epoch, BPF_CORE_READ(task, real_parent, tgid));
 		return 0;
 	}
 	proc_event(LT_EV_NEW, tgid, np.epoch, BPF_CORE_READ(task, real_parent, tgid));

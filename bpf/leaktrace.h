@@ -284,15 +284,19 @@ enum lt_proc_ev {
 	LT_EV_NEW = 1,		/* traced from now on (fork or exec) */
 	LT_EV_EXIT,		/* image (tgid, epoch) is gone: exit, or exec */
 	LT_EV_MAPS,		/* mapped code: libraries to read, CPython to find */
+	LT_EV_NEW_HELD,		/* LT_EV_NEW, an exec stopped (SIGSTOP) until its links
+				 * are on: the loader sends SIGCONT */
 };
 
 struct lt_proc_event {
 	__u32 type;		/* enum lt_proc_ev */
 	__u32 tgid;
 	__u32 epoch;
-	__u32 ppid;
+	__u32 ppid;		/* LT_EV_EXIT: 0 for an exit, LT_EXIT_EXEC for an exec */
 	char comm[16];
 };
+
+#define LT_EXIT_EXEC 1
 
 /* lt_newstacks record: a new stack with Python frames, and whose it is. */
 struct lt_newstack {

@@ -179,7 +179,7 @@ int links_attach(struct links *l, const struct lt_link *k, const char *what)
 	n->fd = -1;
 	err = do_attach(l->multi, n);
 	if (err) {
-		if (k->path) /* tracepoints say their own */
+		if (k->path && !lt_pid_gone(k->pid)) /* tracepoints say their own */
 			elog("cannot attach %s: %s\n", what, strerror(-err));
 		return err;
 	}
@@ -233,7 +233,7 @@ int links_flush(struct links *l)
 			p->pending = false;
 			if (!err) {
 				err = do_attach(true, p);
-				if (err)
+				if (err && !lt_pid_gone(p->pid))
 					elog("cannot attach %s uprobes on %s: %s\n",
 					     bpf_program__name(p->prog), p->name, strerror(-err));
 			}
@@ -307,10 +307,23 @@ bool links_detaching(struct links *l)
 
 /* Detach the links that groups or one of pids[] name, in the background;
  * forget those of pids[] and calibration ones. Returns how many. */
+static bool names(const struct lt_link *k, unsigned int groups, const int *pids, size_t npids)
+{
+	for (size_t j = 0; j < npids; j++)
+		if (k->pid == pids[j])
+			return true;
+	return (groups & k->group) || (k->group == LT_LINK_CALIB && !attached(k));
+}
+
 static int drop(struct links *l, unsigned int groups, const int *pids, size_t npids)
 {
-	int n = 0;
+	int n = 0, any = 0;
 
+	/* nothing to do: no wait for the last batch's detach either */
+	for (int i = 0; i < l->nlinks && !any; i++)
+		any = names(&l->links[i], groups, pids, npids);
+	if (!any)
+		return 0;
 	reaper_join(l);
 	if ((size_t)l->nlinks > l->cdoomed) {
 		struct lt_doomed *d = realloc(l->doomed, l->nlinks * sizeof(*d));
@@ -392,10 +405,15 @@ int links_reattach(struct links *l, unsigned int groups)
 
 bool links_holds(const struct links *l, dev_t dev, ino_t ino)
 {
+	return links_held_at(l, dev, ino) != NULL;
+}
+
+const char *links_held_at(const struct links *l, dev_t dev, ino_t ino)
+{
 	for (int i = 0; i < l->nfiles; i++)
 		if (l->files[i]->dev == dev && l->files[i]->ino == ino)
-			return true;
-	return false;
+			return l->files[i]->at;
+	return NULL;
 }
 
 int links_add_fd(struct links *l, int fd)

@@ -75,6 +75,8 @@ void links_free(struct links *l);
 int links_hold_file(struct links *l, const char *path, struct lt_file **out);
 /* A file of that device and inode is held (its probes placed). */
 bool links_holds(const struct links *l, dev_t dev, ino_t ino);
+/* Its path while we run ("/proc/self/fd/N"), or NULL: not held. */
+const char *links_held_at(const struct links *l, dev_t dev, ino_t ino);
 /* Attach k now (a tracepoint, or a uprobe without uprobe_multi). */
 int links_attach(struct links *l, const struct lt_link *k, const char *what);
 /* One probe site; with uprobe_multi, gathered until links_flush(). */

@@ -274,7 +274,8 @@ static int attach_table(struct loader *l, const char *path, const struct probe_s
 
 	err = links_hold_file(l->links, path, &f);
 	if (err) {
-		elog("cannot open %s: %s\n", path, strerror(-err));
+		if (!lt_pid_gone(pid)) /* a process that exited meanwhile: no error */
+			elog("cannot open %s: %s\n", path, strerror(-err));
 		return err;
 	}
 	k.path = f->at;
@@ -282,7 +283,8 @@ static int attach_table(struct loader *l, const char *path, const struct probe_s
 	/* by its name: debug files are searched next to it, or in its root */
 	err = elfsym_open(path, &es);
 	if (err) {
-		elog("cannot read symbols of %s: %s\n", path, strerror(-err));
+		if (!lt_pid_gone(pid))
+			elog("cannot read symbols of %s: %s\n", path, strerror(-err));
 		goto cleanup;
 	}
 
@@ -387,6 +389,16 @@ int loader_attach_libc(struct loader *l, const char *libc_path)
 int loader_attach_libc_pid(struct loader *l, const char *libc_path, int pid)
 {
 	return attach_table(l, libc_path, probes, sizeof(probes) / sizeof(probes[0]), pid, false);
+}
+
+const char *loader_held_path(struct loader *l, dev_t dev, ino_t ino)
+{
+	return links_held_at(l->links, dev, ino);
+}
+
+void loader_hold_new_images(struct loader *l)
+{
+	l->skel->bss->hold_new_images = true;
 }
 
 void loader_forget_pids(struct loader *l, const int *pids, size_t n)

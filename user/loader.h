@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "env.h"
 #include "links.h"
 
@@ -26,6 +27,11 @@ int loader_attach_procs(struct loader *l);
 /* The libc allocator probes on libc_path for process pid alone: its
  * breakpoints are placed in no other process (proclinks.h). */
 int loader_attach_libc_pid(struct loader *l, const char *libc_path, int pid);
+/* A probed file's path for as long as we run ("/proc/self/fd/N"), or NULL. */
+const char *loader_held_path(struct loader *l, dev_t dev, ino_t ino);
+/* -a: stop each new image the filters choose at its exec (SIGSTOP, unless
+ * on a terminal), its event LT_EV_NEW_HELD, for its links to go on first. */
+void loader_hold_new_images(struct loader *l);
 /* Detach and forget the per-process links of these processes. */
 void loader_forget_pids(struct loader *l, const int *pids, size_t n);
 /* Attach CPython's allocator probes on its module (libpython or the

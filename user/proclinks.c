@@ -30,6 +30,8 @@ int proclinks_new(struct loader *ld, const char *host_libc, struct proclinks **o
 
 	if (!pl)
 		return -ENOMEM;
+	/* an exec that matches is held until its links are on (procs.c) */
+	loader_hold_new_images(ld);
 	pl->ld = ld;
 	pl->libc = strdup(host_libc);
 	if (!pl->libc) {
@@ -67,22 +69,26 @@ static bool has_file(const struct proclinks *pl, const struct stat *st, int pid)
 	return false;
 }
 
-/* The allocator probes on path for pid, once per (file, process). */
+/* The allocator probes on path for pid, once per (file, process). A file
+ * probed before is reached through our own descriptor: the path pid gave
+ * (its /proc/PID/map_files entry) ends with it. */
 static int add_one(struct proclinks *pl, const char *path, int pid)
 {
+	const char *held;
 	struct stat st;
 	int err;
 
 	if (stat(path, &st))
-		return -errno;
+		return lt_pid_gone(pid) ? 0 : -errno;
 	if (has(pl, &st, pid))
 		return 0;
+	held = loader_held_path(pl->ld, st.st_dev, st.st_ino);
 	err = lt_grow(&pl->v, &pl->cap, pl->n, sizeof(*pl->v));
 	if (err)
 		return err;
-	err = loader_attach_libc_pid(pl->ld, path, pid);
+	err = loader_attach_libc_pid(pl->ld, held ?: path, pid);
 	if (err)
-		return err;
+		return lt_pid_gone(pid) ? 0 : err;
 	pl->v[pl->n++] = (struct pl_ent){ st.st_dev, st.st_ino, pid };
 	dlog("pid %d: allocator probes on %s\n", pid, path);
 	if (!has_file(pl, &st, pid)) /* a libc no process had: said as without a filter */
@@ -109,31 +115,36 @@ int proclinks_add(struct proclinks *pl, int pid)
 
 void proclinks_gone(struct proclinks *pl, int pid)
 {
-	for (size_t i = 0; i < pl->n; i++) {
-		if (pl->v[i].pid != pid)
-			continue;
-		if (!lt_grow(&pl->gone, &pl->cgone, pl->ngone, sizeof(*pl->gone)))
-			pl->gone[pl->ngone++] = pid;
-		break;
-	}
+	/* links of an attach that failed half way go too */
+	for (size_t j = 0; j < pl->ngone; j++)
+		if (pl->gone[j] == pid)
+			return;
+	if (!lt_grow(&pl->gone, &pl->cgone, pl->ngone, sizeof(*pl->gone)))
+		pl->gone[pl->ngone++] = pid;
 }
 
 void proclinks_flush(struct proclinks *pl)
 {
+	size_t had = 0;
+
 	if (!pl || !pl->ngone)
 		return;
 	loader_forget_pids(pl->ld, pl->gone, pl->ngone);
-	for (size_t i = 0; i < pl->n;) {
-		bool gone = false;
+	for (size_t j = 0; j < pl->ngone; j++) {
+		bool found = false;
 
-		for (size_t j = 0; j < pl->ngone && !gone; j++)
-			gone = pl->v[i].pid == pl->gone[j];
-		if (gone)
-			pl->v[i] = pl->v[--pl->n];
-		else
-			i++;
+		for (size_t i = 0; i < pl->n;) {
+			if (pl->v[i].pid == pl->gone[j]) {
+				pl->v[i] = pl->v[--pl->n];
+				found = true;
+			} else {
+				i++;
+			}
+		}
+		had += found;
 	}
-	dlog("links of %zu exited processes detached\n", pl->ngone);
+	if (had)
+		dlog("links of %zu exited processes detached\n", had);
 	pl->ngone = 0;
 }
 

@@ -188,17 +188,23 @@ static int on_proc_event(void *arg, void *data, size_t len)
 		return 0;
 	switch (e->type) {
 	case LT_EV_NEW:
+	case LT_EV_NEW_HELD:
 		p = add(ps, e->tgid, e->epoch, e->ppid, e->comm);
-		/* its own probes at once: a fork runs on, an exec maps libc soon */
+		/* its own probes at once: a fork runs on; an exec waits, held */
 		if (p && ps->pl)
 			proclinks_add(ps->pl, p->tgid);
+		/* a SIGSTOP still pending is dropped by this: never stopped */
+		if (e->type == LT_EV_NEW_HELD)
+			kill(e->tgid, SIGCONT);
 		break;
 	case LT_EV_EXIT:
 		p = procs_find(ps, e->tgid, e->epoch);
 		if (p)
 			mark_gone(ps, p);
-		/* an exec into an image still traced keeps its links */
-		if (ps->pl && !traced_now(ps, e->tgid))
+		/* an exec into an image still traced keeps its links (they
+		 * are the task's); an exit's go, even if its number is
+		 * traced again already (a new process's) */
+		if (ps->pl && (e->ppid != LT_EXIT_EXEC || !traced_now(ps, e->tgid)))
 			proclinks_gone(ps->pl, e->tgid);
 		break;
 	case LT_EV_MAPS:
@@ -566,6 +572,9 @@ void procs_reconcile(struct procs *ps, double now)
 	int err;
 
 	ps->now = now;
+	/* the events in the ring first: an image they are about to announce
+	 * (an exec held for its links, say) is not one that came unsaid */
+	ring_buffer__consume(ps->rb);
 	/* gone without a word (ring full) */
 	for (size_t b = 0; b < NBUCKETS; b++)
 		for (struct lt_pstate *p = ps->buckets[b]; p; p = p->next) {

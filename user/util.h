@@ -4,6 +4,8 @@
 #define LT_UTIL_H
 
 #include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +27,13 @@ static inline int lt_grow(void *v, size_t *cap, size_t n, size_t size)
 	*p = q;
 	*cap = c;
 	return 0;
+}
+
+/* pid names no process any more: one that exited while we attached to it
+ * (not worth an error) */
+static inline bool lt_pid_gone(int pid)
+{
+	return pid > 0 && kill(pid, 0) && errno == ESRCH;
 }
 
 /* 64-bit finalizer (MurmurHash3's) for open-addressing tables. */
