@@ -1,0 +1,101 @@
+# SPDX-License-Identifier: MIT
+"""Lite mode (--mode lite) on Python programs, and its overhead budget."""
+
+import os
+
+from harness import BUILD, Fail, PYDIR, Skip, add_test, tail, test
+from targets import DEBIAN_PYTHON, LITE_REPORT, py_prog_env, pyenv_python
+from checks import (PY_ALLOCATOR, first_suspect, leaf, marker, need_python_frames, py_frames,
+                    same_file, stack_str, summary, validate)
+
+
+def check_lite(c, pattern, python, opts=("--mode", "lite")):
+    """Attached in lite mode to a program that leaks for 6 s; leaktrace stops
+    after 5 s, while it still leaks: the leaking line is suspect 1."""
+    if not os.access(python, os.X_OK):
+        raise Skip(f"no {python}")
+    env = py_prog_env(c, python, pattern)
+    t = c.spawn([python, os.path.join(PYDIR, pattern + ".py"), "-w"], env=env)
+    if not t.out.wait_for(r"^ready", 20):
+        raise Fail(f"{pattern}.py under {python} never got ready: {tail(t.err.text)}")
+    rep = c.attach(t, duration=5, opts=[*LITE_REPORT, *opts])
+    if rep.get("mode") != "lite":
+        raise Fail(f"mode {rep.get('mode')!r}, want lite")
+    if not (rep.get("python") or {}).get("small_objects_unseen"):
+        raise Fail(f"python={rep.get('python')!r}: lite mode must say small objects are unseen")
+    need_python_frames(rep, python)
+    src, line = marker(pattern + ".py", pattern)
+    top = first_suspect(rep)
+    pf = py_frames(top)
+    if not pf or not same_file(pf[0][1].get("file"), os.path.join(PYDIR, src)) or \
+            pf[0][1].get("line") != line:
+        raise Fail(f"suspect 1 is {stack_str(top)}, want {src}:{line} | " + summary(rep))
+    validate(rep, comm=os.path.basename(python), pid=t.pid, python=True)
+    return rep, top
+
+
+def check_lite_big(c, python, opts=("--mode", "lite")):
+    _, top = check_lite(c, "lite_big", python, opts)
+    n, nbytes = top["allocs"], top["bytes"]
+    # a 4004-byte bytes object: 4037 B with its header
+    if n < 50 or not n * 4033 <= nbytes <= n * 4037:
+        raise Fail(f"suspect 1 holds {nbytes} B in {n} blocks, want >= 50 blocks of 4037 B")
+    if PY_ALLOCATOR.match(top.get("allocator", "")):
+        raise Fail(f"lite mode traced a CPython allocator: {top.get('allocator')}")
+
+
+def check_lite_dict(c, python, opts=("--mode", "lite")):
+    rep, top = check_lite(c, "lite_dict", python, opts)
+    # the dict's one backing table, reallocated as it doubles; the report may
+    # fall inside a doubling (the program still inserts when it is taken):
+    # the new table made, the old one not yet freed, twice its size
+    resizing = top["allocs"] == 2 and 3 * 4 * 1024 * 1024 <= top["bytes"] <= 3 * 16 << 20
+    if not resizing and (top["allocs"] != 1 or top["bytes"] < 256 * 1024):
+        raise Fail(f"suspect 1 holds {top['bytes']} B in {top['allocs']} blocks, want the "
+                   "dict's table: 1 block of >= 256 KiB")
+    if not top.get("grows_in_steps"):
+        raise Fail("the dict's table is not flagged as growing in steps")
+    # the tuples themselves fill pymalloc's arenas: counted apart, whole
+    # arenas (256 KiB before 3.10, 1 MiB since), never listed as stacks
+    arenas = rep["totals"].get("pymalloc_arenas", 0)
+    nbytes = rep["totals"].get("pymalloc_arena_bytes", 0)
+    if arenas < 2 or nbytes % (256 * 1024):
+        raise Fail(f"pymalloc arenas: {arenas} holding {nbytes} B, want >= 2 whole arenas")
+    if any(st.get("allocator") == "mmap" for st in rep["stacks"]):
+        raise Fail("an mmap stack is listed: arenas not counted apart | " + summary(rep))
+
+
+for _minor in range(8, 14):
+    add_test(f"lite_big_3.{_minor}", lambda c, m=_minor: check_lite_big(c, pyenv_python(f"3.{m}")), 60)
+    add_test(f"lite_dict_3.{_minor}", lambda c, m=_minor: check_lite_dict(c, pyenv_python(f"3.{m}")), 60)
+# Debian's LTO python3: -p picks lite by itself
+add_test("lite_big_debian", lambda c: check_lite_big(c, DEBIAN_PYTHON, ()), 60)
+add_test("lite_dict_debian", lambda c: check_lite_dict(c, DEBIAN_PYTHON, ()), 60)
+
+
+@test(60)
+def t_lite_budget(c):
+    """A malloc/free loop far too hot for the 5% budget: leaktrace thins its
+    probes, frees too, and says so; the steady leak is still suspect 1, and
+    the churned blocks, all freed, are no leak."""
+    path = os.path.join(c.tmp, "report.json")
+    rc, out, err = c.leaktrace(["--mode", "lite", "-i", "1", "-t", "1000",
+                                "--json", path, "--", os.path.join(BUILD, "churner"), "-q"], 40)
+    if rc != 0:
+        raise Fail(f"leaktrace exited {rc}; stderr: {tail(err)}")
+    rep = c.report(path, rc, err)
+    ov = rep.get("overhead") or {}
+    if ov.get("budget_pct") != 5 or not 0 < ov.get("alloc_probe_duty", 1) < 1:
+        raise Fail(f"overhead={ov!r}: want the 5% budget and thinned allocation probes")
+    if ov.get("all_probes_on_pct", 0) <= 5:
+        raise Fail(f"all probes on would cost {ov.get('all_probes_on_pct')}%: not too hot?")
+    if "THINNED" not in out:
+        raise Fail("the text report does not say the probes were thinned: " + tail(out))
+    top = first_suspect(rep)
+    if leaf(top).get("function") != "leak_step":
+        raise Fail(f"suspect 1 is {stack_str(top)}, want leak_step | " + summary(rep))
+    if top["bytes"] != top["allocs"] * 256 or top["allocs"] < 10:
+        raise Fail(f"leak_step: {top['bytes']} B in {top['allocs']}, want blocks of 256 B")
+    for st in rep["stacks"]:
+        if leaf(st).get("function") == "churn" and (st.get("suspect") or st["allocs"] > 2):
+            raise Fail(f"churn's freed blocks count as a leak: {stack_str(st)}")
