@@ -66,35 +66,64 @@ def lt_progs():
     return [p for p in json.loads(r.stdout or "[]") if p.get("name", "").startswith("lt_")]
 
 
+def held_prog_ids(pid):
+    """The BPF programs process pid holds (its program and link descriptors):
+    its own, whatever other tracers run beside it."""
+    ids = set()
+    for fd in os.listdir(f"/proc/{pid}/fdinfo"):
+        try:
+            with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                ids |= {int(ln.split()[1]) for ln in f if ln.startswith("prog_id:")}
+        except OSError:
+            pass
+    return ids
+
+
+def still_loaded(ids, wait_s=5):
+    """Which of ids are loaded still, once an RCU grace period or so has
+    passed (programs are freed after one)."""
+    end = time.monotonic() + wait_s
+    while True:
+        left = ids & {p["id"] for p in lt_progs()}
+        if not left or time.monotonic() > end:
+            return left
+        time.sleep(0.1)
+
+
 @test(40)
 def t_tracefs_never_in_sight(c):
     """Where tracefs is not mounted, leaktrace (root) reads the tracepoints'
-    ids from a tracefs of its own, in a mount namespace of its own: no mount
-    in its namespace while it traces or after; killed with SIGKILL, nothing
-    of it is left (no program loaded, no mount)."""
+    ids from a tracefs of its own, mounted nowhere: no mount in its
+    namespace while it traces or after; killed with SIGKILL, nothing of it is
+    left (none of its programs loaded, no mount)."""
     unmount = "{ ! mountpoint -q /sys/kernel/tracing || umount -l /sys/kernel/tracing; }"
-    seen = []
+    seen, ids = [], set()
+
+    def stop(lt):
+        seen.append(tracefs_mounts(lt.pid))
+        ids.update(held_prog_ids(lt.pid))
     t = c.start_target("leaker")
-    rep = c.attach(t, wrap=in_mount_ns(unmount), stop=lambda lt: seen.append(tracefs_mounts(lt.pid)))
+    rep = c.attach(t, wrap=in_mount_ns(unmount), stop=stop)
     check_leaker(rep)
     if seen != [0]:
         raise Fail(f"tracefs mounts in leaktrace's namespace while tracing: {seen}")
-    if lt_progs():
-        raise Fail("leaktrace's programs still loaded after it exited")
+    if not ids:
+        raise Fail("leaktrace held no BPF program while tracing")
+    if still_loaded(ids):
+        raise Fail(f"{len(still_loaded(ids))} of leaktrace's programs still loaded after it exited")
     t = c.start_target("leaker")
     lt = c.spawn([*in_mount_ns(unmount), LEAKTRACE, "-p", str(t.pid)])
     if not lt.err.wait_for(r"^leaktrace: tracing", READY_TIMEOUT):
         raise Fail(f"no 'leaktrace: tracing' line; stderr: {tail(lt.err.text)}")
-    if tracefs_mounts(lt.pid) or not lt_progs():
+    ids = held_prog_ids(lt.pid)
+    if tracefs_mounts(lt.pid) or not ids:
         raise Fail(f"while tracing: {tracefs_mounts(lt.pid)} tracefs mounts, "
-                   f"{len(lt_progs())} programs")
+                   f"{len(ids)} programs")
     lt.signal(signal.SIGKILL)
     lt.wait(5)
-    end = time.monotonic() + 5  # programs are freed after an RCU grace period
-    while lt_progs() and time.monotonic() < end:
-        time.sleep(0.1)
-    if lt_progs():
-        raise Fail(f"after SIGKILL, still loaded: {[p['name'] for p in lt_progs()][:6]}")
+    left = still_loaded(ids)
+    if left:
+        raise Fail(f"after SIGKILL, still loaded: {[p['name'] for p in lt_progs() if p['id'] in left][:6]}")
 
 
 @test(30)
