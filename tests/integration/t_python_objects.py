@@ -27,6 +27,19 @@ for _minor in (8, 11, 13):
 
 
 @test(60)
+def t_python_objects_map_full(c):
+    """--objects with room for 1,024 objects: the ones that did not fit are
+    counted (drops.objects_map_full), never silently missing."""
+    python = pyenv_python("3.13")
+    t, rep = attach_python(c, python, "cycles", opts=("--objects", "--max-allocs", "1024"))
+    drops = rep.get("drops") or rep.get("totals", {}).get("drops") or {}
+    n = leaked_count(t.out.text, "cycles.py")
+    live = sum(o["live"] for o in rep.get("objects", []))
+    if drops.get("objects_map_full", 0) <= 0 or live > 1024:
+        raise Fail(f"{n} leaked pairs, {live} objects live in a table of 1024, drops {drops}")
+
+
+@test(60)
 def t_python_objects_debian(c):
     """Debian's LTO python3 inlines its GC allocators: --objects reads the
     objects from the outstanding allocations instead (exact mode, libc)."""
