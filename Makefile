@@ -35,13 +35,7 @@ UNIT_OBJS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%.o,$(UNIT_SRCS))
 FX := $(OUTPUT)/fixtures
 FX_SRC := tests/unit/fixtures
 
-ifeq ($(V),1)
-	Q =
-	msg =
-else
-	Q = @
-	msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
-endif
+include $(dir $(lastword $(MAKEFILE_LIST)))scripts/quiet.mk
 
 # `make install`: the binary, the unit, the settings it reads, the man page and
 # the completion. sbin: an administrator's tool that needs root or its
@@ -208,6 +202,12 @@ fuzz: fuzzers
 testprogs:
 	$(Q)$(MAKE) --no-print-directory -C tests/integration/progs
 
+# tests/exports/check.sh's sample profile, from the exporters' own objects
+$(OUTPUT)/gen_sample: tests/exports/gen_sample.c $(addprefix $(OUTPUT)/user/,export_folded.o \
+		export_flame.o export_speedscope.o export_pprof.o pb.o json.o)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -lz -o $@
+
 demo: deps
 	$(Q)$(MAKE) --no-print-directory leaktrace
 	$(Q)$(MAKE) --no-print-directory -C tests/demo
@@ -215,7 +215,8 @@ demo: deps
 	$$sudo ./leaktrace -d 6 -i 1 -- tests/demo/leaky
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory leaktrace tests/unit/unit_tests fuzzers testprogs
+	$(Q)$(MAKE) --no-print-directory leaktrace tests/unit/unit_tests fuzzers testprogs \
+		$(OUTPUT)/gen_sample
 	$(Q)tests/run.sh
 
 bench: deps

@@ -31,12 +31,9 @@ chrome() { # url, extra args...
 		--enable-logging=stderr --v=0 "$@" "$url" 2>&1 >/dev/null
 }
 
-gcc -g -O2 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -std=gnu11 \
-	-D_GNU_SOURCE -Iuser -Ibpf tests/exports/gen_sample.c user/export_folded.c \
-	user/export_flame.c user/export_speedscope.c user/export_pprof.c user/pb.c user/json.c \
-	-lz -o "$out/gen_sample" ||
-	{ fail build; exit 1; }
-"$out/gen_sample" "$out" || { fail generate; exit 1; }
+# built by the Makefile, with its flags and the exporters' objects
+make -s --no-print-directory .output/gen_sample || { fail build; exit 1; }
+.output/gen_sample "$out" || { fail generate; exit 1; }
 
 if $py -c 'import sys, xml.etree.ElementTree as E; [E.parse(f) for f in sys.argv[1:]]' \
 	"$out/sample.svg" "$out/sample.html"; then
