@@ -132,7 +132,7 @@ run_c_floor() { LEAKTRACE_NOOP_PROBES=1 run_c_lt -- "$bench" "$n_leaktrace"; }
 # untraced, while leaktrace -a traces with a filter this process does not match
 run_c_filtered() {
 	local lpid v
-	"$leaktrace" -a -q --comm lt-bench-nomatch -d 600 >"$tmp/lta.out" 2>&1 &
+	"$leaktrace" -a --comm lt-nomatch -d 600 >"$tmp/lta.out" 2>&1 &
 	lpid=$!
 	if ! wait_for "$tmp/lta.out" "leaktrace: tracing" 60 "$lpid"; then
 		echo "bench: leaktrace -a --comm did not start:" >&2

@@ -481,12 +481,20 @@ const volatile __u64 min_map_addr;
 #include "unwind.bpf.h"
 
 /* In frames: CFI where the loader loaded tables, else frame pointers. */
-static __always_inline long get_ret_stack(struct pt_regs *regs, struct lt_stack *st)
+static __always_inline long get_ret_stack(struct pt_regs *regs, struct lt_stack *st, __u64 *h)
 {
-	if (regs->cs != USER_CS) /* 32-bit task: the kernel's compat walker */
-		return bpf_get_stack(regs, st->ips, LT_MAX_STACK_DEPTH * sizeof(__u64),
-				     BPF_F_USER_STACK) >> 3;
-	return uw_walk(st, regs->ip, regs->sp, regs->bp, false);
+	long n;
+
+	if (regs->cs != USER_CS) { /* 32-bit task: the kernel's compat walker */
+		n = bpf_get_stack(regs, st->ips, LT_MAX_STACK_DEPTH * sizeof(__u64),
+				  BPF_F_USER_STACK) >> 3;
+		if (n > 0 && n <= LT_MAX_STACK_DEPTH) {
+			st->depth = n;
+			*h = uw_hash(st, *h);
+		}
+		return n;
+	}
+	return uw_walk(st, regs->ip, regs->sp, regs->bp, false, h);
 }
 
 /*
@@ -495,14 +503,23 @@ static __always_inline long get_ret_stack(struct pt_regs *regs, struct lt_stack 
  * there. Checked against it on ~75,000 stacks (C; CPython 3.8, 3.11, 3.13
  * and Debian's; user and kernel faults, mmaps, descriptors): identical.
  */
-static __always_inline long get_tp_stack(void *ctx, struct lt_stack *st)
+static __always_inline long get_tp_stack(void *ctx, struct lt_stack *st, __u64 *h)
 {
 	struct pt_regs *r = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 
-	if (BPF_CORE_READ(r, cs) != USER_CS)
-		return bpf_get_stack(ctx, st->ips, LT_MAX_STACK_DEPTH * sizeof(__u64),
-				     BPF_F_USER_STACK) >> 3;
-	return uw_walk(st, BPF_CORE_READ(r, ip), BPF_CORE_READ(r, sp), BPF_CORE_READ(r, bp), true);
+	long n;
+
+	if (BPF_CORE_READ(r, cs) != USER_CS) {
+		n = bpf_get_stack(ctx, st->ips, LT_MAX_STACK_DEPTH * sizeof(__u64),
+				  BPF_F_USER_STACK) >> 3;
+		if (n > 0 && n <= LT_MAX_STACK_DEPTH) {
+			st->depth = n;
+			*h = uw_hash(st, *h);
+		}
+		return n;
+	}
+	return uw_walk(st, BPF_CORE_READ(r, ip), BPF_CORE_READ(r, sp), BPF_CORE_READ(r, bp), true,
+		       h);
 }
 
 /* Capture the user stack and store it once; returns its key, 0 on failure.
@@ -524,13 +541,12 @@ static __always_inline __u64 store_stack_x(void *ctx, const struct lt_proc *p, b
 	if (!target_tgid)
 		h = (h ^ ((__u64)st->tgid << 32 | st->epoch)) * 0x100000001b3ULL;
 	st->flags = 0;
-	n = uret ? get_ret_stack(ctx, st) : get_tp_stack(ctx, st);
+	n = uret ? get_ret_stack(ctx, st, &h) : get_tp_stack(ctx, st, &h);
 	if (n <= 0 || n > LT_MAX_STACK_DEPTH)
 		goto fail;
 	st->depth = n;
 	if (st->flags & LT_ST_TRUNCATED)
 		count(LT_CNT_STACK_TRUNCATED);
-	h = uw_hash(st, h);
 	t0 = time_py_walk ? bpf_ktime_get_ns() : 0;
 	steps = py_walk(st, LT_MAX_PY_DEPTH, &p->py);
 	if (time_py_walk && p->py.enabled) {

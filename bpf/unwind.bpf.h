@@ -228,6 +228,24 @@ static __always_inline bool uw_untramp(struct uw_state *w)
 	return true;
 }
 
+/* The stack hash's step for one frame (uw_hash()'s, in the same order). */
+static __always_inline __u64 uw_mix(__u64 h, __u64 ip)
+{
+	h = (h ^ ip) * 0x100000001b3ULL;
+	return h ^ (h >> 29);
+}
+
+/* Frame n - 1 is final once frame n is pushed (a trampoline address in it
+ * is replaced before that): it joins the hash then, in the walk itself. */
+static __always_inline void uw_push(struct uw_walk *ctx, struct uw_state *w, __u32 n, __u64 ip)
+{
+	if (n < 1 || n >= LT_MAX_STACK_DEPTH)
+		return;
+	w->h = uw_mix(w->h, ctx->ips[n - 1]);
+	ctx->ips[n] = ip;
+	w->n = n + 1;
+}
+
 static long uw_step(__u32 i, void *arg)
 {
 	struct uw_walk *ctx = arg;
@@ -242,8 +260,7 @@ static long uw_step(__u32 i, void *arg)
 			return 1;
 		if (n >= LT_MAX_STACK_DEPTH)
 			return 1;
-		ctx->ips[n] = v[1];
-		w->n = n + 1;
+		uw_push(ctx, w, n, v[1]);
 		w->bp = v[0];
 		return 0;
 	}
@@ -336,8 +353,7 @@ push:
 		w->flags |= LT_ST_TRUNCATED;
 		return 1;
 	}
-	ctx->ips[n] = exact ? ra | LT_IP_EXACT : ra;
-	w->n = n + 1;
+	uw_push(ctx, w, n, exact ? ra | LT_IP_EXACT : ra);
 	w->ip = ra;
 	w->sp = sp;
 	w->bp = bp;
@@ -346,8 +362,9 @@ push:
 }
 
 /*
- * Walk the stack of the current thread from (ip, sp, bp) into st, in frames;
- * exact: ip is where it stopped (a tracepoint), not a return address.
+ * Walk the stack of the current thread from (ip, sp, bp) into st, in frames,
+ * hashing them into *h as uw_hash() would (one bpf_loop() callback per frame
+ * less); exact: ip is where it stopped (a tracepoint), not a return address.
  *
  * A process without a table gets the frames bpf_get_stack(BPF_F_USER_STACK)
  * gives (the kernel's perf_callchain_user(): %rip, then each frame's return
@@ -356,7 +373,8 @@ push:
  * fault and exception fixup cost ~380 of the ~600 ns that the whole return
  * program took per malloc.
  */
-static __always_inline long uw_walk(struct lt_stack *st, __u64 ip, __u64 sp, __u64 bp, bool exact)
+static __always_inline long uw_walk(struct lt_stack *st, __u64 ip, __u64 sp, __u64 bp, bool exact,
+				    __u64 *h)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32, zero = 0;
 	struct uw_walk w = { .ips = st->ips };
@@ -378,9 +396,13 @@ static __always_inline long uw_walk(struct lt_stack *st, __u64 ip, __u64 sp, __u
 	s->last = 0;
 	s->flags = 0;
 	s->tramp_read = 0;
+	s->h = *h;
 	st->ips[0] = ip;
 	bpf_loop(LT_MAX_STACK_DEPTH, uw_step, &w, 0);
 	st->flags = s->flags;
+	/* the last frame; the others joined the hash as the next was pushed */
+	if (s->n >= 1 && s->n <= LT_MAX_STACK_DEPTH)
+		*h = uw_mix(s->h, st->ips[s->n - 1]);
 	return s->n;
 }
 
@@ -397,8 +419,7 @@ static long uw_hash_one(__u32 i, void *arg)
 
 	if (i >= LT_MAX_STACK_DEPTH)
 		return 1;
-	f->s->h = (f->s->h ^ f->st->ips[i]) * 0x100000001b3ULL;
-	f->s->h ^= f->s->h >> 29;
+	f->s->h = uw_mix(f->s->h, f->st->ips[i]);
 	return 0;
 }
 
