@@ -118,7 +118,7 @@ done
 
 # a large profile
 t0=$(date +%s.%N)
-"$out/gen_sample" "$out/big" 20000 || fail big_generate
+.output/gen_sample "$out/big" 20000 || fail big_generate
 t1=$(date +%s.%N)
 sizes=$(cd "$out/big" && stat -c '%n=%s' sample.folded sample.svg sample.speedscope.json | tr '\n' ' ')
 if $py -c 'import sys, json, xml.etree.ElementTree as E; E.parse(sys.argv[1]); json.load(open(sys.argv[2]))' \
