@@ -229,6 +229,18 @@ static __always_inline struct lt_inflight *inflight(void)
  * drops the rest), so what is left is the probes' own cost */
 const volatile bool noop_probes;
 
+/* The one target's start (/proc/PID/stat's starttime, in ticks of
+ * tick_ns): a process that takes its pid once it is gone is not it. */
+const volatile __u64 target_start_ticks, tick_ns;
+
+static __always_inline bool is_target_task(void)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+
+	return !target_start_ticks || !tick_ns ||
+	       BPF_CORE_READ(t, group_leader, start_boottime) / tick_ns == target_start_ticks;
+}
+
 static __always_inline struct lt_proc *target(void)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
@@ -236,7 +248,7 @@ static __always_inline struct lt_proc *target(void)
 	if (noop_probes)
 		return NULL;
 	if (target_tgid)
-		return tgid == target_tgid ? &single : NULL;
+		return tgid == target_tgid && is_target_task() ? &single : NULL;
 	return bpf_map_lookup_elem(&lt_procs, &tgid);
 }
 
@@ -1362,7 +1374,7 @@ static __always_inline bool wanted(void)
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(lt_img_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
-	if (!target_tgid || bpf_get_current_pid_tgid() >> 32 != target_tgid)
+	if (!target_tgid || bpf_get_current_pid_tgid() >> 32 != target_tgid || !is_target_task())
 		return 0;
 	single.py.enabled = 0;
 	single.exit_ns = 0;

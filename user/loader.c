@@ -111,6 +111,42 @@ static bool env_on(const char *name)
 
 /* vm.mmap_min_addr: no frame pointer below it can be read (bpf's
  * get_ret_stack() stops there); 0 when unknown, which stops nowhere. */
+/* /proc/PID/stat's start time is shifted by the time namespace's offset:
+ * comparable with the kernel's only in ours. */
+static bool same_time_ns(int pid)
+{
+	char path[64];
+	struct stat a, b;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/time", pid);
+	return !stat("/proc/self/ns/time", &a) && !stat(path, &b) && a.st_ino == b.st_ino &&
+	       a.st_dev == b.st_dev;
+}
+
+/* Field 22 of /proc/PID/stat: when it started, in clock ticks since boot. */
+static int proc_start_ticks(int pid, unsigned long long *out)
+{
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	int fd, i;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EINVAL;
+	buf[n] = '\0';
+	p = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
+	for (i = 2; p && i < 22; i++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p, " %llu", out) != 1)
+		return -EINVAL;
+	return 0;
+}
+
 static __u64 min_map_addr(void)
 {
 	unsigned long long v = 0;
@@ -135,6 +171,10 @@ static int open_load(struct loader *l, const struct lt_env *env, bool multi)
 	if (!l->skel)
 		return -errno;
 	l->skel->rodata->target_tgid = l->tgid;
+	/* which process that pid is: another that takes it later is not */
+	if (l->tgid && same_time_ns(l->tgid) &&
+	    !proc_start_ticks(l->tgid, &l->skel->rodata->target_start_ticks))
+		l->skel->rodata->tick_ns = 1000000000ULL / sysconf(_SC_CLK_TCK);
 	l->skel->rodata->min_map_addr = min_map_addr();
 	l->skel->rodata->time_py_walk = env_on("LEAKTRACE_TIME_PYWALK");
 	l->skel->rodata->uw_stats = env_on("LEAKTRACE_UNWIND_STATS");

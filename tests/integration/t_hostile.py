@@ -220,3 +220,58 @@ def t_crafted_sparse_plugin(c):
             if base(mod) == "libplugin.so" and fr.get("function") != "plugin_leak" or \
                     os.path.realpath(mod) == libc and fr.get("function") in (None, "plugin_leak"):
                 raise Fail(f"a frame of {mod} named {fr.get('function')!r}: " + stack_str(st, 6))
+
+
+@test(90)
+def t_pid_reuse(c):
+    """A Python target exits while leaktrace is held (SIGSTOP) and another
+    process takes its pid at once: the same program under another name, ASLR
+    off, one hash seed, so its code objects lie where the target's did.
+    leaktrace reads target memory by pid and checks the target's pidfd after
+    each read: it names none of the newcomer's functions, and still reports
+    what the target leaked."""
+    python = pyenv_python("3.12")
+    setarch = shutil.which("setarch")
+    if not setarch:
+        raise Skip("no setarch (util-linux)")
+
+    def start(name):
+        env = py_env(LT_REUSE_NAME=name, PYTHONHASHSEED="0")
+        t = c.spawn([setarch, "-R", python, os.path.join(PYDIR, "pid_reuse.py"), "-w"], env=env)
+        if not t.out.wait_for(r"^ready", 20):
+            raise Fail(f"pid_reuse.py ({name}) never got ready: {tail(t.err.text)}")
+        return t, re.search(r"(?m)^code (0x[0-9a-f]+)", t.out.text).group(1)
+
+    a, code_a = start("alpha")
+    path = os.path.join(c.tmp, "report.json")
+    lt = c.last = c.spawn([LEAKTRACE, "-p", str(a.pid), "-d", "60", "-t", "1000", "--json", path])
+    if not lt.err.wait_for(r"^leaktrace: tracing", READY_TIMEOUT):
+        raise Fail(f"no 'leaktrace: tracing' line; stderr: {tail(lt.err.text)}")
+    lt.signal(signal.SIGSTOP)
+    a.signal(signal.SIGUSR1)
+    if not a.out.wait_for(r"^done", 10):
+        raise Fail(f"the target did not leak: {tail(a.err.text)}")
+    a.signal(signal.SIGKILL)
+    a.wait(5)
+    for _ in range(5):  # the next pid is a.pid, unless another fork comes first
+        with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+            f.write(str(a.pid - 1))
+        b, code_b = start("omega")
+        if b.pid == a.pid:
+            break
+        b.signal(signal.SIGKILL)
+    else:
+        lt.signal(signal.SIGCONT)
+        raise Fail(f"pid {a.pid} could not be taken again (ns_last_pid): others forked first")
+    lt.signal(signal.SIGCONT)
+    rc = lt.wait(30)
+    rep = c.report(path, rc, lt.err.text)
+    if code_a != code_b:
+        vprint(f"code objects at {code_a} and {code_b}: the newcomer's lie elsewhere")
+    names = {fr.get("function") or "" for st in rep["stacks"] for fr in st["frames"]}
+    if any("omega" in n for n in names):
+        raise Fail(f"the newcomer's functions named in the report: {sorted(n for n in names if 'omega' in n)}")
+    leaked = [st for st in rep["stacks"] if st["allocs"] >= 200 and st["bytes"] >= 200 * 1000]
+    if not leaked:
+        raise Fail("the target's leak (200 bytearrays of 1000 B) is not reported: " + summary(rep))
+
