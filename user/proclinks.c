@@ -24,6 +24,8 @@ struct proclinks {
 	size_t ngone, cgone;
 };
 
+static void flush(struct proclinks *pl, bool wait);
+
 int proclinks_new(struct loader *ld, const char *host_libc, struct proclinks **out)
 {
 	struct proclinks *pl = calloc(1, sizeof(*pl));
@@ -101,10 +103,11 @@ int proclinks_add(struct proclinks *pl, int pid)
 	char libc[4096];
 	int err;
 
-	/* its number came back before the last one's links went */
+	/* its number came back before the last one's links went: they go
+	 * first (forgetting by pid later would take the new one's too) */
 	for (size_t j = 0; j < pl->ngone; j++)
 		if (pl->gone[j] == pid)
-			proclinks_flush(pl);
+			flush(pl, true);
 	/* the libc it maps; none yet (an image just exec'd): the host's, on
 	 * which the uprobes are placed as the process maps it */
 	err = loader_find_libc(pid, libc, sizeof(libc));
@@ -123,11 +126,13 @@ void proclinks_gone(struct proclinks *pl, int pid)
 		pl->gone[pl->ngone++] = pid;
 }
 
-void proclinks_flush(struct proclinks *pl)
+static void flush(struct proclinks *pl, bool wait)
 {
 	size_t had = 0;
 
-	if (!pl || !pl->ngone)
+	/* a detach still waiting in the kernel: not behind it, while an exec
+	 * may be held for its links (the gone wait for the next tick) */
+	if (!pl || !pl->ngone || (!wait && loader_detaching(pl->ld)))
 		return;
 	loader_forget_pids(pl->ld, pl->gone, pl->ngone);
 	for (size_t j = 0; j < pl->ngone; j++) {
@@ -146,6 +151,11 @@ void proclinks_flush(struct proclinks *pl)
 	if (had)
 		dlog("links of %zu exited processes detached\n", had);
 	pl->ngone = 0;
+}
+
+void proclinks_flush(struct proclinks *pl)
+{
+	flush(pl, false);
 }
 
 unsigned int proclinks_count(const struct proclinks *pl)
