@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
-#include <math.h>
 #include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +14,7 @@
 #include "budget.h"
 #include "loader.h"
 #include "log.h"
+#include "procfilter.h"
 
 #define WINDOW_S 1.0	/* overhead is measured over windows this long */
 #define FIRST_WINDOW_S 0.15
@@ -84,24 +85,14 @@ static uint64_t host_cpu_ticks(void)
  * 0 once it is gone. */
 uint64_t budget_cpu_ticks(int pid)
 {
-	char path[64], buf[1024], *p;
 	unsigned long long ut = 0, st = 0;
-	ssize_t n;
-	int fd;
+	const char *p;
+	char buf[1024];
 
 	if (!pid)
 		return host_cpu_ticks();
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	p = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+	if (proc_stat_fields(pid, buf, sizeof(buf), &p) ||
+	    sscanf(p, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
 		return 0;
 	return ut + st;
 }

@@ -126,23 +126,16 @@ static bool same_time_ns(int pid)
 /* Field 22 of /proc/PID/stat: when it started, in clock ticks since boot. */
 static int proc_start_ticks(int pid, unsigned long long *out)
 {
-	char path[64], buf[1024], *p;
-	ssize_t n;
-	int fd, i;
+	const char *p;
+	char buf[1024];
+	int err;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EINVAL;
-	buf[n] = '\0';
-	p = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
-	for (i = 2; p && i < 22; i++)
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p, " %llu", out) != 1)
+	err = proc_stat_fields(pid, buf, sizeof(buf), &p);
+	if (err)
+		return err;
+	/* state, 5 ids, 7 counts, 6 more (cutime .. itrealvalue), starttime */
+	if (sscanf(p, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u"
+		   " %*d %*d %*d %*d %*d %*d %llu", out) != 1)
 		return -EINVAL;
 	return 0;
 }

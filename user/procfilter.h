@@ -33,5 +33,8 @@ bool procfilter_match(const struct lt_env *env, const struct lt_cgroup *cg, int 
 int proc_cgroup_path(int pid, char *buf, size_t len);
 /* Its name (/proc/PID/comm); buf is left as it was on failure. 0 or -errno. */
 int proc_comm(int pid, char *buf, size_t len);
+/* /proc/PID/stat read into buf, *fields pointing past comm (at " STATE
+ * PPID ..."): 0, or -errno (-ESRCH: gone as it was read). */
+int proc_stat_fields(int pid, char *buf, size_t len, const char **fields);
 
 #endif

@@ -14,6 +14,7 @@
 #include <gelf.h>
 #include <libelf.h>
 #include "log.h"
+#include "procfilter.h"
 #include "target.h"
 
 #ifndef CAP_PERFMON
@@ -83,23 +84,15 @@ static void target_init(struct target *t, int pid)
 /* State letter, flags and thread-group id from /proc/PID/stat and status. */
 static int read_stat(int pid, char *state, unsigned long *flags, int *tgid)
 {
-	char path[64], buf[1024], *p;
-	ssize_t n;
+	char path[64], buf[1024];
+	const char *p;
 	FILE *f;
-	int fd;
+	int err;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -ESRCH;
-	buf[n] = 0;
-	/* comm may hold spaces and parentheses: fields resume after the last ')' */
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %c %*d %*d %*d %*d %*d %lu", state, flags) != 2)
+	err = proc_stat_fields(pid, buf, sizeof(buf), &p);
+	if (err)
+		return err;
+	if (sscanf(p, " %c %*d %*d %*d %*d %*d %lu", state, flags) != 2)
 		return -EINVAL;
 	*tgid = pid;
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
