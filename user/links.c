@@ -305,23 +305,27 @@ bool links_detaching(struct links *l)
 	return l->reaping;
 }
 
-/* Detach the links that groups or one of pids[] name, in the background;
- * forget those of pids[] and calibration ones. Returns how many. */
-static bool names(const struct lt_link *k, unsigned int groups, const int *pids, size_t npids)
+static bool of_pids(const struct lt_link *k, const int *pids, size_t npids)
 {
 	for (size_t j = 0; j < npids; j++)
 		if (k->pid == pids[j])
 			return true;
-	return (groups & k->group) || (k->group == LT_LINK_CALIB && !attached(k));
+	return false;
 }
 
+/* Detach the links that groups or one of pids[] name, in the background;
+ * forget those of pids[] and calibration ones. Returns how many. */
 static int drop(struct links *l, unsigned int groups, const int *pids, size_t npids)
 {
 	int n = 0, any = 0;
 
 	/* nothing to do: no wait for the last batch's detach either */
-	for (int i = 0; i < l->nlinks && !any; i++)
-		any = names(&l->links[i], groups, pids, npids);
+	for (int i = 0; i < l->nlinks && !any; i++) {
+		const struct lt_link *k = &l->links[i];
+
+		any = (groups & k->group) || of_pids(k, pids, npids) ||
+		      (k->group == LT_LINK_CALIB && !attached(k));
+	}
 	if (!any)
 		return 0;
 	reaper_join(l);
@@ -335,10 +339,8 @@ static int drop(struct links *l, unsigned int groups, const int *pids, size_t np
 	}
 	for (int i = 0; i < l->nlinks;) {
 		struct lt_link *k = &l->links[i];
-		bool gone = false;
+		bool gone = of_pids(k, pids, npids);
 
-		for (size_t j = 0; j < npids && !gone; j++)
-			gone = k->pid == pids[j];
 		if (attached(k) && (gone || (groups & k->group))) {
 			l->doomed[l->ndoomed].link = k->link;
 			l->doomed[l->ndoomed++].fd = k->fd;

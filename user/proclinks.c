@@ -54,19 +54,12 @@ void proclinks_free(struct proclinks *pl)
 	free(pl);
 }
 
-static bool has(const struct proclinks *pl, const struct stat *st, int pid)
+/* Links on st's file: pid's own (others false), or another process's */
+static bool on_file(const struct proclinks *pl, const struct stat *st, int pid, bool others)
 {
 	for (size_t i = 0; i < pl->n; i++)
-		if (pl->v[i].pid == pid && pl->v[i].dev == st->st_dev && pl->v[i].ino == st->st_ino)
-			return true;
-	return false;
-}
-
-/* Another process has links on that file */
-static bool has_file(const struct proclinks *pl, const struct stat *st, int pid)
-{
-	for (size_t i = 0; i < pl->n; i++)
-		if (pl->v[i].pid != pid && pl->v[i].dev == st->st_dev && pl->v[i].ino == st->st_ino)
+		if ((pl->v[i].pid != pid) == others && pl->v[i].dev == st->st_dev &&
+		    pl->v[i].ino == st->st_ino)
 			return true;
 	return false;
 }
@@ -82,7 +75,7 @@ static int add_one(struct proclinks *pl, const char *path, int pid)
 
 	if (stat(path, &st))
 		return lt_pid_gone(pid) ? 0 : -errno;
-	if (has(pl, &st, pid))
+	if (on_file(pl, &st, pid, false))
 		return 0;
 	held = loader_held_path(pl->ld, st.st_dev, st.st_ino);
 	err = lt_grow(&pl->v, &pl->cap, pl->n, sizeof(*pl->v));
@@ -93,7 +86,7 @@ static int add_one(struct proclinks *pl, const char *path, int pid)
 		return lt_pid_gone(pid) ? 0 : err;
 	pl->v[pl->n++] = (struct pl_ent){ st.st_dev, st.st_ino, pid };
 	dlog("pid %d: allocator probes on %s\n", pid, path);
-	if (!has_file(pl, &st, pid)) /* a libc no process had: said as without a filter */
+	if (!on_file(pl, &st, pid, true)) /* a libc no process had: said as without a filter */
 		vlog("probing the allocator of %s (pid %d)\n", path, pid);
 	return 1;
 }
@@ -105,9 +98,12 @@ int proclinks_add(struct proclinks *pl, int pid)
 
 	/* its number came back before the last one's links went: they go
 	 * first (forgetting by pid later would take the new one's too) */
-	for (size_t j = 0; j < pl->ngone; j++)
-		if (pl->gone[j] == pid)
+	for (size_t j = 0; j < pl->ngone; j++) {
+		if (pl->gone[j] == pid) {
 			flush(pl, true);
+			break;
+		}
+	}
 	/* the libc it maps; none yet (an image just exec'd): the host's, on
 	 * which the uprobes are placed as the process maps it */
 	err = loader_find_libc(pid, libc, sizeof(libc));
@@ -156,18 +152,4 @@ static void flush(struct proclinks *pl, bool wait)
 void proclinks_flush(struct proclinks *pl)
 {
 	flush(pl, false);
-}
-
-unsigned int proclinks_count(const struct proclinks *pl)
-{
-	unsigned int n = 0;
-
-	for (size_t i = 0; pl && i < pl->n; i++) {
-		bool first = true;
-
-		for (size_t j = 0; j < i && first; j++)
-			first = pl->v[j].pid != pl->v[i].pid;
-		n += first;
-	}
-	return n;
 }

@@ -28,7 +28,5 @@ int proclinks_add(struct proclinks *pl, int pid);
  * in one batch with the others gone since. */
 void proclinks_gone(struct proclinks *pl, int pid);
 void proclinks_flush(struct proclinks *pl);
-/* Processes with links now. */
-unsigned int proclinks_count(const struct proclinks *pl);
 
 #endif

@@ -459,7 +459,8 @@ static void look_for_python(struct procs *ps, struct lt_pstate *p)
 
 		/* per-process links: each process its own */
 		if (!stat(python_module(p->py), &st) && (ps->pl || !set_has(&ps->pythons, &st))) {
-			set_add(&ps->pythons, &st);
+			if (!ps->pl) /* the set is of files probed for every process */
+				set_add(&ps->pythons, &st);
 			if (loader_attach_python(ps->ld, python_module(p->py),
 						 python_lto_stripped(p->py), false,
 						 ps->pl ? (int)p->tgid : 0))
