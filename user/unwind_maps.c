@@ -131,16 +131,18 @@ void unwind_maps_free(struct unwind_maps *u)
 		pthread_join(u->thread, NULL);
 	}
 	free(u->queue);
-	if (u->built || u->cached)
+	if (u->built || u->cached) {
+		/* the array of maps and the rules, beside the modules' own arrays */
+		uint64_t shared = fd_memlock(bpf_map__fd(u->skel->maps.lt_uw_tabs)) +
+				  fd_memlock(bpf_map__fd(u->skel->maps.lt_uw_rules));
+
 		vlog("unwind tables: %u modules built in %.1f ms, %u from the cache; %u rows, "
 		     "%u pages, %u rules loaded (%.2f MiB of kernel memory: %.2f MiB in the "
 		     "modules' arrays, %.2f MiB in lt_uw_tabs and lt_uw_rules)\n",
 		     u->built, u->build_s * 1000, u->cached, u->nrows, u->npages, u->nrules,
-		     (double)(u->memlock + fd_memlock(bpf_map__fd(u->skel->maps.lt_uw_tabs)) +
-			      fd_memlock(bpf_map__fd(u->skel->maps.lt_uw_rules))) / (1 << 20),
-		     (double)u->memlock / (1 << 20),
-		     (double)(fd_memlock(bpf_map__fd(u->skel->maps.lt_uw_tabs)) +
-			      fd_memlock(bpf_map__fd(u->skel->maps.lt_uw_rules))) / (1 << 20));
+		     (double)(u->memlock + shared) / (1 << 20), (double)u->memlock / (1 << 20),
+		     (double)shared / (1 << 20));
+	}
 	free(u->cache_dir);
 	free(u->mods);
 	free(u->val);
