@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 struct elfsym;
+struct Elf; /* libelf's Elf */
 
 /* Aliases (several names at one address) resolve to one name: FUNC/IFUNC
  * over NOTYPE, a default symbol version over a hidden one, fewer leading
@@ -54,6 +55,11 @@ void elfsym_set_debug_dir(const char *dir);
 
 /* Hex build id ("" if none). */
 const char *elfsym_build_id(const struct elfsym *es);
+/* The GNU build id of an open ELF as hex into out (ELFSYM_BUILD_ID_LEN), ""
+ * if none; its notes are read within bounds (a sparse file's "note" of
+ * gigabytes is skipped). debug_file: sections before program headers. */
+#define ELFSYM_BUILD_ID_LEN (2 * 64 + 1)
+void elfsym_elf_build_id(struct Elf *elf, bool debug_file, char *out);
 /* The same file, byte for byte (a build id is only a claim: a crafted ELF
  * can carry libc's). */
 bool elfsym_same_content(const struct elfsym *a, const struct elfsym *b);

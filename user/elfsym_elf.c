@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include "elfsym.h"
 #include "elfsym_int.h"
 
 /* Section name, or "" when the string table is bad. */
@@ -144,6 +145,12 @@ void es_read_build_id(Elf *elf, bool debug_file, char *out)
 		if (!build_id_from_phdrs(elf, out))
 			build_id_from_sections(elf, out);
 	}
+}
+
+void elfsym_elf_build_id(Elf *elf, bool debug_file, char *out)
+{
+	_Static_assert(ELFSYM_BUILD_ID_LEN == 2 * ES_MAX_BUILD_ID + 1, "one length");
+	es_read_build_id(elf, debug_file, out);
 }
 
 /*

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "elfsym.h"
 #include "mapfile.h"
 #include "unwind_table.h"
 #include "util.h"
@@ -426,48 +427,26 @@ static int fde_rows(struct builder *b, Dwarf_CFI *cfi, uint64_t s, uint64_t limi
 	return err;
 }
 
-/* The GNU build id of the open file fd as hex, from the first note that has
- * one. */
-static int build_id_fd(int fd, char *hex, size_t len)
+/* The GNU build id of the open file fd as hex (out: ELFSYM_BUILD_ID_LEN),
+ * read as elfsym reads it; -ENOENT if none. */
+static int build_id_fd(int fd, bool debug_file, char *out)
 {
-	Elf_Scn *scn = NULL;
-	Elf *elf;
-	int err = -ENOENT;
+	Elf *elf = elf_begin(fd, ELF_C_READ, NULL);
 
-	elf = elf_begin(fd, ELF_C_READ, NULL);
-	while (elf && err && (scn = elf_nextscn(elf, scn))) {
-		Elf_Data *d;
-		GElf_Shdr sh;
-		GElf_Nhdr nh;
-		size_t off = 0, noff, doff;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE || !(d = elf_getdata(scn, NULL)))
-			continue;
-		while ((off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
-			const uint8_t *p = (const uint8_t *)d->d_buf + doff;
-
-			if (nh.n_type != NT_GNU_BUILD_ID || nh.n_namesz != 4 ||
-			    memcmp((const char *)d->d_buf + noff, "GNU", 4) || !nh.n_descsz ||
-			    nh.n_descsz * 2 + 1 > len)
-				continue;
-			for (size_t i = 0; i < nh.n_descsz; i++)
-				sprintf(hex + 2 * i, "%02x", p[i]);
-			err = 0;
-			break;
-		}
-	}
-	if (elf)
-		elf_end(elf);
-	return err;
+	if (!elf)
+		return -EINVAL;
+	elfsym_elf_build_id(elf, debug_file, out);
+	elf_end(elf);
+	return out[0] ? 0 : -ENOENT;
 }
 
-static int build_id(const char *path, char *hex, size_t len)
+static int build_id(const char *path, char *out)
 {
 	int fd = open_regular(path), err;
 
 	if (fd < 0)
 		return fd;
-	err = build_id_fd(fd, hex, len);
+	err = build_id_fd(fd, false, out);
 	close(fd);
 	return err;
 }
@@ -478,10 +457,10 @@ static int build_id(const char *path, char *hex, size_t len)
  * Its fd, or -errno. */
 static int debug_file(const char *path)
 {
-	char hex[2 * 64 + 1], got[sizeof(hex)], root[64], p[PATH_MAX];
+	char hex[ELFSYM_BUILD_ID_LEN], got[ELFSYM_BUILD_ID_LEN], root[64], p[PATH_MAX];
 	const char *rest;
 
-	if (build_id(path, hex, sizeof(hex)) || strlen(hex) < 3)
+	if (build_id(path, hex) || strlen(hex) < 3)
 		return -ENOENT;
 	mapfile_root(path, root, sizeof(root), &rest);
 	for (int i = root[0] ? 0 : 1; i < 2; i++) {
@@ -492,7 +471,7 @@ static int debug_file(const char *path)
 		fd = open_regular(p);
 		if (fd < 0)
 			continue;
-		if (!build_id_fd(fd, got, sizeof(got)) && !strcmp(got, hex))
+		if (!build_id_fd(fd, true, got) && !strcmp(got, hex))
 			return fd;
 		close(fd);
 	}
@@ -749,10 +728,10 @@ static void cache_write(const char *dir, const char *file, const struct uw_table
 
 int uw_table_get(const char *path, const char *cache_dir, struct uw_table **out)
 {
-	char id[256], file[4096];
+	char id[ELFSYM_BUILD_ID_LEN], file[4096];
 	int err;
 
-	if (!cache_dir || build_id(path, id, sizeof(id)))
+	if (!cache_dir || build_id(path, id))
 		return uw_table_build(path, out);
 	snprintf(file, sizeof(file), "%s/%s", cache_dir, id);
 	if (!cache_read(file, out))
