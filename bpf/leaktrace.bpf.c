@@ -237,8 +237,10 @@ static __always_inline bool is_target_task(void)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 
+	/* direct loads through the task's BTF pointer: no helper call on
+	 * every probe hit */
 	return !target_start_ticks || !tick_ns ||
-	       BPF_CORE_READ(t, group_leader, start_boottime) / tick_ns == target_start_ticks;
+	       t->group_leader->start_boottime / tick_ns == target_start_ticks;
 }
 
 static __always_inline struct lt_proc *target(void)
