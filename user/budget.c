@@ -14,6 +14,7 @@
 #include "budget.h"
 #include "loader.h"
 #include "log.h"
+#include "probecost.h"
 #include "procfilter.h"
 
 #define WINDOW_S 1.0	/* overhead is measured over windows this long */
@@ -23,10 +24,6 @@
 #define MIN_ON_S 0.02
 #define MIN_DUTY 0.01
 #define MIN_CPU_NS 20e6	/* a window with less target CPU decides nothing */
-/* Measured here on bench/pyworkload.py: the target slowed down 2-2.5 times
- * as much as its probes' BPF time plus traps (the caches, TLB and branch
- * predictors the probes disturb), so direct cost counts 2.5 times. */
-#define INDIRECT 2.5
 
 /* A group of probes that is switched on and off as one. */
 struct probe_group {
@@ -58,7 +55,12 @@ struct budget {
 	unsigned int windows;	/* judged so far */
 	bool reattach_said;	/* a failed re-attach was said */
 	lt_loads_fn loads;	/* -a: per-process loads */
+	lt_hits_fn hits;	/* -a: one process's probe hits */
 	void *loads_arg;
+	/* what the probes cost beyond their direct cost, read off the target
+	 * (-a: the process that sets the duties) */
+	struct probecost pc;
+	int meter_pid;		/* -a: the process with the most free hits */
 };
 
 /* What a window's costs call for. */
@@ -155,18 +157,18 @@ static double calib_run(int wfd, int rfd, uint32_t n)
 }
 
 /*
- * One trap's cost: a child times malloc/free pairs untraced, then with the
- * malloc entry + return and free probes on it (3 traps a pair). The BPF
- * programs run there too but return at once (the child is no target); their
- * time, from bpf_stats, is taken off, since the live estimate adds the real
- * BPF time of each program.
+ * A trap's cost, by kind: a child times malloc/free pairs untraced, with
+ * free probed (one entry trap a pair), then with malloc's entry and return
+ * probed too. The BPF programs run there but return at once (the child is
+ * no target); their time, from bpf_stats, is taken off, since the live
+ * estimate adds the real BPF time of each program.
  */
 static int calibrate(struct budget *b, const char *libc_path)
 {
-	struct lt_prog_stats a0, f0, a1, f1;
+	struct lt_prog_stats a0, f0, a1, f1, a2, f2;
 	int to_child[2] = { -1, -1 }, from_child[2] = { -1, -1 };
-	double untraced, traced, bpf_ns;
-	const uint32_t n_traced = 20000;
+	double untraced, frees, both, bpf_f, bpf_m;
+	const uint32_t n = 20000;
 	pid_t child = -1;
 	int err;
 
@@ -188,21 +190,29 @@ static int calibrate(struct budget *b, const char *libc_path)
 	close(from_child[1]);
 	to_child[0] = from_child[1] = -1;
 
-	untraced = calib_run(to_child[1], from_child[0], n_traced);
-	err = untraced < 0 ? -EIO : loader_attach_calib(b->ld, libc_path, child);
+	untraced = calib_run(to_child[1], from_child[0], n);
+	err = untraced < 0 ? -EIO : loader_attach_calib(b->ld, libc_path, child, LT_CALIB_FREE);
 	err = err ?: loader_prog_stats(b->ld, &a0, &f0);
 	if (err)
 		goto cleanup;
-	traced = calib_run(to_child[1], from_child[0], n_traced);
-	err = traced < 0 ? -EIO : loader_prog_stats(b->ld, &a1, &f1);
+	frees = calib_run(to_child[1], from_child[0], n);
+	err = frees < 0 ? -EIO : loader_prog_stats(b->ld, &a1, &f1);
+	err = err ?: loader_attach_calib(b->ld, libc_path, child, LT_CALIB_MALLOC);
 	if (err)
 		goto cleanup;
-	bpf_ns = (double)(a1.run_ns - a0.run_ns + f1.run_ns - f0.run_ns) / (5.0 * n_traced);
-	b->info.trap_ns = (traced - untraced - bpf_ns) / 3;
-	if (b->info.trap_ns < 50) /* noise; a trap costs more than that anywhere */
-		b->info.trap_ns = 50;
-	vlog("calibration: malloc+free amid 8 MiB of reads %.1f ns untraced, %.1f ns probed "
-	     "(%.1f ns of BPF): %.0f ns a trap\n", untraced, traced, bpf_ns * 3, b->info.trap_ns);
+	both = calib_run(to_child[1], from_child[0], n);
+	err = both < 0 ? -EIO : loader_prog_stats(b->ld, &a2, &f2);
+	if (err)
+		goto cleanup;
+	bpf_f = (double)(f1.run_ns - f0.run_ns) / (5.0 * n);
+	bpf_m = (double)(a2.run_ns - a1.run_ns + f2.run_ns - f1.run_ns) / (5.0 * n) - bpf_f;
+	/* below 50 ns is noise: a trap costs more than that anywhere */
+	b->info.trap_ns = fmax(frees - untraced - bpf_f, 50);
+	b->info.ret_trap_ns = fmax(both - frees - bpf_m - b->info.trap_ns, 50);
+	vlog("calibration: malloc+free amid 8 MiB of reads %.1f ns untraced, %.1f ns with free "
+	     "probed, %.1f ns with malloc too (BPF %.1f + %.1f ns): %.0f ns an entry trap, %.0f ns "
+	     "a return trap\n", untraced, frees, both, bpf_f, bpf_m, b->info.trap_ns,
+	     b->info.ret_trap_ns);
 cleanup:
 	for (int i = 0; i < 2; i++) {
 		if (to_child[i] >= 0)
@@ -232,6 +242,7 @@ int budget_new(struct loader *ld, const char *libc_path, double budget_pct, int 
 	b->info.on = true;
 	b->info.budget_pct = budget_pct;
 	b->info.duty = b->info.free_duty = 1;
+	b->info.cost_factor = 1;
 	b->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 	if (b->stats_fd < 0) {
 		err = -errno;
@@ -249,6 +260,19 @@ int budget_new(struct loader *ld, const char *libc_path, double budget_pct, int 
 cleanup:
 	budget_free(b);
 	return err;
+}
+
+/* Probe hits' direct cost: BPF run time plus their traps. */
+static double direct_ns(const struct budget *b, const struct lt_prog_stats *d)
+{
+	return d->run_ns + (d->runs - d->rets) * b->info.trap_ns + d->rets * b->info.ret_trap_ns;
+}
+
+/* The mean direct cost of one hit of these probes (a trap alone, if none
+ * ran). */
+static double hit_ns(const struct budget *b, const struct lt_prog_stats *d)
+{
+	return d->runs ? direct_ns(b, d) / d->runs : b->info.trap_ns;
 }
 
 /* The base a window's deltas count from: the target's CPU time and the
@@ -349,10 +373,11 @@ static void judge(const struct budget *b, double cpu_ns, double alloc_ns, double
 static void judge_procs(struct budget *b, double span, const struct lt_prog_stats *da_,
 			const struct lt_prog_stats *df_, struct verdict *v)
 {
-	double a_hit = da_->runs ? (double)da_->run_ns / da_->runs : 0;
-	double f_hit = df_->runs ? (double)df_->run_ns / df_->runs : 0;
+	double a_hit = hit_ns(b, da_), f_hit = hit_ns(b, df_);
 	double sa = b->alloc_g.on_s > 0.02 * span ? span / fmin(b->alloc_g.on_s, span) : 0;
 	double sf = b->free_g.on_s > 0.02 * span ? span / fmin(b->free_g.on_s, span) : 0;
+	double k = probecost_factor(&b->pc);
+	uint64_t most_frees = 0;
 	struct lt_proc_load *l;
 	size_t n = b->loads(b->loads_arg, &l);
 
@@ -360,13 +385,20 @@ static void judge_procs(struct budget *b, double span, const struct lt_prog_stat
 	if (!sa || !sf)
 		return; /* a group was off all window: no rate to extrapolate */
 	for (size_t i = 0; i < n; i++) {
-		double alloc_ns = INDIRECT * l[i].alloc_runs * (a_hit + b->info.trap_ns);
-		double free_ns = INDIRECT * l[i].free_runs * (f_hit + b->info.trap_ns);
+		double alloc_ns = k * l[i].alloc_runs * a_hit;
+		double free_ns = k * l[i].free_runs * f_hit;
 		struct verdict pv;
 
 		if (l[i].cpu_ns < MIN_CPU_NS)
 			continue;
+		/* the busiest free caller gives the steadiest reading of the cost */
+		if (l[i].free_runs > most_frees) {
+			most_frees = l[i].free_runs;
+			b->meter_pid = l[i].pid;
+		}
 		judge(b, l[i].cpu_ns, alloc_ns, free_ns, (alloc_ns ?: 1) * sa, free_ns * sf, &pv);
+		dlog("pid %d: probe cost %.1f%% of its CPU (%.1f%% with every probe on)\n", l[i].pid,
+		     pv.overhead_pct, pv.full_pct);
 		if (pv.da < v->da || (pv.da == v->da && pv.overhead_pct > v->overhead_pct)) {
 			*v = pv;
 			b->info.hot_pid = l[i].pid;
@@ -388,6 +420,7 @@ static void window_end(struct budget *b, double now)
 	struct lt_prog_stats a, f, da_, df_;
 	uint64_t ticks = budget_cpu_ticks(b->pid);
 	double cpu_ns, free_ns, alloc_ns, span = now - b->win_start, A, F;
+	double k = probecost_factor(&b->pc);
 	struct verdict v;
 
 	account(&b->alloc_g, now, 0);
@@ -398,15 +431,19 @@ static void window_end(struct budget *b, double now)
 		return;
 	}
 	/* this window's runs; its end is the next one's base */
-	da_ = (struct lt_prog_stats){ a.run_ns - b->alloc.run_ns, a.runs - b->alloc.runs };
-	df_ = (struct lt_prog_stats){ f.run_ns - b->frees.run_ns, f.runs - b->frees.runs };
+	da_ = (struct lt_prog_stats){ a.run_ns - b->alloc.run_ns, a.runs - b->alloc.runs,
+				      a.rets - b->alloc.rets };
+	df_ = (struct lt_prog_stats){ f.run_ns - b->frees.run_ns, f.runs - b->frees.runs,
+				      f.rets - b->frees.rets };
 	cpu_ns = (double)(ticks - b->cpu_ticks) * 1e9 / b->clk_tck;
-	free_ns = INDIRECT * (df_.run_ns + df_.runs * b->info.trap_ns);
-	alloc_ns = INDIRECT * (da_.run_ns + da_.runs * b->info.trap_ns);
+	free_ns = k * direct_ns(b, &df_);
+	alloc_ns = k * direct_ns(b, &da_);
+	b->info.cost_factor = k;
+	b->info.cost_measured = b->pc.samples > 0;
 	dlog("budget window %.2fs: target cpu %.1f ms, frees %.1f ms (%llu runs, on %.2fs), "
-	     "allocs %.1f ms (%llu runs, on %.2fs)\n", span, cpu_ns / 1e6, free_ns / 1e6,
-	     (unsigned long long)df_.runs, b->free_g.on_s, alloc_ns / 1e6,
-	     (unsigned long long)da_.runs, b->alloc_g.on_s);
+	     "allocs %.1f ms (%llu runs, on %.2fs), cost x%.2f (%u phases)\n", span,
+	     cpu_ns / 1e6, free_ns / 1e6, (unsigned long long)df_.runs, b->free_g.on_s,
+	     alloc_ns / 1e6, (unsigned long long)da_.runs, b->alloc_g.on_s, k, b->pc.samples);
 	b->cpu_ticks = ticks;
 	b->alloc = a;
 	b->frees = f;
@@ -436,6 +473,55 @@ static void window_end(struct budget *b, double now)
 		vlog("probe cost %.1f%% of pid %d's CPU (%.1f%% with every probe on): allocation "
 		     "probes on %.0f%% of the time, frees %.0f%%\n", v.overhead_pct,
 		     b->info.hot_pid ?: b->pid, v.full_pct, v.da * 100, v.fduty * 100);
+}
+
+/* The counters of the process whose probe cost is measured. */
+static int snap(struct budget *b, int pid, struct pc_snap *s)
+{
+	struct lt_prog_stats a, f;
+	uint64_t ah, fh;
+
+	s->cpu_ns = probecost_cpu_ns(pid);
+	if (s->cpu_ns < 0 || loader_prog_stats(b->ld, &a, &f))
+		return -ESRCH;
+	if (!b->hits) {
+		s->free_hits = f.runs;
+		s->alloc_direct_ns = direct_ns(b, &a);
+		return 0;
+	}
+	/* -a: the process's own hits, at every process's mean cost a hit */
+	if (b->hits(b->loads_arg, pid, &ah, &fh))
+		return -ESRCH;
+	s->free_hits = fh;
+	s->alloc_direct_ns = ah * hit_ns(b, &a);
+	return 0;
+}
+
+/* Tell the cost meter which probes are on now: allocations and frees, or
+ * frees alone. A detach takes the breakpoints out at once; its background
+ * part waits for handlers in flight, which the target no longer enters. */
+static void meter(struct budget *b)
+{
+	int pid = b->hits ? b->meter_pid : b->pid;
+	enum pc_phase ph = PC_NONE;
+	struct pc_snap s;
+
+	if (pid <= 0)
+		return;
+	probecost_track(&b->pc, pid);
+	if (b->alloc_g.on && b->free_g.on)
+		ph = PC_ALLOC_FREE;
+	else if (!b->alloc_g.on && b->free_g.on)
+		ph = PC_FREE_ONLY;
+	if (ph == b->pc.phase)
+		return;
+	if (snap(b, pid, &s))
+		ph = PC_NONE, s = (struct pc_snap){};
+	if (lt_verbosity >= 3)
+		dlog("phase %d -> %d: cpu %.1f ms, frees %.0f, alloc direct %.1f ms\n", b->pc.phase, ph,
+		     (s.cpu_ns - b->pc.at.cpu_ns) / 1e6, s.free_hits - b->pc.at.free_hits,
+		     (s.alloc_direct_ns - b->pc.at.alloc_direct_ns) / 1e6);
+	probecost_phase(&b->pc, ph, &s);
 }
 
 void budget_tick(struct budget *b, double now)
@@ -481,13 +567,15 @@ void budget_tick(struct budget *b, double now)
 		  b->free_duty >= 1 || t < fmax(b->free_duty * b->cycle_s - lat, MIN_ON_S), now);
 	set_group(b, &b->alloc_g,
 		  b->info.duty >= 1 || t < fmax(b->info.duty * b->cycle_s - lat, MIN_ON_S), now);
+	meter(b);
 }
 
-void budget_set_loads(struct budget *b, lt_loads_fn fn, void *arg)
+void budget_set_loads(struct budget *b, lt_loads_fn fn, lt_hits_fn hits, void *arg)
 {
 	if (!b)
 		return;
 	b->loads = fn;
+	b->hits = hits;
 	b->loads_arg = arg;
 }
 

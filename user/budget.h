@@ -17,7 +17,10 @@ struct loader;
 struct lt_budget_info {
 	bool on;		/* a budget is enforced */
 	double budget_pct;	/* --max-overhead */
-	double trap_ns;		/* calibrated cost of one probe trap */
+	double trap_ns;		/* calibrated cost of an entry probe's trap */
+	double ret_trap_ns;	/* and of a return probe's */
+	double cost_factor;	/* what a probe costs the target over its direct cost */
+	bool cost_measured;	/* that factor read off the target, not assumed (1) */
 	double overhead_pct;	/* estimated slowdown of the target, last window */
 	double full_pct;	/* the same with every probe on */
 	double duty;		/* share of time allocation probes are on (1: always) */
@@ -35,6 +38,8 @@ struct lt_proc_load {
 /* Fills *out (owned by the callee) with every process's load since the
  * last call; returns how many. */
 typedef size_t (*lt_loads_fn)(void *arg, struct lt_proc_load **out);
+/* One process's allocation and free probe hits so far. 0 or -errno. */
+typedef int (*lt_hits_fn)(void *arg, int pid, uint64_t *alloc_hits, uint64_t *free_hits);
 
 struct budget;
 
@@ -47,7 +52,7 @@ int budget_new(struct loader *ld, const char *libc_path, double budget_pct, int 
 void budget_tick(struct budget *b, double now);
 /* -a: also hold each process's own overhead to the budget, not only the
  * host's: the duties are those its most loaded process needs. */
-void budget_set_loads(struct budget *b, lt_loads_fn fn, void *arg);
+void budget_set_loads(struct budget *b, lt_loads_fn fn, lt_hits_fn hits, void *arg);
 const struct lt_budget_info *budget_info(const struct budget *b);
 /* utime + stime of process pid (0: the host's busy time), in clock ticks;
  * 0 once it is gone. */

@@ -557,18 +557,25 @@ int loader_prog_stats(struct loader *l, struct lt_prog_stats *alloc, struct lt_p
 		st = !strncmp(name, "lt_free", 7) || !strcmp(name, "lt_gc_del") ? frees : alloc;
 		st->run_ns += info.run_time_ns;
 		st->runs += info.run_cnt;
+		if (!strcmp(bpf_program__section_name(prog), "uretprobe"))
+			st->rets += info.run_cnt;
 	}
 	return 0;
 }
 
-int loader_attach_calib(struct loader *l, const char *libc_path, int pid)
+int loader_attach_calib(struct loader *l, const char *libc_path, int pid, unsigned int what)
 {
 	static const struct probe_spec calib[] = {
 		{ "malloc", "lt_size_rdi", LT_MALLOC, PP_RDI, true },
 		{ "free", "lt_free", 0, PP_RDI, false },
 	};
+	int err = 0;
 
-	return attach_table(l, libc_path, calib, 2, pid, true);
+	if (what & LT_CALIB_MALLOC)
+		err = attach_table(l, libc_path, calib, 1, pid, true);
+	if (!err && (what & LT_CALIB_FREE))
+		err = attach_table(l, libc_path, calib + 1, 1, pid, true);
+	return err;
 }
 
 void loader_detach(struct loader *l)

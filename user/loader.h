@@ -52,13 +52,17 @@ int loader_reattach(struct loader *l, unsigned int groups);
 double loader_last_detach_s(struct loader *l);
 /* A background detach is still in progress. */
 bool loader_detaching(struct loader *l);
-/* Probe malloc and free in process pid (the calibration child). */
-int loader_attach_calib(struct loader *l, const char *libc_path, int pid);
+/* Probe free (LT_CALIB_FREE) and/or malloc's entry and return
+ * (LT_CALIB_MALLOC) in process pid (the calibration child). */
+#define LT_CALIB_FREE 1u
+#define LT_CALIB_MALLOC 2u
+int loader_attach_calib(struct loader *l, const char *libc_path, int pid, unsigned int what);
 
 /* Cumulative run time and count of the uprobe programs (bpf_stats must be
- * on), split into free probes and the rest. 0 or -errno. */
+ * on), split into free probes and the rest; rets: of runs, how many were
+ * uretprobes (their trap costs what it costs). 0 or -errno. */
 struct lt_prog_stats {
-	uint64_t run_ns, runs;
+	uint64_t run_ns, runs, rets;
 };
 int loader_prog_stats(struct loader *l, struct lt_prog_stats *alloc, struct lt_prog_stats *frees);
 

@@ -558,6 +558,19 @@ size_t procs_loads(void *arg, struct lt_proc_load **out)
 	return n;
 }
 
+int procs_hits(void *arg, int pid, uint64_t *alloc_hits, uint64_t *free_hits)
+{
+	struct procs *ps = arg;
+	struct lt_proc v;
+	__u32 key = pid;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(ps->skel->maps.lt_procs), &key, &v))
+		return -ESRCH;
+	*alloc_hits = v.alloc_hits;
+	*free_hits = v.free_hits;
+	return 0;
+}
+
 struct symbolizer *procs_symbolizer(struct procs *ps, struct lt_pstate *p)
 {
 	if (!p->sym && !p->gone)

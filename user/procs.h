@@ -72,5 +72,7 @@ size_t procs_live(const struct procs *ps);
  * hits and CPU time since the last call. */
 struct lt_proc_load;
 size_t procs_loads(void *ps, struct lt_proc_load **out);
+/* One process's probe hits so far (lt_hits_fn). 0 or -ESRCH. */
+int procs_hits(void *ps, int pid, uint64_t *alloc_hits, uint64_t *free_hits);
 
 #endif

@@ -152,8 +152,10 @@ static void text_mode(FILE *f, const struct report_info *ri)
 		snprintf(who, sizeof(who), "pid %d's CPU, the most loaded process", b->hot_pid);
 	else
 		snprintf(who, sizeof(who), "the %s's CPU", ri->pid ? "target" : "host");
-	fprintf(f, "overhead: ~%.1f%% of %s (budget --max-overhead %.1f%%; %.0f ns a probe trap)",
-		b->overhead_pct, who, b->budget_pct, b->trap_ns);
+	fprintf(f, "overhead: ~%.1f%% of %s (budget --max-overhead %.1f%%; a probe trap %.0f ns, "
+		   "a return's %.0f, x%.2f %s)", b->overhead_pct, who, b->budget_pct, b->trap_ns,
+		b->ret_trap_ns, b->cost_factor,
+		b->cost_measured ? "as measured in the target" : "until measured");
 	if (b->duty < 1)
 		fprintf(f, "; THINNED: allocation probes on %.0f%% of the time (%.1f%% with all on), "
 			   "so sizes are of the traced share; %s", b->duty * 100, b->full_pct,
@@ -278,6 +280,9 @@ void report_mode_json(struct json *j, const struct report_info *ri)
 		json_double_field(j, "estimated_pct", b->overhead_pct, 2);
 		json_double_field(j, "all_probes_on_pct", b->full_pct, 2);
 		json_double_field(j, "trap_ns", b->trap_ns, 1);
+		json_double_field(j, "ret_trap_ns", b->ret_trap_ns, 1);
+		json_double_field(j, "cost_factor", b->cost_factor, 2);
+		json_bool_field(j, "cost_measured", b->cost_measured);
 		json_double_field(j, "alloc_probe_duty", b->duty, 3);
 		json_double_field(j, "thinned_s", b->thinned_s, 2);
 		json_double_field(j, "free_probe_duty", b->free_duty, 3);

@@ -169,7 +169,7 @@ int sys_main(const struct lt_env *env)
 	if (err)
 		goto cleanup;
 	aggregate_set_runtime_fn(agg, classify, ps);
-	budget_set_loads(mode.budget, procs_loads, ps); /* each process within budget too */
+	budget_set_loads(mode.budget, procs_loads, procs_hits, ps); /* each process within budget too */
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
