@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * leaktrace: parse options -> check the target -> load and attach the BPF
- * programs -> report every interval -> final report on stop.
+ * leaktrace: parse options (-a: sysmain.c) -> check the target -> load and
+ * attach the BPF programs -> the run loop (runloop.c) with this file's
+ * callbacks: a report every interval, the final one on stop.
  */
 #include <errno.h>
 #include <inttypes.h>
