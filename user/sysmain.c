@@ -6,7 +6,6 @@
  * processes -> report by process every interval, purging those gone.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,27 +20,17 @@
 #include "loader.h"
 #include "log.h"
 #include "mode.h"
-#include "output.h"
 #include "procfilter.h"
 #include "proclinks.h"
 #include "procs.h"
 #include "python.h"
 #include "report.h"
 #include "report_sys.h"
+#include "runloop.h"
 #include "symbolize.h"
 #include "sysmain.h"
-#include "termsafe.h"
 #include "target.h"
 #include "util.h"
-
-#define TICK_MS 50
-
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-	stop_signal = sig;
-}
 
 /* An mmap by the C runtime or by CPython (its arenas), from the caller's
  * module in that process's maps. */
@@ -80,170 +69,169 @@ static int period_proc(void *arg, struct lt_pstate *p, struct report_ctx *rc,
 	return continuous_profile(pd->cont, p->labels, rc, ri, pd->from, pd->until);
 }
 
-static int report(struct report_sys *rs, struct report_ctx *rc, struct report_info *ri,
-		  const struct lt_env *env, double t0, FILE *text, struct continuous *cont)
+/* -a's driver: the run loop's state first (host_of()). */
+struct host {
+	struct runloop rl;
+	struct procs *ps;
+	struct proclinks *pl;
+	struct report_sys rs;
+	double last_tick;
+	char libc[4096];
+};
+
+static struct host *host_of(struct runloop *rl)
 {
+	return (struct host *)rl;
+}
+
+/* a bad --cgroup: said once, before any loading */
+static int check(struct runloop *rl)
+{
+	return rl->env->cgroup ? procfilter_cgroup(rl->env->cgroup, &(struct lt_cgroup){}) : 0;
+}
+
+static void wait_events(struct runloop *rl, int timeout_ms)
+{
+	procs_poll(host_of(rl)->ps, timeout_ms, lt_now_s() - rl->start);
+}
+
+static void tick(struct runloop *rl, double elapsed)
+{
+	struct host *h = host_of(rl);
+
+	if (elapsed - h->last_tick >= 0.1) {
+		h->last_tick = elapsed;
+		procs_tick(h->ps, elapsed);
+	}
+}
+
+static int report(struct runloop *rl, double elapsed)
+{
+	struct host *h = host_of(rl);
+	struct report_ctx *rc = &rl->rc;
 	struct leaktrace_bpf *skel = rc->skel;
+	const struct lt_env *env = rl->env;
 	int err;
 
-	procs_reconcile(rs->ps, lt_now_s() - t0);
-	rc->now_s = lt_now_s() - t0;
+	rl->ri.duration_s = elapsed;
+	procs_reconcile(h->ps, lt_now_s() - rl->start);
+	rc->now_s = lt_now_s() - rl->start;
 	err = aggregate_collect(rc->agg, skel, (uint64_t)(rc->now_s * 1000),
 				(uint64_t)(env->min_age * 1000), skel->data->bucket_ms);
 	if (err) {
 		elog("cannot read the BPF maps: %s\n", strerror(-err));
 		return err;
 	}
-	if (cont) {
-		struct period pd = { .cont = cont, .env = env };
+	if (rl->cont) {
+		struct period pd = { .cont = rl->cont, .env = env };
 
-		continuous_window(cont, &pd.from, &pd.until);
-		err = report_sys_each(rs, rc, ri, period_proc, &pd);
+		continuous_window(rl->cont, &pd.from, &pd.until);
+		err = report_sys_each(&h->rs, rc, &rl->ri, period_proc, &pd);
 		if (err)
 			return err;
 	}
-	report_sys_text(text, rs, rc, ri);
+	report_sys_text(rl->text, &h->rs, rc, &rl->ri);
 	aggregate_mark_reported(rc->agg);
+	if (!rl->ri.final) /* the final report keeps them for the JSON */
+		procs_purge(h->ps, rc->agg);
+	return 0;
+}
+
+/* CPython in processes started just now */
+static void last(struct runloop *rl, double elapsed)
+{
+	procs_tick(host_of(rl)->ps, elapsed + 1);
+}
+
+static int json(struct runloop *rl, FILE *f)
+{
+	return report_sys_json(f, &host_of(rl)->rs, &rl->rc, &rl->ri);
+}
+
+static void release(struct runloop *rl)
+{
+	struct host *h = host_of(rl);
+
+	procs_free(h->ps);
+	proclinks_free(h->pl);
+	free(h->rs.exited);
+}
+
+static const struct runloop_driver host_driver = {
+	.check = check,
+	.wait = wait_events,
+	.tick = tick,
+	.report = report,
+	.last = last,
+	.json = json,
+	.release = release,
+};
+
+/* Load, calibrate, attach, enter the running processes, then the loop. */
+static int start(struct host *h)
+{
+	struct runloop *rl = &h->rl;
+	const struct lt_env *env = rl->env;
+	int err;
+
+	/* the host's libc; containers' own are probed as their processes appear */
+	err = loader_find_libc(getpid(), h->libc, sizeof(h->libc));
+	if (err) {
+		elog("cannot find the C library leaktrace runs with: %s\n", strerror(-err));
+		return err;
+	}
+	mode_init(&rl->mode, env, h->libc, &rl->ri);
+	if (!mode_is_lite(&rl->mode))
+		wlog("-a in %s mode: every process on the host pays ~%s us per allocation and "
+		     "free, and CPython processes far more; lite mode is the default for a reason\n",
+		     rl->ri.mode, env->sample_bytes ? "0.8" : "1.3");
+	err = loader_open(env, 0, &rl->ld);
+	if (err)
+		return err;
+	/* calibrated before any probe is on: the child must run untraced first */
+	mode_start_budget(&rl->mode, env, rl->ld, &rl->ri, 0);
+	/* before the probes too: it builds the running processes' unwind
+	 * tables, which is slow once our own mallocs trap into them */
+	/* a filter: probes in the chosen processes alone, each its own */
+	if (procfilter_any(env)) {
+		err = proclinks_new(rl->ld, h->libc, &h->pl);
+		if (err)
+			return err;
+	}
+	err = procs_new(env, rl->ld, h->pl, mode_is_lite(&rl->mode), &h->ps);
+	err = err ?: loader_attach_procs(rl->ld) ?: loader_attach(rl->ld, h->pl ? NULL : h->libc);
+	if (!err && env->fds)
+		err = loader_attach_fds(rl->ld);
+	err = err ?: aggregate_new(&rl->agg);
+	if (err)
+		return err;
+	aggregate_set_runtime_fn(rl->agg, classify, h->ps);
+	budget_set_loads(rl->mode.budget, procs_loads, procs_hits, h->ps); /* each process within budget too */
+
+	runloop_catch_signals(false);
+	rl->start = rl->last_report = loader_start_clock(rl->ld);
+	err = procs_scan(h->ps, 0);
+	if (err) {
+		elog("cannot list processes: %s\n", strerror(-err));
+		return err;
+	}
+	if (lt_verbosity >= 0)
+		fprintf(stderr, "leaktrace: tracing %zu processes and those started from now on, "
+			"%s mode; %s\n", procs_live(h->ps), rl->ri.mode,
+			env->duration ? "stops after -d" : "Ctrl-C to stop");
+	h->rs.ps = h->ps;
 	return 0;
 }
 
 int sys_main(const struct lt_env *env)
 {
-	struct loader *ld = NULL;
-	struct aggregate *agg = NULL;
-	struct procs *ps = NULL;
-	struct proclinks *pl = NULL;
-	struct output *json_out = NULL;
-	struct continuous *cont = NULL;
-	struct run_mode mode = {};
-	struct report_info ri = { .mode = "lite", .exit_s = -1 };
-	struct report_ctx rc = {};
-	struct report_sys rs = {};
-	struct sigaction sa = { .sa_handler = on_signal };
-	char libc[4096];
-	double start, last_report, last_tick = 0, elapsed;
-	FILE *text = stdout;
+	struct host h = {};
 	int err, exit_code = 1;
 
-	if (env->json_path && !strcmp(env->json_path, "-"))
-		text = stderr;
-	text = termsafe_open(text);
-	err = preflight_check();
-	if (!err && env->cgroup) /* a bad --cgroup: said once, before any loading */
-		err = procfilter_cgroup(env->cgroup, &(struct lt_cgroup){});
-	if (!err && env->json_path)
-		err = output_open(env->json_path, &json_out);
-	if (!err && env->continuous)
-		err = continuous_new(env, &cont);
-	if (err)
-		goto cleanup;
-	/* the host's libc; containers' own are probed as their processes appear */
-	err = loader_find_libc(getpid(), libc, sizeof(libc));
-	if (err) {
-		elog("cannot find the C library leaktrace runs with: %s\n", strerror(-err));
-		goto cleanup;
-	}
-	mode_init(&mode, env, libc, &ri);
-	if (!mode_is_lite(&mode))
-		wlog("-a in %s mode: every process on the host pays ~%s us per allocation and "
-		     "free, and CPython processes far more; lite mode is the default for a reason\n",
-		     ri.mode, env->sample_bytes ? "0.8" : "1.3");
-	err = loader_open(env, 0, &ld);
-	if (err)
-		goto cleanup;
-	/* calibrated before any probe is on: the child must run untraced first */
-	mode_start_budget(&mode, env, ld, &ri, 0);
-	/* before the probes too: it builds the running processes' unwind
-	 * tables, which is slow once our own mallocs trap into them */
-	/* a filter: probes in the chosen processes alone, each its own */
-	if (procfilter_any(env)) {
-		err = proclinks_new(ld, libc, &pl);
-		if (err)
-			goto cleanup;
-	}
-	err = procs_new(env, ld, pl, mode_is_lite(&mode), &ps);
-	err = err ?: loader_attach_procs(ld) ?: loader_attach(ld, pl ? NULL : libc);
-	if (!err && env->fds)
-		err = loader_attach_fds(ld);
-	err = err ?: aggregate_new(&agg);
-	if (err)
-		goto cleanup;
-	aggregate_set_runtime_fn(agg, classify, ps);
-	budget_set_loads(mode.budget, procs_loads, procs_hits, ps); /* each process within budget too */
-
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	start = last_report = loader_start_clock(ld);
-	err = procs_scan(ps, 0);
-	if (err) {
-		elog("cannot list processes: %s\n", strerror(-err));
-		goto cleanup;
-	}
-	if (lt_verbosity >= 0)
-		fprintf(stderr, "leaktrace: tracing %zu processes and those started from now on, "
-			"%s mode; %s\n", procs_live(ps), ri.mode,
-			env->duration ? "stops after -d" : "Ctrl-C to stop");
-
-	rs.ps = ps;
-	rc.agg = agg;
-	rc.skel = loader_skel(ld);
-	ri.top = env->top;
-	ri.min_age_s = env->min_age;
-	ri.all_frames = env->native_all;
-	ri.native_frames = env->native_frames;
-	ri.fds = env->fds;
-	ri.sample_bytes = env->sample_bytes;
-	for (;;) {
-		procs_poll(ps, TICK_MS, lt_now_s() - start);
-		elapsed = lt_now_s() - start;
-		if (elapsed - last_tick >= 0.1) {
-			last_tick = elapsed;
-			procs_tick(ps, elapsed);
-		}
-		rc.skel->data->bucket_ms = lt_bucket_width(elapsed);
-		budget_tick(mode.budget, elapsed);
-		if (stop_signal || (env->duration && elapsed >= env->duration))
-			break;
-		if (lt_now_s() - last_report >= env->interval) {
-			aggregate_set_blind(agg, !budget_allocs_seen_since(mode.budget,
-									   last_report - start));
-			last_report = lt_now_s();
-			ri.duration_s = elapsed;
-			if (report(&rs, &rc, &ri, env, start, text, cont))
-				goto cleanup;
-			procs_purge(ps, agg);
-		}
-	}
-
-	ri.duration_s = lt_now_s() - start;
-	ri.final = true;
-	procs_tick(ps, ri.duration_s + 1); /* CPython in processes started just now */
-	if (report(&rs, &rc, &ri, env, start, text, cont))
-		goto cleanup;
-	if (json_out) {
-		err = report_sys_json(output_file(json_out), &rs, &rc, &ri);
-		err = err ?: output_commit(json_out);
-		json_out = NULL;
-		if (err) {
-			elog("cannot write %s: %s\n", env->json_path, strerror(-err));
-			goto cleanup;
-		}
-	}
-	loader_detach(ld);
-	exit_code = 0;
-cleanup:
-	continuous_free(cont);
-	mode_free(&mode);
-	output_abort(json_out);
-	procs_free(ps);
-	proclinks_free(pl);
-	aggregate_free(agg);
-	free(rs.exited);
-	loader_destroy(ld);
-	if (text != stdout && text != stderr)
-		fclose(text); /* the escaping stream; flushes, leaves stdout open */
+	err = runloop_open(&h.rl, &host_driver, env);
+	err = err ?: start(&h);
+	if (!err)
+		exit_code = runloop_run(&h.rl);
+	runloop_free(&h.rl);
 	return exit_code;
 }
