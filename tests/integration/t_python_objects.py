@@ -1,17 +1,19 @@
 # SPDX-License-Identifier: MIT
-"""Python GC objects (--objects), versions and builds: unsupported
-versions, 3.13's debug offsets, a bounded code cache, a timed frame walk,
-Debian's LTO build.
+"""Python GC objects (--objects) and their two full tables, versions and
+builds: unsupported versions, 3.13's debug offsets, a bounded code cache, a
+timed frame walk, Debian's LTO build.
 """
 
 import os
 import re
 
-from harness import Fail, PYDIR, Skip, add_test, tail, test
+from harness import Fail, PYDIR, Skip, add_test, base, tail, test
 from targets import (DEBIAN_PYTHON, PY_ATTACH_DURATION, attach_python, py_env, py_prog_env,
                      pyenv_python)
 from checks import (check_objects_report, check_python_report, leaked_count, marker,
-                    need_python_frames, stack_str, summary, top_suspect)
+                    need_python_frames, py_frames, stack_str, summary, top_suspect)
+
+BUFFER = 2049  # what cycles.py's bytearray(2048) allocates (3.13: PyMem_Realloc)
 
 
 def check_objects(c, minor):
@@ -29,14 +31,55 @@ for _minor in (8, 11, 13):
 @test(60)
 def t_python_objects_map_full(c):
     """--objects with room for 1,024 objects: the ones that did not fit are
-    counted (drops.objects_map_full), never silently missing."""
+    counted (drops.objects_map_full, not objects_agg_map_full), never
+    silently missing, and the text report says how many."""
     python = pyenv_python("3.13")
     t, rep = attach_python(c, python, "cycles", opts=("--objects", "--max-allocs", "1024"))
     drops = rep.get("drops") or rep.get("totals", {}).get("drops") or {}
     n = leaked_count(t.out.text, "cycles.py")
     live = sum(o["live"] for o in rep.get("objects", []))
-    if drops.get("objects_map_full", 0) <= 0 or live > 1024:
+    full = drops.get("objects_map_full", 0)
+    if full <= 0 or drops.get("objects_agg_map_full") != 0 or live > 1024:
         raise Fail(f"{n} leaked pairs, {live} objects live in a table of 1024, drops {drops}")
+    want = f"not counted: {full} objects, object table full (--max-allocs); 0, type and line"
+    if want not in c.last.out.text:
+        raise Fail(f"the text report does not say {want!r}: {tail(c.last.out.text, 600)}")
+
+
+@test(60)
+def t_python_objects_agg_full(c):
+    """--objects with room for 1,024 (type, line) pairs and 2,000 types made
+    at run time: the objects that found no pair are counted apart from a full
+    object table (drops.objects_agg_map_full, not objects_map_full), the text
+    report says how many, and what came first is still exact: the Session and
+    Handler counts, the leaked buffers to the byte."""
+    python = pyenv_python("3.13")
+    t, rep = attach_python(c, python, "manytypes", opts=("--objects", "--max-agg", "1024"))
+    n = leaked_count(t.out.text, "manytypes.py")
+    drops = rep.get("drops") or {}
+    agg_full = drops.get("objects_agg_map_full", 0)
+    if agg_full <= 0 or drops.get("objects_map_full") != 0:
+        raise Fail(f"drops {drops}: want objects_agg_map_full > 0, objects_map_full 0")
+    kinds = [o for o in rep.get("objects", []) if re.fullmatch(r"Kind\d+", o["type"])]
+    if len(kinds) >= 1024 or len(kinds) + agg_full < 2000 or \
+            any(o["live"] != 1 for o in kinds):
+        raise Fail(f"{len(kinds)} Kind types reported (live {sorted({o['live'] for o in kinds})}), "
+                   f"{agg_full} objects not counted: want < 1024, adding up to 2000 at least")
+    want = (f"not counted: 0 objects, object table full (--max-allocs); {agg_full}, "
+            f"type and line table full (--max-agg)")
+    if want not in c.last.out.text:
+        raise Fail(f"the text report does not say {want!r}: {tail(c.last.out.text, 600)}")
+    check_objects_report(rep, n, 13)
+    # the buffers: one stack per specialization of the line (the first call
+    # runs unspecialized), all with the same allocator and size
+    fname, line = marker("cycles.py", "cycles")
+    bufs = [st for st in rep["stacks"] if st["allocator"] == "PyMem_Realloc" and
+            (py_frames(st) or [(0, {})])[0][1].get("line") == line and
+            base(py_frames(st)[0][1].get("file")) == fname]
+    got = (sum(st["allocs"] for st in bufs), sum(st["bytes"] for st in bufs))
+    if got != (n, n * BUFFER):
+        raise Fail(f"the buffers at {fname}:{line}: {got[0]} allocations, {got[1]} B, want {n} x "
+                   f"{BUFFER} B | " + summary(rep))
 
 
 @test(60)
