@@ -192,6 +192,10 @@ void report_run_text(FILE *f, const struct report_ctx *c, const struct report_in
 			t->counters[LT_CNT_DROP_STACK], t->counters[LT_CNT_DROP_INFLIGHT],
 			t->counters[LT_CNT_DROP_PROCS_FULL] ? ", processes map full" : "");
 	fputc('\n', f);
+	if (t->counters[LT_CNT_NEWSTACKS_LOST])
+		fprintf(f, "python: %" PRIu64 " new stacks not signalled (ring full): their code "
+			   "objects read later, a frame whose code was freed before shows as "
+			   "<code object freed>\n", t->counters[LT_CNT_NEWSTACKS_LOST]);
 }
 
 void report_text(FILE *f, const struct report_ctx *c, const struct report_info *ri)

@@ -6,14 +6,17 @@ timed frame walk, Debian's LTO build.
 
 import os
 import re
+import signal
 
-from harness import Fail, PYDIR, Skip, add_test, base, tail, test
+from harness import Fail, PYDIR, Skip, add_test, base, tail, test, vprint
 from targets import (DEBIAN_PYTHON, PY_ATTACH_DURATION, attach_python, py_env, py_prog_env,
                      pyenv_python)
 from checks import (check_objects_report, check_python_report, leaked_count, marker,
-                    need_python_frames, py_frames, stack_str, summary, top_suspect)
+                    need_python_frames, py_frames, stack_str, summary, top_suspect, validate)
 
 BUFFER = 2049  # what cycles.py's bytearray(2048) allocates (3.13: PyMem_Realloc)
+# newstacks.py: bytearray(n) allocates n + 1 bytes
+NEWSTACKS_DEPTH, NEWSTACKS_SIZE, NEWSTACKS_LEAK = 5, 1000, 40001
 
 
 def check_objects(c, minor):
@@ -148,6 +151,73 @@ def t_python_code_cache_bounded(c):
             st["allocs"] < n // 2:
         raise Fail(f"top suspect {stack_str(st, at + 2) if st else None}, want handle at "
                    f"codegen.py:{line} with >= {n // 2} allocations | " + summary(rep))
+
+
+def newstacks_i(st, branch0):
+    """i of a stack newstacks.py kept at down(): read back from the lines of
+    the down() frames under the innermost, a call line (branch0 + 2b) per
+    level; None if the stack is not one of those."""
+    pf = [fr for _, fr in py_frames(st)]
+    if len(pf) < NEWSTACKS_DEPTH + 2 or any(fr.get("function") != "down"
+                                             for fr in pf[:NEWSTACKS_DEPTH + 1]):
+        return None
+    i = 0
+    for d in range(NEWSTACKS_DEPTH):
+        b, odd = divmod(pf[NEWSTACKS_DEPTH - d].get("line", 0) - branch0, 2)
+        if odd or not 0 <= b < 8:
+            raise Fail(f"down() frame at line {pf[NEWSTACKS_DEPTH - d].get('line')}, not a "
+                       f"call line | " + stack_str(st, NEWSTACKS_DEPTH + 2))
+        i |= b << 3 * d
+    return i
+
+
+@test(90)
+def t_python_new_stacks_lost(c):
+    """leaktrace held (SIGSTOP) while the target makes 16,000 new Python
+    stacks, more than the new-stack ring holds: the notices that did not fit
+    are counted (drops.new_stacks_lost) and the text report says so. Once
+    resumed, leaktrace reads those stacks' code objects at its scan: the
+    largest ones, made last, unsignalled, have every frame named and at the
+    lines that made them (their sizes say which), and the leak made after
+    them is reported to the byte at its line."""
+    python = pyenv_python("3.13")
+    t = c.spawn([python, os.path.join(PYDIR, "newstacks.py"), "-w"], env=py_env())
+    if not t.out.wait_for(r"^ready", 20):
+        raise Fail(f"newstacks.py never got ready: {tail(t.err.text)}")
+    rep = c.attach(t, duration=PY_ATTACH_DURATION,
+                   before_go=lambda lt: lt.signal(signal.SIGSTOP),
+                   stop=lambda lt: lt.signal(signal.SIGCONT))
+    lost = (rep.get("drops") or {}).get("new_stacks_lost", 0)
+    if lost <= 0:
+        raise Fail(f"drops {rep.get('drops')}: want new_stacks_lost > 0")
+    want = f"python: {lost} new stacks not signalled (ring full)"
+    if want not in c.last.out.text:
+        raise Fail(f"the text report does not say {want!r}: {tail(c.last.out.text, 600)}")
+    with open(os.path.join(PYDIR, "newstacks.py")) as f:
+        branch0 = next(n for n, ln in enumerate(f, 1) if "# BRANCH:0" in ln)
+    kept = 0
+    for st in rep["stacks"]:
+        i = newstacks_i(st, branch0)
+        if i is None or st["bytes"] < NEWSTACKS_SIZE:
+            continue
+        if st["bytes"] != NEWSTACKS_SIZE + i + 1 or st["allocs"] != 1:
+            raise Fail(f"stack of i={i} by its lines holds {st['bytes']} B/{st['allocs']}, want "
+                       f"{NEWSTACKS_SIZE + i + 1} B/1 | " + stack_str(st, NEWSTACKS_DEPTH + 2))
+        kept += 1
+    vprint(f"{lost} new-stack notices lost; {kept} kept bytearrays read back by their lines")
+    if kept < 500:
+        raise Fail(f"{kept} of the kept bytearrays' stacks read back, want 500 or more | "
+                   + summary(rep))
+    n = leaked_count(t.out.text, "newstacks.py")
+    fname, line = marker("newstacks.py", "newstacks")
+    bufs = [st for st in rep["stacks"] if st["bytes"] == st["allocs"] * NEWSTACKS_LEAK and
+            py_frames(st) and py_frames(st)[0][1].get("line") == line and
+            base(py_frames(st)[0][1].get("file")) == fname]
+    got = (sum(st["allocs"] for st in bufs), sum(st["bytes"] for st in bufs))
+    if got != (n, n * NEWSTACKS_LEAK):
+        raise Fail(f"the leak at {fname}:{line}: {got[0]} allocations, {got[1]} B, want {n} x "
+                   f"{NEWSTACKS_LEAK} B | " + summary(rep))
+    validate(rep, comm="python3.13", pid=t.pid, python=True)
 
 
 @test(60)
