@@ -7,16 +7,17 @@ timed frame walk, Debian's LTO build.
 import os
 import re
 import signal
+import time
 
 from harness import Fail, PYDIR, Skip, add_test, base, tail, test, vprint
 from targets import (DEBIAN_PYTHON, PY_ATTACH_DURATION, attach_python, py_env, py_prog_env,
                      pyenv_python)
-from checks import (check_objects_report, check_python_report, leaked_count, marker,
+from checks import (check_objects_report, check_python_report, frame_str, leaked_count, marker,
                     need_python_frames, py_frames, stack_str, summary, top_suspect, validate)
 
 BUFFER = 2049  # what cycles.py's bytearray(2048) allocates (3.13: PyMem_Realloc)
 # newstacks.py: bytearray(n) allocates n + 1 bytes
-NEWSTACKS_DEPTH, NEWSTACKS_SIZE, NEWSTACKS_LEAK = 5, 1000, 40001
+NEWSTACKS_DEPTH, NEWSTACKS_SIZE, NEWSTACKS_LATE, NEWSTACKS_LEAK = 5, 1000, 30000, 40001
 
 
 def check_objects(c, minor):
@@ -176,17 +177,25 @@ def t_python_new_stacks_lost(c):
     """leaktrace held (SIGSTOP) while the target makes 16,000 new Python
     stacks, more than the new-stack ring holds: the notices that did not fit
     are counted (drops.new_stacks_lost) and the text report says so. Once
-    resumed, leaktrace reads those stacks' code objects at its scan: the
-    largest ones, made last, unsignalled, have every frame named and at the
-    lines that made them (their sizes say which), and the leak made after
-    them is reported to the byte at its line."""
+    resumed, leaktrace reads those stacks' code objects at its scan, before
+    the target is killed: the largest ones, made last, unsignalled, have
+    every frame named and at the lines that made them (their sizes say
+    which), so do 32 functions compiled after them, whose code objects only
+    lost notices named (without the scan their frames go missing), and the
+    leak made last is reported to the byte at its line."""
     python = pyenv_python("3.13")
     t = c.spawn([python, os.path.join(PYDIR, "newstacks.py"), "-w"], env=py_env())
     if not t.out.wait_for(r"^ready", 20):
         raise Fail(f"newstacks.py never got ready: {tail(t.err.text)}")
-    rep = c.attach(t, duration=PY_ATTACH_DURATION,
-                   before_go=lambda lt: lt.signal(signal.SIGSTOP),
-                   stop=lambda lt: lt.signal(signal.SIGCONT))
+
+    def resume(lt):
+        # the scan (each second) reads what the lost notices named; then the
+        # target dies, and nothing read later could name a frame
+        lt.signal(signal.SIGCONT)
+        time.sleep(2.5)
+        t.signal(signal.SIGKILL)
+
+    rep = c.attach(t, duration=30, before_go=lambda lt: lt.signal(signal.SIGSTOP), stop=resume)
     lost = (rep.get("drops") or {}).get("new_stacks_lost", 0)
     if lost <= 0:
         raise Fail(f"drops {rep.get('drops')}: want new_stacks_lost > 0")
@@ -208,6 +217,19 @@ def t_python_new_stacks_lost(c):
     if kept < 500:
         raise Fail(f"{kept} of the kept bytearrays' stacks read back, want 500 or more | "
                    + summary(rep))
+    # code objects only the lost notices named: read by the scan, or never
+    late = {}
+    for st in rep["stacks"]:
+        j = st["bytes"] - NEWSTACKS_LATE - 1
+        if 0 <= j < 32 and st["allocs"] == 1:
+            fr = (py_frames(st) or [(0, {})])[0][1]
+            late[j] = fr
+            if (fr.get("function"), fr.get("file"), fr.get("line")) != \
+                    (f"late{j}", f"<late {j}>", j + 2):
+                raise Fail(f"the bytearray of late{j} made at {frame_str(fr)}, want "
+                           f"late{j}(<late {j}>:{j + 2}) | " + stack_str(st))
+    if len(late) != 32:
+        raise Fail(f"{len(late)} of the 32 late functions' bytearrays found | " + summary(rep))
     n = leaked_count(t.out.text, "newstacks.py")
     fname, line = marker("newstacks.py", "newstacks")
     bufs = [st for st in rep["stacks"] if st["bytes"] == st["allocs"] * NEWSTACKS_LEAK and

@@ -3,9 +3,11 @@
 STACKS calls that each go down DEPTH levels of down(), choosing one of 8
 call lines per level by the bits of i, and keep a bytearray of SIZE + i
 bytes there: a stack of its own per i, readable back from its lines, the
-latest the largest. Then a leak on the marked line. leaktrace is held
-(SIGSTOP) meanwhile, so the ring fills and the later stacks, the leak's
-among them, go unsignalled."""
+latest the largest. Then LATE functions compiled one by one, code objects
+no stack named before, each called once to keep LATE_SIZE + j bytes; then a
+leak on the marked line. leaktrace is held (SIGSTOP) meanwhile, so the ring
+fills and the later stacks go unsignalled: the late ones' code objects are
+read only if leaktrace catches up by itself."""
 
 import prog
 
@@ -14,7 +16,11 @@ DEPTH = 5  # 8 ** 5 paths
 SIZE = 1000
 LEAKS = 200
 LEAK_SIZE = 40000
+LATE = 32
+LATE_SIZE = 30000
 KEEP = [None] * STACKS  # no list growth on the lines under test
+LATE_KEEP = [None] * LATE
+LATE_FUNCS = {}  # their code objects stay alive
 LOG = []
 
 
@@ -44,6 +50,11 @@ def down(i, d):
 def leak():
     for i in range(STACKS):
         down(i, 0)
+    for j in range(LATE):
+        # late<j> at line j + 2 of "<late j>": no two alike
+        exec(compile("\n" * j + f"def late{j}(keep):\n    keep[{j}] = bytearray({LATE_SIZE + j})\n",
+                     f"<late {j}>", "exec"), LATE_FUNCS)
+        LATE_FUNCS[f"late{j}"](LATE_KEEP)
     for _ in range(LEAKS):
         LOG.append(bytearray(LEAK_SIZE))  # LEAK:newstacks
     return LEAKS
