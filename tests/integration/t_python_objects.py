@@ -9,15 +9,14 @@ import re
 import signal
 import time
 
-from harness import Fail, PYDIR, Skip, add_test, base, tail, test, vprint
+from harness import Fail, PYDIR, Skip, add_test, base, tail, test
 from targets import (DEBIAN_PYTHON, PY_ATTACH_DURATION, attach_python, py_env, py_prog_env,
                      pyenv_python)
-from checks import (check_objects_report, check_python_report, frame_str, leaked_count, marker,
-                    need_python_frames, py_frames, stack_str, summary, top_suspect, validate)
+from checks import (check_new_stacks_lost, check_objects_report, check_python_report,
+                    leaked_count, marker, need_python_frames, py_frames, stack_str, summary,
+                    top_suspect, validate)
 
 BUFFER = 2049  # what cycles.py's bytearray(2048) allocates (3.13: PyMem_Realloc)
-# newstacks.py: bytearray(n) allocates n + 1 bytes
-NEWSTACKS_DEPTH, NEWSTACKS_SIZE, NEWSTACKS_LATE, NEWSTACKS_LEAK = 5, 1000, 30000, 40001
 
 
 def check_objects(c, minor):
@@ -154,24 +153,6 @@ def t_python_code_cache_bounded(c):
                    f"codegen.py:{line} with >= {n // 2} allocations | " + summary(rep))
 
 
-def newstacks_i(st, branch0):
-    """i of a stack newstacks.py kept at down(): read back from the lines of
-    the down() frames under the innermost, a call line (branch0 + 2b) per
-    level; None if the stack is not one of those."""
-    pf = [fr for _, fr in py_frames(st)]
-    if len(pf) < NEWSTACKS_DEPTH + 2 or any(fr.get("function") != "down"
-                                             for fr in pf[:NEWSTACKS_DEPTH + 1]):
-        return None
-    i = 0
-    for d in range(NEWSTACKS_DEPTH):
-        b, odd = divmod(pf[NEWSTACKS_DEPTH - d].get("line", 0) - branch0, 2)
-        if odd or not 0 <= b < 8:
-            raise Fail(f"down() frame at line {pf[NEWSTACKS_DEPTH - d].get('line')}, not a "
-                       f"call line | " + stack_str(st, NEWSTACKS_DEPTH + 2))
-        i |= b << 3 * d
-    return i
-
-
 @test(90)
 def t_python_new_stacks_lost(c):
     """leaktrace held (SIGSTOP) while the target makes 16,000 new Python
@@ -196,49 +177,7 @@ def t_python_new_stacks_lost(c):
         t.signal(signal.SIGKILL)
 
     rep = c.attach(t, duration=30, before_go=lambda lt: lt.signal(signal.SIGSTOP), stop=resume)
-    lost = (rep.get("drops") or {}).get("new_stacks_lost", 0)
-    if lost <= 0:
-        raise Fail(f"drops {rep.get('drops')}: want new_stacks_lost > 0")
-    want = f"python: {lost} new stacks not signalled (ring full)"
-    if want not in c.last.out.text:
-        raise Fail(f"the text report does not say {want!r}: {tail(c.last.out.text, 600)}")
-    with open(os.path.join(PYDIR, "newstacks.py")) as f:
-        branch0 = next(n for n, ln in enumerate(f, 1) if "# BRANCH:0" in ln)
-    kept = 0
-    for st in rep["stacks"]:
-        i = newstacks_i(st, branch0)
-        if i is None or st["bytes"] < NEWSTACKS_SIZE:
-            continue
-        if st["bytes"] != NEWSTACKS_SIZE + i + 1 or st["allocs"] != 1:
-            raise Fail(f"stack of i={i} by its lines holds {st['bytes']} B/{st['allocs']}, want "
-                       f"{NEWSTACKS_SIZE + i + 1} B/1 | " + stack_str(st, NEWSTACKS_DEPTH + 2))
-        kept += 1
-    vprint(f"{lost} new-stack notices lost; {kept} kept bytearrays read back by their lines")
-    if kept < 500:
-        raise Fail(f"{kept} of the kept bytearrays' stacks read back, want 500 or more | "
-                   + summary(rep))
-    # code objects only the lost notices named: read by the scan, or never
-    late = {}
-    for st in rep["stacks"]:
-        j = st["bytes"] - NEWSTACKS_LATE - 1
-        if 0 <= j < 32 and st["allocs"] == 1:
-            fr = (py_frames(st) or [(0, {})])[0][1]
-            late[j] = fr
-            if (fr.get("function"), fr.get("file"), fr.get("line")) != \
-                    (f"late{j}", f"<late {j}>", j + 2):
-                raise Fail(f"the bytearray of late{j} made at {frame_str(fr)}, want "
-                           f"late{j}(<late {j}>:{j + 2}) | " + stack_str(st))
-    if len(late) != 32:
-        raise Fail(f"{len(late)} of the 32 late functions' bytearrays found | " + summary(rep))
-    n = leaked_count(t.out.text, "newstacks.py")
-    fname, line = marker("newstacks.py", "newstacks")
-    bufs = [st for st in rep["stacks"] if st["bytes"] == st["allocs"] * NEWSTACKS_LEAK and
-            py_frames(st) and py_frames(st)[0][1].get("line") == line and
-            base(py_frames(st)[0][1].get("file")) == fname]
-    got = (sum(st["allocs"] for st in bufs), sum(st["bytes"] for st in bufs))
-    if got != (n, n * NEWSTACKS_LEAK):
-        raise Fail(f"the leak at {fname}:{line}: {got[0]} allocations, {got[1]} B, want {n} x "
-                   f"{NEWSTACKS_LEAK} B | " + summary(rep))
+    check_new_stacks_lost(rep, c.last.out.text, rep, leaked_count(t.out.text, "newstacks.py"))
     validate(rep, comm="python3.13", pid=t.pid, python=True)
 
 

@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: MIT
 """More new Python stacks at once than the tracer's notice ring holds:
 STACKS calls that each go down DEPTH levels of down(), choosing one of 8
-call lines per level by the bits of i, and keep a bytearray of SIZE + i
-bytes there: a stack of its own per i, readable back from its lines, the
-latest the largest. Then LATE functions compiled one by one, code objects
-no stack named before, each called once to keep LATE_SIZE + j bytes; then a
-leak on the marked line. leaktrace is held (SIGSTOP) meanwhile, so the ring
+call lines per level by the bits of i, and make a bytearray of SIZE + i
+bytes there: a stack of its own per i, readable back from its lines. Only
+the last KEPT are kept: reports list the stacks that hold memory, and the
+tests' harness parses them. Then LATE functions compiled one by one, code
+objects no stack named before, each called once to keep LATE_SIZE + j
+bytes; then a leak on the marked line. leaktrace is held (SIGSTOP) meanwhile, so the ring
 fills and the later stacks go unsignalled: the late ones' code objects are
 read only if leaktrace catches up by itself."""
 
@@ -18,6 +19,7 @@ LEAKS = 200
 LEAK_SIZE = 40000
 LATE = 32
 LATE_SIZE = 30000
+KEPT = 1000
 KEEP = [None] * STACKS  # no list growth on the lines under test
 LATE_KEEP = [None] * LATE
 LATE_FUNCS = {}  # their code objects stay alive
@@ -27,6 +29,8 @@ LOG = []
 def down(i, d):
     if d == DEPTH:
         KEEP[i] = bytearray(SIZE + i)
+        if i < STACKS - KEPT:
+            KEEP[i] = None
         return
     b = i >> (3 * d) & 7
     if b == 0:
