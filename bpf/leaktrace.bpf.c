@@ -1205,7 +1205,7 @@ int BPF_KRETPROBE(lt_gc_ret, __u64 obj)
 			count(LT_CNT_DROP_OBJS_FULL);
 		return 0;
 	}
-	v = lookup_or_init(&lt_objagg, &k, &zero, LT_CNT_DROP_OBJS_FULL);
+	v = lookup_or_init(&lt_objagg, &k, &zero, LT_CNT_DROP_OBJAGG_FULL);
 	if (!v) {
 		bpf_map_delete_elem(&lt_objs, &obj);
 		return 0;

@@ -53,7 +53,8 @@ enum lt_counter {
 	LT_CNT_PY_TRUNCATED,	/* Python stack deeper than LT_MAX_PY_DEPTH */
 	LT_CNT_DROP_PROCS_FULL,	/* -a: a new process not traced: lt_procs map full */
 	LT_CNT_EVENTS_LOST,	/* -a: process event lost (ring full): the scan catches up */
-	LT_CNT_DROP_OBJS_FULL,	/* --objects: object not counted: lt_objs or lt_objagg full */
+	LT_CNT_DROP_OBJS_FULL,	/* --objects: object not counted: lt_objs full */
+	LT_CNT_DROP_OBJAGG_FULL, /* --objects: object not counted: lt_objagg (type, line) full */
 	LT_CNT_NEWSTACKS_LOST,	/* new Python stack not signalled (ring full): read at the scan */
 	LT_CNT_STACK_TRUNCATED,	/* native stack deeper than LT_MAX_STACK_DEPTH: cut */
 	/* not drops: what a process did after it began to exit (exit(), or

@@ -38,6 +38,7 @@ const char *const lt_counter_names[LT_CNT_MAX] = {
 	[LT_CNT_DROP_PROCS_FULL] = "procs_map_full",
 	[LT_CNT_EVENTS_LOST] = "proc_events_lost",
 	[LT_CNT_DROP_OBJS_FULL] = "objects_map_full",
+	[LT_CNT_DROP_OBJAGG_FULL] = "objects_agg_map_full",
 	[LT_CNT_NEWSTACKS_LOST] = "new_stacks_lost",
 	[LT_CNT_STACK_TRUNCATED] = "stack_truncated",
 	[LT_CNT_EXIT_FREES] = "exit_frees",

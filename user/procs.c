@@ -70,8 +70,12 @@ struct procs {
 	char **unsupported_why;
 	struct stack_own *stacks;	/* open addressing, id 0: empty */
 	size_t stacks_cap, stacks_n;
+	uint64_t newstacks_lost;	/* LT_CNT_NEWSTACKS_LOST at the last catch-up */
+	double caught_up_s;
 	struct unwind_maps *uw;		/* each process's code for the CFI walker */
 };
+
+static void learn_stacks(struct procs *ps);
 
 static uint64_t proc_key(uint32_t tgid, uint32_t epoch)
 {
@@ -473,10 +477,37 @@ static void look_for_python(struct procs *ps, struct lt_pstate *p)
 	vlog("pid %u (%s): CPython %s\n", p->tgid, p->comm, python_version(p->py));
 }
 
+/* LT_CNT_NEWSTACKS_LOST, summed over the CPUs */
+static uint64_t newstacks_lost(struct procs *ps)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u32 k = LT_CNT_NEWSTACKS_LOST;
+	uint64_t *v, sum = 0;
+
+	v = ncpu > 0 ? calloc(ncpu, sizeof(*v)) : NULL;
+	if (v && !bpf_map_lookup_elem(bpf_map__fd(ps->skel->maps.lt_counters), &k, v))
+		for (int c = 0; c < ncpu; c++)
+			sum += v[c];
+	free(v);
+	return sum;
+}
+
 void procs_tick(struct procs *ps, double now)
 {
+	uint64_t lost;
+
 	ps->now = now;
 	proclinks_flush(ps->pl);
+	/* New-stack notices lost (ring full): their stacks are read from the
+	 * map instead, once a second at most, before their code objects go. */
+	if (now - ps->caught_up_s >= 1) {
+		ps->caught_up_s = now;
+		lost = newstacks_lost(ps);
+		if (lost != ps->newstacks_lost) {
+			ps->newstacks_lost = lost;
+			learn_stacks(ps);
+		}
+	}
 	for (size_t b = 0; b < NBUCKETS; b++) {
 		for (struct lt_pstate *p = ps->buckets[b]; p; p = p->next) {
 			if (p->gone || !p->dirty_s || now - p->dirty_s < SETTLE_S)
@@ -636,7 +667,9 @@ static int own_grow(struct procs *ps)
 	return 0;
 }
 
-/* Learn the owner of every stack not seen before (one read of each). */
+/* Learn the owner of every stack not seen before (one read of each), and
+ * read the code objects of its Python frames while they exist: a stack
+ * whose notice the ring had no room for is read here first. */
 static void learn_stacks(struct procs *ps)
 {
 	int fd = bpf_map__fd(ps->skel->maps.lt_stacks);
@@ -661,6 +694,12 @@ static void learn_stacks(struct procs *ps)
 		o->id = key;
 		o->proc = proc_key(st->tgid, st->epoch);
 		ps->stacks_n++;
+		if (st->py_depth) {
+			struct lt_pstate *p = procs_find(ps, st->tgid, st->epoch);
+
+			if (p && p->py && !p->gone)
+				python_prefetch_stack(p->py, key, st);
+		}
 	}
 	free(st);
 }

@@ -291,22 +291,34 @@ static bool seen_add(struct python *py, uint64_t id)
 	return true;
 }
 
+static void prefetch_frames(struct python *py, const struct lt_stack *st)
+{
+	struct py_frame_info fi;
+
+	for (int i = 0; i < st->py_depth && i < LT_MAX_PY_DEPTH; i++)
+		python_frame(py, &st->py[i], &fi);
+}
+
 void python_prefetch_one(struct python *py, int fd, uint64_t key)
 {
 	struct lt_stack st;
-	struct py_frame_info fi;
 
 	code_sweep(py);
 	if (!seen_add(py, key) || bpf_map_lookup_elem(fd, &key, &st))
 		return;
-	for (int i = 0; i < st.py_depth && i < LT_MAX_PY_DEPTH; i++)
-		python_frame(py, &st.py[i], &fi);
+	prefetch_frames(py, &st);
+}
+
+void python_prefetch_stack(struct python *py, uint64_t key, const struct lt_stack *st)
+{
+	code_sweep(py);
+	if (seen_add(py, key))
+		prefetch_frames(py, st);
 }
 
 void python_prefetch(struct python *py, int fd)
 {
 	struct lt_stack st;
-	struct py_frame_info fi;
 	uint64_t key, next;
 	int err;
 
@@ -318,8 +330,7 @@ void python_prefetch(struct python *py, int fd)
 			continue;
 		if (st.tgid != (uint32_t)py->pid) /* -a: another process's */
 			continue;
-		for (int i = 0; i < st.py_depth && i < LT_MAX_PY_DEPTH; i++)
-			python_frame(py, &st.py[i], &fi);
+		prefetch_frames(py, &st);
 	}
 }
 

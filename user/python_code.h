@@ -33,6 +33,8 @@ bool python_frame(struct python *py, const struct lt_py_frame *f, struct py_fram
 void python_prefetch(struct python *py, int stacks_map_fd);
 /* The same for one new stack, as the BPF side announces it. */
 void python_prefetch_one(struct python *py, int stacks_map_fd, uint64_t key);
+/* The same for a stack read already (-a reads each stack once for all). */
+void python_prefetch_stack(struct python *py, uint64_t key, const struct lt_stack *st);
 /* Free the code objects' cache (python_free()). */
 void python_codes_free(struct python *py);
 

@@ -26,6 +26,7 @@ static double oldest_age(const struct report_ctx *c, const struct lt_site *s)
 static void text_objects(FILE *f, const struct report_ctx *c, const struct report_info *ri)
 {
 	struct python *py = c->py ? *c->py : NULL;
+	const uint64_t *ct = aggregate_totals(c->agg)->counters;
 	const struct obj_type *t;
 	size_t n;
 
@@ -33,6 +34,11 @@ static void text_objects(FILE *f, const struct report_ctx *c, const struct repor
 		return;
 	t = objects_types(c->objs, &n);
 	fprintf(f, "Python objects created since tracing began, still alive, by growth:\n");
+	/* the counts below are short of these: say by how much, and which table */
+	if (ct[LT_CNT_DROP_OBJS_FULL] || ct[LT_CNT_DROP_OBJAGG_FULL])
+		fprintf(f, "    not counted: %" PRIu64 " objects, object table full (--max-allocs); "
+			   "%" PRIu64 ", type and line table full (--max-agg)\n",
+			ct[LT_CNT_DROP_OBJS_FULL], ct[LT_CNT_DROP_OBJAGG_FULL]);
 	for (size_t i = 0; i < n && i < (size_t)ri->top; i++) {
 		struct py_frame_info fi;
 
@@ -188,6 +194,10 @@ void report_run_text(FILE *f, const struct report_ctx *c, const struct report_in
 			t->counters[LT_CNT_DROP_STACK], t->counters[LT_CNT_DROP_INFLIGHT],
 			t->counters[LT_CNT_DROP_PROCS_FULL] ? ", processes map full" : "");
 	fputc('\n', f);
+	if (t->counters[LT_CNT_NEWSTACKS_LOST])
+		fprintf(f, "python: %" PRIu64 " new stacks not signalled (ring full): their code "
+			   "objects read later, a frame whose code was freed before shows as "
+			   "<code object freed>\n", t->counters[LT_CNT_NEWSTACKS_LOST]);
 }
 
 void report_text(FILE *f, const struct report_ctx *c, const struct report_info *ri)

@@ -12,7 +12,7 @@ import re
 import shutil
 import subprocess
 
-from harness import Fail, PROGS, PYDIR, ROOT, Skip, base, tail
+from harness import Fail, PROGS, PYDIR, ROOT, Skip, base, tail, vprint
 from targets import CEXT_FUNCTION, PY_OUTER, PY_PATTERNS, py_info
 
 ALLOCATORS = {"malloc", "calloc", "realloc", "reallocarray", "posix_memalign",
@@ -359,6 +359,82 @@ def check_objects_report(rep, n, minor):
         want = line_of if minor >= 11 else line_of.split(".")[-1]
         if fn != want or base(top.get("file")) != "cycles.py":
             raise Fail(f"{typ}: top line {top}, want {want} in cycles.py")
+
+
+# python/newstacks.py; bytearray(n) allocates n + 1 bytes
+NEWSTACKS_DEPTH, NEWSTACKS_SIZE, NEWSTACKS_LATE, NEWSTACKS_LEAK = 5, 1000, 30000, 40001
+NEWSTACKS_STACKS, NEWSTACKS_KEPT = 16000, 1000
+
+
+def newstacks_i(st, branch0):
+    """i of a stack newstacks.py kept at down(): read back from the lines of
+    the down() frames under the innermost, a call line (branch0 + 2b) per
+    level; None if the stack is not one of those."""
+    pf = [fr for _, fr in py_frames(st)]
+    if len(pf) < NEWSTACKS_DEPTH + 2 or any(fr.get("function") != "down"
+                                             for fr in pf[:NEWSTACKS_DEPTH + 1]):
+        return None
+    i = 0
+    for d in range(NEWSTACKS_DEPTH):
+        b, odd = divmod(pf[NEWSTACKS_DEPTH - d].get("line", 0) - branch0, 2)
+        if odd or not 0 <= b < 8:
+            raise Fail(f"down() frame at line {pf[NEWSTACKS_DEPTH - d].get('line')}, not a "
+                       f"call line | " + stack_str(st, NEWSTACKS_DEPTH + 2))
+        i |= b << 3 * d
+    return i
+
+
+def check_new_stacks_lost(rep, text, proc, n):
+    """newstacks.py traced by a leaktrace held while it ran: notices lost,
+    counted (rep's drops) and said (text); in proc (the report, or its
+    process under -a) the kept bytearrays, the last ones made, each at the
+    stack its size names, the late functions named at their lines, the n
+    leaked buffers exact."""
+    lost = (rep.get("drops") or {}).get("new_stacks_lost", 0)
+    if lost <= 0:
+        raise Fail(f"drops {rep.get('drops')}: want new_stacks_lost > 0")
+    want = f"python: {lost} new stacks not signalled (ring full)"
+    if want not in text:
+        raise Fail(f"the text report does not say {want!r}: {tail(text, 600)}")
+    with open(os.path.join(PYDIR, "newstacks.py")) as f:
+        branch0 = next(n for n, ln in enumerate(f, 1) if "# BRANCH:0" in ln)
+    kept = 0
+    for st in proc["stacks"]:
+        i = newstacks_i(st, branch0)
+        # (lite mode: a pymalloc arena mapped under one of them)
+        if i is None or st["bytes"] < NEWSTACKS_SIZE or st["allocator"] == "mmap":
+            continue
+        if st["bytes"] != NEWSTACKS_SIZE + i + 1 or st["allocs"] != 1 or \
+                i < NEWSTACKS_STACKS - NEWSTACKS_KEPT:
+            raise Fail(f"stack of i={i} by its lines holds {st['bytes']} B/{st['allocs']}, want "
+                       f"{NEWSTACKS_SIZE + i + 1} B/1 for the last {NEWSTACKS_KEPT} i, nothing "
+                       f"before | " + stack_str(st, NEWSTACKS_DEPTH + 2))
+        kept += 1
+    vprint(f"{lost} new-stack notices lost; {kept} kept bytearrays read back by their lines")
+    if kept != NEWSTACKS_KEPT:
+        raise Fail(f"{kept} of the kept bytearrays' stacks read back, want {NEWSTACKS_KEPT} | "
+                   + summary(proc))
+    # code objects only the lost notices named: read by the catch-up, or never
+    late = set()
+    for st in proc["stacks"]:
+        j = st["bytes"] - NEWSTACKS_LATE - 1
+        if 0 <= j < 32 and st["allocs"] == 1:
+            fr = (py_frames(st) or [(0, {})])[0][1]
+            if (fr.get("function"), fr.get("file"), fr.get("line")) != \
+                    (f"late{j}", f"<late {j}>", j + 2):
+                raise Fail(f"the bytearray of late{j} made at {frame_str(fr)}, want "
+                           f"late{j}(<late {j}>:{j + 2}) | " + stack_str(st))
+            late.add(j)
+    if len(late) != 32:
+        raise Fail(f"{len(late)} of the 32 late functions' bytearrays found | " + summary(proc))
+    fname, line = marker("newstacks.py", "newstacks")
+    bufs = [st for st in proc["stacks"] if st["bytes"] == st["allocs"] * NEWSTACKS_LEAK and
+            py_frames(st) and py_frames(st)[0][1].get("line") == line and
+            base(py_frames(st)[0][1].get("file")) == fname]
+    got = (sum(st["allocs"] for st in bufs), sum(st["bytes"] for st in bufs))
+    if got != (n, n * NEWSTACKS_LEAK):
+        raise Fail(f"the leak at {fname}:{line}: {got[0]} allocations, {got[1]} B, want {n} x "
+                   f"{NEWSTACKS_LEAK} B | " + summary(proc))
 
 
 def fd_stacks_at(rep, src):

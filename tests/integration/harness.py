@@ -222,16 +222,20 @@ class Ctx:
             raise Fail(f"{prog} never got ready: {tail(t.err.text)}")
         return t
 
-    def attach(self, target, duration=ATTACH_DURATION, opts=(), others=(), stop=None, wrap=()):
-        """leaktrace -p target: waits for "leaktrace: tracing", sends the go
-        signal (to the others too), waits for "done", then lets leaktrace stop
-        (or calls stop(lt) to stop it). Returns the report."""
+    def attach(self, target, duration=ATTACH_DURATION, opts=(), others=(), stop=None, wrap=(),
+               before_go=None):
+        """leaktrace -p target: waits for "leaktrace: tracing", calls
+        before_go(lt) if given, sends the go signal (to the others too), waits
+        for "done", then lets leaktrace stop (or calls stop(lt) to stop it).
+        Returns the report."""
         path = os.path.join(self.tmp, "report.json")
         lt = self.last = self.spawn([*wrap, LEAKTRACE, "-p", str(target.pid), "-d", str(duration),
                                      "-t", "1000", "--json", path, *opts])
         if not lt.err.wait_for(r"^leaktrace: tracing", READY_TIMEOUT):
             lt.wait(1)
             raise Fail(f"no 'leaktrace: tracing' line (exit {lt.rc}); stderr: {tail(lt.err.text)}")
+        if before_go:
+            before_go(lt)
         self.go_at = time.monotonic()
         for t in (target, *others):
             t.signal(signal.SIGUSR1)

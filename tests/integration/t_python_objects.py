@@ -1,17 +1,22 @@
 # SPDX-License-Identifier: MIT
-"""Python GC objects (--objects), versions and builds: unsupported
-versions, 3.13's debug offsets, a bounded code cache, a timed frame walk,
-Debian's LTO build.
+"""Python GC objects (--objects) and their two full tables, versions and
+builds: unsupported versions, 3.13's debug offsets, a bounded code cache, a
+timed frame walk, Debian's LTO build.
 """
 
 import os
 import re
+import signal
+import time
 
-from harness import Fail, PYDIR, Skip, add_test, tail, test
+from harness import Fail, PYDIR, Skip, add_test, base, tail, test
 from targets import (DEBIAN_PYTHON, PY_ATTACH_DURATION, attach_python, py_env, py_prog_env,
                      pyenv_python)
-from checks import (check_objects_report, check_python_report, leaked_count, marker,
-                    need_python_frames, stack_str, summary, top_suspect)
+from checks import (check_new_stacks_lost, check_objects_report, check_python_report,
+                    leaked_count, marker, need_python_frames, py_frames, stack_str, summary,
+                    top_suspect, validate)
+
+BUFFER = 2049  # what cycles.py's bytearray(2048) allocates (3.13: PyMem_Realloc)
 
 
 def check_objects(c, minor):
@@ -29,14 +34,55 @@ for _minor in (8, 11, 13):
 @test(60)
 def t_python_objects_map_full(c):
     """--objects with room for 1,024 objects: the ones that did not fit are
-    counted (drops.objects_map_full), never silently missing."""
+    counted (drops.objects_map_full, not objects_agg_map_full), never
+    silently missing, and the text report says how many."""
     python = pyenv_python("3.13")
     t, rep = attach_python(c, python, "cycles", opts=("--objects", "--max-allocs", "1024"))
     drops = rep.get("drops") or rep.get("totals", {}).get("drops") or {}
     n = leaked_count(t.out.text, "cycles.py")
     live = sum(o["live"] for o in rep.get("objects", []))
-    if drops.get("objects_map_full", 0) <= 0 or live > 1024:
+    full = drops.get("objects_map_full", 0)
+    if full <= 0 or drops.get("objects_agg_map_full") != 0 or live > 1024:
         raise Fail(f"{n} leaked pairs, {live} objects live in a table of 1024, drops {drops}")
+    want = f"not counted: {full} objects, object table full (--max-allocs); 0, type and line"
+    if want not in c.last.out.text:
+        raise Fail(f"the text report does not say {want!r}: {tail(c.last.out.text, 600)}")
+
+
+@test(60)
+def t_python_objects_agg_full(c):
+    """--objects with room for 1,024 (type, line) pairs and 2,000 types made
+    at run time: the objects that found no pair are counted apart from a full
+    object table (drops.objects_agg_map_full, not objects_map_full), the text
+    report says how many, and what came first is still exact: the Session and
+    Handler counts, the leaked buffers to the byte."""
+    python = pyenv_python("3.13")
+    t, rep = attach_python(c, python, "manytypes", opts=("--objects", "--max-agg", "1024"))
+    n = leaked_count(t.out.text, "manytypes.py")
+    drops = rep.get("drops") or {}
+    agg_full = drops.get("objects_agg_map_full", 0)
+    if agg_full <= 0 or drops.get("objects_map_full") != 0:
+        raise Fail(f"drops {drops}: want objects_agg_map_full > 0, objects_map_full 0")
+    kinds = [o for o in rep.get("objects", []) if re.fullmatch(r"Kind\d+", o["type"])]
+    if len(kinds) >= 1024 or len(kinds) + agg_full < 2000 or \
+            any(o["live"] != 1 for o in kinds):
+        raise Fail(f"{len(kinds)} Kind types reported (live {sorted({o['live'] for o in kinds})}), "
+                   f"{agg_full} objects not counted: want < 1024, adding up to 2000 at least")
+    want = (f"not counted: 0 objects, object table full (--max-allocs); {agg_full}, "
+            f"type and line table full (--max-agg)")
+    if want not in c.last.out.text:
+        raise Fail(f"the text report does not say {want!r}: {tail(c.last.out.text, 600)}")
+    check_objects_report(rep, n, 13)
+    # the buffers: one stack per specialization of the line (the first call
+    # runs unspecialized), all with the same allocator and size
+    fname, line = marker("cycles.py", "cycles")
+    bufs = [st for st in rep["stacks"] if st["allocator"] == "PyMem_Realloc" and
+            (py_frames(st) or [(0, {})])[0][1].get("line") == line and
+            base(py_frames(st)[0][1].get("file")) == fname]
+    got = (sum(st["allocs"] for st in bufs), sum(st["bytes"] for st in bufs))
+    if got != (n, n * BUFFER):
+        raise Fail(f"the buffers at {fname}:{line}: {got[0]} allocations, {got[1]} B, want {n} x "
+                   f"{BUFFER} B | " + summary(rep))
 
 
 @test(60)
@@ -105,6 +151,34 @@ def t_python_code_cache_bounded(c):
             st["allocs"] < n // 2:
         raise Fail(f"top suspect {stack_str(st, at + 2) if st else None}, want handle at "
                    f"codegen.py:{line} with >= {n // 2} allocations | " + summary(rep))
+
+
+@test(90)
+def t_python_new_stacks_lost(c):
+    """leaktrace held (SIGSTOP) while the target makes 16,000 new Python
+    stacks, more than the new-stack ring holds: the notices that did not fit
+    are counted (drops.new_stacks_lost) and the text report says so. Once
+    resumed, leaktrace reads those stacks' code objects at its scan, before
+    the target is killed: the largest ones, made last, unsignalled, have
+    every frame named and at the lines that made them (their sizes say
+    which), so do 32 functions compiled after them, whose code objects only
+    lost notices named (without the scan their frames go missing), and the
+    leak made last is reported to the byte at its line."""
+    python = pyenv_python("3.13")
+    t = c.spawn([python, os.path.join(PYDIR, "newstacks.py"), "-w"], env=py_env())
+    if not t.out.wait_for(r"^ready", 20):
+        raise Fail(f"newstacks.py never got ready: {tail(t.err.text)}")
+
+    def resume(lt):
+        # the scan (each second) reads what the lost notices named; then the
+        # target dies, and nothing read later could name a frame
+        lt.signal(signal.SIGCONT)
+        time.sleep(2.5)
+        t.signal(signal.SIGKILL)
+
+    rep = c.attach(t, duration=30, before_go=lambda lt: lt.signal(signal.SIGSTOP), stop=resume)
+    check_new_stacks_lost(rep, c.last.out.text, rep, leaked_count(t.out.text, "newstacks.py"))
+    validate(rep, comm="python3.13", pid=t.pid, python=True)
 
 
 @test(60)

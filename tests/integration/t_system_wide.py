@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 """System-wide mode (-a): filters and their per-process links, short-lived
 processes, continuous, exact, other roots, many libcs, a memory bound on the
-hostile cases, unwinding, the budget, many Pythons, --fds.
+hostile cases, unwinding, the budget, many Pythons, lost new-stack notices,
+--fds.
 """
 
 import json
@@ -16,10 +17,11 @@ import harness
 import receiver
 from harness import (BUILD, Ctx, Fail, Inner, LEAKTRACE, PYDIR, READY_TIMEOUT, Skip, TESTS,
                      kill_tree, proc_table, ready, tail, test, vprint, wait_ready)
-from targets import copy_into_root, py_prog_env, pyenv_python, sid_root
-from checks import (MAIN_TAIL, PY_ALLOCATOR, check_leaker, check_pprof, expect_module_under,
-                    expect_stack, fd_stacks_at, first_suspect, leaf, leaked_count, marker,
-                    one_stack, py_frames, same_file, stack_str, suspects_of)
+from targets import copy_into_root, py_env, py_prog_env, pyenv_python, sid_root
+from checks import (MAIN_TAIL, PY_ALLOCATOR, check_leaker, check_new_stacks_lost, check_pprof,
+                    expect_module_under, expect_stack, fd_stacks_at, first_suspect, leaf,
+                    leaked_count, marker, one_stack, py_frames, same_file, stack_str,
+                    suspects_of)
 
 
 def start_all(c, opts, duration, name="sys", env=None):
@@ -624,6 +626,41 @@ def t_system_wide_many_pythons(c):
     if not 0 < peak < 256 * 1024:
         raise Fail(f"leaktrace peaked at {peak} KiB for 20 interpreters")
     vprint(f"peak RSS {peak} KiB")
+
+
+@test(90)
+def t_system_wide_new_stacks_lost(c):
+    """-a held (SIGSTOP) while a Python process makes 16,000 new stacks, more
+    than the new-stack ring holds: the lost notices are counted and said, and
+    leaktrace catches up by itself once resumed, reading those stacks while
+    the process lives. Killed 2.5 s later, before the one report, the process
+    is reported with every frame named, those of 32 functions only lost
+    notices named too, and its leak to the byte."""
+    python = pyenv_python("3.13")
+    path = os.path.join(c.tmp, "sys.json")
+    lt = c.last = c.spawn([LEAKTRACE, "-a", "-d", "60", "-i", "60", "-t", "1000", "--json", path,
+                           "--comm", "python3.13", "--max-overhead", "0", "-v"])
+    if not lt.err.wait_for(r"^leaktrace: tracing", READY_TIMEOUT):
+        raise Fail(f"no 'leaktrace: tracing' line; stderr: {tail(lt.err.text)}")
+    t = c.spawn([python, os.path.join(PYDIR, "newstacks.py"), "-w"], env=py_env())
+    ready(t)
+    if not lt.err.wait_for(rf"pid {t.pid} \(python3\.13\): CPython 3\.13", 10):
+        raise Fail(f"CPython not found in pid {t.pid}: {tail(lt.err.text)}")
+    lt.signal(signal.SIGSTOP)
+    go(t)
+    if not t.out.wait_for(r"^done", 30):
+        raise Fail(f"newstacks.py did not finish its work: {tail(t.err.text)}")
+    lt.signal(signal.SIGCONT)
+    time.sleep(2.5)
+    t.signal(signal.SIGKILL)
+    t.wait(5)
+    time.sleep(0.5)
+    lt.signal(signal.SIGINT)
+    rep = finish_all(c, lt, path, 0)
+    p = [q for q in rep["processes"] if q["pid"] == t.pid]
+    if not p:
+        raise Fail(f"pid {t.pid} not in the report: {[q['pid'] for q in rep['processes']]}")
+    check_new_stacks_lost(rep, lt.out.text, p[0], leaked_count(t.out.text, "newstacks.py"))
 
 
 @test(60)
