@@ -20,6 +20,7 @@
 #include "exports.h"
 #include "live.h"
 #include "loader.h"
+#include "mmap_class.h"
 #include "mode.h"
 #include "log.h"
 #include "objects.h"
@@ -61,17 +62,11 @@ static struct one *one_of(struct runloop *rl)
 static enum lt_mmap_class classify_mmap(void *arg, const struct lt_site *s)
 {
 	struct one *o = arg;
-	struct lt_frame fr;
+	uint64_t ips[LT_MAX_STACK_DEPTH + 1];
+	int n = aggregate_frames(o->rl.agg, loader_skel(o->rl.ld), s, ips, LT_MAX_STACK_DEPTH + 1);
 
-	symbolizer_frame(o->sym, s->caller, true, &fr);
-	if (!fr.module)
-		return LT_MMAP_PROGRAM;
-	if (loader_is_runtime_module(fr.module))
-		return LT_MMAP_RUNTIME;
-	/* CPython maps memory itself only for pymalloc's arenas */
-	if (o->py && !strcmp(fr.module, python_module_path(o->py)))
-		return LT_MMAP_ARENA;
-	return LT_MMAP_PROGRAM;
+	return mmap_class(o->sym, ips, n, s->all_allocs ? s->all_bytes / s->all_allocs : 0,
+			  o->py ? python_module_path(o->py) : NULL);
 }
 
 /*

@@ -22,6 +22,7 @@
 #include "mode.h"
 #include "procfilter.h"
 #include "proclinks.h"
+#include "mmap_class.h"
 #include "procs.h"
 #include "python.h"
 #include "report.h"
@@ -32,25 +33,6 @@
 #include "target.h"
 #include "util.h"
 
-/* An mmap by the C runtime or by CPython (its arenas), from the caller's
- * module in that process's maps. */
-static enum lt_mmap_class classify(void *arg, const struct lt_site *s)
-{
-	struct procs *ps = arg;
-	struct lt_pstate *p = procs_find(ps, s->tgid, s->epoch);
-	const char *mod;
-
-	if (!p)
-		return LT_MMAP_PROGRAM;
-	mod = symbolizer_module(procs_symbolizer(ps, p), s->caller);
-	if (!mod)
-		return LT_MMAP_PROGRAM;
-	if (loader_is_runtime_module(mod))
-		return LT_MMAP_RUNTIME;
-	if (p->py && !strcmp(mod, python_module_path(p->py)))
-		return LT_MMAP_ARENA;
-	return LT_MMAP_PROGRAM;
-}
 
 struct period {
 	struct continuous *cont;
@@ -78,6 +60,21 @@ struct host {
 	double last_tick;
 	char libc[4096];
 };
+
+/* An mmap by the program, the C runtime or CPython (its arenas). */
+static enum lt_mmap_class classify(void *arg, const struct lt_site *s)
+{
+	struct host *h = arg;
+	struct lt_pstate *p = procs_find(h->ps, s->tgid, s->epoch);
+	uint64_t ips[LT_MAX_STACK_DEPTH + 1];
+	int n;
+
+	if (!p)
+		return LT_MMAP_PROGRAM;
+	n = aggregate_frames(h->rl.agg, loader_skel(h->rl.ld), s, ips, LT_MAX_STACK_DEPTH + 1);
+	return mmap_class(procs_symbolizer(h->ps, p), ips, n,
+			  s->all_allocs ? s->all_bytes / s->all_allocs : 0, p->py ? python_module_path(p->py) : NULL);
+}
 
 static struct host *host_of(struct runloop *rl)
 {
@@ -205,7 +202,7 @@ static int start(struct host *h)
 	err = err ?: aggregate_new(&rl->agg);
 	if (err)
 		return err;
-	aggregate_set_runtime_fn(rl->agg, classify, h->ps);
+	aggregate_set_runtime_fn(rl->agg, classify, h);
 	budget_set_loads(rl->mode.budget, procs_loads, procs_hits, h->ps); /* each process within budget too */
 
 	runloop_catch_signals(false);
