@@ -24,6 +24,8 @@
 #define MIN_ON_S 0.02
 #define MIN_DUTY 0.01
 #define MIN_CPU_NS 20e6	/* a window with less target CPU decides nothing */
+#define MEASURE_S 0.2	/* unthinned: a phase of frees alone that measures the cost */
+#define REMEASURE_S 30.0
 
 /* A group of probes that is switched on and off as one. */
 struct probe_group {
@@ -61,6 +63,8 @@ struct budget {
 	 * (-a: the process that sets the duties) */
 	struct probecost pc;
 	int meter_pid;		/* -a: the process with the most free hits */
+	double measure_until, measured_at;
+	double next_s;		/* the next switch, when thinning */
 };
 
 /* What a window's costs call for. */
@@ -101,37 +105,25 @@ uint64_t budget_cpu_ticks(int pid)
 
 /*
  * The calibration child: runs n malloc(64)/free pairs per request and
- * answers with the time they took. Between pairs it reads a working set
- * larger than the caches, as a real program does: a trap costs such a
- * program more than its own cycles (the caches and TLB it disturbs), ~1.5x
- * a hot loop's figure here. Calls go through volatile pointers so that the
- * compiler keeps every one.
+ * answers with the time they took. A hot loop: what a trap costs a real
+ * program beyond that (the caches and TLB it disturbs) is measured in the
+ * target itself (probecost.h), and a loop that also read memory was at the
+ * mercy of whatever else the machine ran. Calls go through volatile
+ * pointers so that the compiler keeps every one.
  */
-#define CALIB_WS (8u << 20)
-#define CALIB_LOADS 20
-
 static void __attribute__((noreturn)) calib_child(int rfd, int wfd)
 {
 	void *(*volatile m)(size_t) = malloc;
 	void (*volatile f)(void *) = free;
-	size_t nw = CALIB_WS / sizeof(uint64_t);
-	uint64_t *ws = malloc(CALIB_WS), x = 1;
 	uint32_t n;
 
-	if (!ws)
-		_exit(1);
-	for (size_t i = 0; i < nw; i++)
-		ws[i] = (i * 2654435761u) % nw;
 	while (read(rfd, &n, sizeof(n)) == sizeof(n)) {
 		struct timespec a, b;
 		uint64_t ns;
 
 		clock_gettime(CLOCK_MONOTONIC, &a);
-		for (uint32_t i = 0; i < n; i++) {
-			for (int j = 0; j < CALIB_LOADS; j++)
-				x = ws[(x + j * 4099) % nw];
-			f(m(64 + (x & 1)));
-		}
+		for (uint32_t i = 0; i < n; i++)
+			f(m(64 + (i & 1)));
 		clock_gettime(CLOCK_MONOTONIC, &b);
 		ns = (b.tv_sec - a.tv_sec) * 1000000000ULL + b.tv_nsec - a.tv_nsec;
 		if (write(wfd, &ns, sizeof(ns)) != sizeof(ns))
@@ -140,12 +132,15 @@ static void __attribute__((noreturn)) calib_child(int rfd, int wfd)
 	_exit(0);
 }
 
-/* Best of five runs of n pairs, in ns per pair; < 0 on error. */
+/* Best of CALIB_RUNS runs of n pairs, in ns per pair; < 0 on error. The
+ * other jobs on a machine only ever slow a run down: the best is the
+ * least disturbed. */
+#define CALIB_RUNS 11
 static double calib_run(int wfd, int rfd, uint32_t n)
 {
 	double best = -1;
 
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < CALIB_RUNS; i++) {
 		uint64_t ns;
 
 		if (write(wfd, &n, sizeof(n)) != sizeof(n) || read(rfd, &ns, sizeof(ns)) != sizeof(ns))
@@ -168,7 +163,7 @@ static int calibrate(struct budget *b, const char *libc_path)
 	struct lt_prog_stats a0, f0, a1, f1, a2, f2;
 	int to_child[2] = { -1, -1 }, from_child[2] = { -1, -1 };
 	double untraced, frees, both, bpf_f, bpf_m;
-	const uint32_t n = 20000;
+	const uint32_t n = 8000;
 	pid_t child = -1;
 	int err;
 
@@ -204,12 +199,12 @@ static int calibrate(struct budget *b, const char *libc_path)
 	err = both < 0 ? -EIO : loader_prog_stats(b->ld, &a2, &f2);
 	if (err)
 		goto cleanup;
-	bpf_f = (double)(f1.run_ns - f0.run_ns) / (5.0 * n);
-	bpf_m = (double)(a2.run_ns - a1.run_ns + f2.run_ns - f1.run_ns) / (5.0 * n) - bpf_f;
+	bpf_f = (double)(f1.run_ns - f0.run_ns) / ((double)CALIB_RUNS * n);
+	bpf_m = (double)(a2.run_ns - a1.run_ns + f2.run_ns - f1.run_ns) / ((double)CALIB_RUNS * n) - bpf_f;
 	/* below 50 ns is noise: a trap costs more than that anywhere */
 	b->info.trap_ns = fmax(frees - untraced - bpf_f, 50);
 	b->info.ret_trap_ns = fmax(both - frees - bpf_m - b->info.trap_ns, 50);
-	vlog("calibration: malloc+free amid 8 MiB of reads %.1f ns untraced, %.1f ns with free "
+	vlog("calibration: malloc+free %.1f ns untraced, %.1f ns with free "
 	     "probed, %.1f ns with malloc too (BPF %.1f + %.1f ns): %.0f ns an entry trap, %.0f ns "
 	     "a return trap\n", untraced, frees, both, bpf_f, bpf_m, b->info.trap_ns,
 	     b->info.ret_trap_ns);
@@ -293,11 +288,13 @@ static void window_start(struct budget *b, double now)
 	b->alloc_g.on_s = b->free_g.on_s = 0;
 }
 
-/* Probes stay on until their background detach ends: count that too. */
-static void account(struct probe_group *g, double now, double detach_s)
+/* A detach takes the breakpoints out before it returns to wait for the
+ * handlers in flight (uprobe_unregister_nosync, then _sync): the probes
+ * are off from the request on. */
+static void account(struct probe_group *g, double now)
 {
 	if (g->on)
-		g->on_s += now - g->since + detach_s;
+		g->on_s += now - g->since;
 	g->since = now;
 }
 
@@ -316,7 +313,7 @@ static void set_group(struct budget *b, struct probe_group *g, bool on, double n
 			b->reattach_said = true;
 		}
 	} else {
-		account(g, now, loader_last_detach_s(b->ld));
+		account(g, now);
 		loader_drop(b->ld, g->links);
 		g->off_at = now;
 	}
@@ -423,8 +420,8 @@ static void window_end(struct budget *b, double now)
 	double k = probecost_factor(&b->pc);
 	struct verdict v;
 
-	account(&b->alloc_g, now, 0);
-	account(&b->free_g, now, 0);
+	account(&b->alloc_g, now);
+	account(&b->free_g, now);
 	if (!ticks || loader_prog_stats(b->ld, &a, &f)) {
 		take_base(b);
 		rebase_loads(b);
@@ -465,6 +462,14 @@ static void window_end(struct budget *b, double now)
 	judge(b, cpu_ns, alloc_ns, free_ns, A, F, &v);
 	if (b->loads)
 		judge_procs(b, span, &da_, &df_, &v);
+	/* Not thinned, but over the budget were the probes to cost the most
+	 * they can over their direct cost: measure what they do cost, with a
+	 * short phase of frees alone, now and then. */
+	if (v.da >= 1 && v.overhead_pct / k * PROBECOST_MAX_FACTOR > b->info.budget_pct &&
+	    (!b->measured_at || now - b->measured_at >= REMEASURE_S)) {
+		b->measure_until = now + MEASURE_S;
+		b->measured_at = now;
+	}
 	b->info.overhead_pct = v.overhead_pct;
 	b->info.full_pct = v.full_pct;
 	b->info.duty = v.da;
@@ -527,7 +532,7 @@ static void meter(struct budget *b)
 void budget_tick(struct budget *b, double now)
 {
 	double t, lat;
-	bool thinning;
+	bool thinning, measuring;
 
 	if (!b)
 		return;
@@ -559,15 +564,37 @@ void budget_tick(struct budget *b, double now)
 		b->windows++;
 		b->cycle_start = now;
 		t = 0;
-		/* probes stay on while they detach: the on-phase must outlast that */
+		/* the next cycle waits for this one's detach to end */
 		b->cycle_s = fmin(fmax((lat + MIN_ON_S) / b->info.duty, CYCLE_S), MAX_CYCLE_S);
 	}
-	/* probes stay on while they detach: switch off that much earlier */
-	set_group(b, &b->free_g,
-		  b->free_duty >= 1 || t < fmax(b->free_duty * b->cycle_s - lat, MIN_ON_S), now);
-	set_group(b, &b->alloc_g,
-		  b->info.duty >= 1 || t < fmax(b->info.duty * b->cycle_s - lat, MIN_ON_S), now);
+	measuring = now < b->measure_until;
+	set_group(b, &b->free_g, measuring || b->free_duty >= 1 ||
+				 t < fmax(b->free_duty * b->cycle_s, MIN_ON_S), now);
+	set_group(b, &b->alloc_g, !measuring && (b->info.duty >= 1 ||
+				  t < fmax(b->info.duty * b->cycle_s, MIN_ON_S)), now);
 	meter(b);
+	/* a tick can be 50 ms late, and an on-phase is ~0.1 s: wake on time */
+	b->next_s = 0;
+	if (measuring)
+		b->next_s = b->measure_until;
+	else if (thinning) {
+		double ends[] = { fmax(b->info.duty * b->cycle_s, MIN_ON_S),
+				  fmax(b->free_duty * b->cycle_s, MIN_ON_S), b->cycle_s };
+
+		for (int i = 0; i < 3; i++)
+			if (ends[i] > t && (!b->next_s || b->cycle_start + ends[i] < b->next_s))
+				b->next_s = b->cycle_start + ends[i];
+	}
+}
+
+int budget_wait_ms(const struct budget *b, double now, int max_ms)
+{
+	double ms;
+
+	if (!b || !b->next_s)
+		return max_ms;
+	ms = ceil((b->next_s - now) * 1000);
+	return ms < 1 ? 1 : ms < max_ms ? (int)ms : max_ms;
 }
 
 void budget_set_loads(struct budget *b, lt_loads_fn fn, lt_hits_fn hits, void *arg)

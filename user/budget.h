@@ -50,6 +50,9 @@ int budget_new(struct loader *ld, const char *libc_path, double budget_pct, int 
 /* Called every tick: measures once a second, duty-cycles the allocation
  * probes when the estimate passes the budget. now: seconds since start. */
 void budget_tick(struct budget *b, double now);
+/* How long the run loop may wait before the next tick (at most max_ms):
+ * a thinned duty cycle's switches come on time. */
+int budget_wait_ms(const struct budget *b, double now, int max_ms);
 /* -a: also hold each process's own overhead to the budget, not only the
  * host's: the duties are those its most loaded process needs. */
 void budget_set_loads(struct budget *b, lt_loads_fn fn, lt_hits_fn hits, void *arg);

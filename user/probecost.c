@@ -10,7 +10,6 @@
 #define MIN_FREES 1000
 #define MIN_SHARE 0.01		/* direct share below which the drop is noise */
 #define MIN_FACTOR 0.5
-#define MAX_FACTOR 5.0
 
 double probecost_cpu_ns(int pid)
 {
@@ -48,7 +47,7 @@ static void update(struct probecost *pc)
 	if (direct < MIN_SHARE)
 		return;
 	share = 1 - r_af / r_f; /* of the time with both on, the allocation probes' */
-	pc->factor = fmin(fmax(share / direct, MIN_FACTOR), MAX_FACTOR);
+	pc->factor = fmin(fmax(share / direct, MIN_FACTOR), PROBECOST_MAX_FACTOR);
 	pc->samples++;
 }
 

@@ -13,6 +13,9 @@
 
 #include <stdint.h>
 
+/* The most a probe is taken to cost over its direct cost. */
+#define PROBECOST_MAX_FACTOR 5.0
+
 enum pc_phase {
 	PC_NONE,	/* switching, or nothing to compare */
 	PC_ALLOC_FREE,	/* allocation and free probes on */

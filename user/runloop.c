@@ -104,7 +104,7 @@ int runloop_run(struct runloop *rl)
 	rl->ri.fds = env->fds;
 	rl->ri.sample_bytes = env->sample_bytes;
 	for (;;) {
-		d->wait(rl, LT_TICK_MS);
+		d->wait(rl, budget_wait_ms(rl->mode.budget, lt_now_s() - rl->start, LT_TICK_MS));
 		elapsed = lt_now_s() - rl->start;
 		d->tick(rl, elapsed);
 		now = lt_now_s() - rl->start; /* the tick's work took time */
