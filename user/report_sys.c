@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <malloc.h>
-#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include "aggregate.h"
@@ -195,13 +194,29 @@ static int json_proc(void *arg, struct lt_pstate *p, struct report_ctx *rc, stru
 	return 0;
 }
 
+/* The tracer's own peak RSS: VmHWM, not getrusage()'s ru_maxrss, which
+ * keeps what the process that forked us held before our exec. -1 if
+ * unknown. */
+static long peak_rss_kib(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[128];
+	long kib = -1;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kib;
+}
+
 int report_sys_json(FILE *f, struct report_sys *rs, struct report_ctx *rc,
 		    const struct report_info *ri)
 {
 	const struct lt_totals *t = aggregate_totals(rc->agg);
 	struct json j;
 	struct json_ctx c = { .j = &j };
-	struct rusage ru;
 	size_t kept;
 	int err;
 
@@ -249,7 +264,7 @@ int report_sys_json(FILE *f, struct report_sys *rs, struct report_ctx *rc,
 	json_key(&j, "tracer");
 	json_obj_begin(&j);
 	json_uint_field(&j, "heap_kib", mallinfo2().uordblks / 1024);
-	json_int_field(&j, "peak_rss_kib", getrusage(RUSAGE_SELF, &ru) ? -1 : ru.ru_maxrss);
+	json_int_field(&j, "peak_rss_kib", peak_rss_kib());
 	json_obj_end(&j);
 	json_obj_end(&j);
 	fflush(f);
