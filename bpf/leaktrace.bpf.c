@@ -543,7 +543,7 @@ static __always_inline __u64 store_stack_x(void *ctx, const struct lt_proc *p, b
 {
 	__u32 zero = 0;
 	struct lt_stack *st = bpf_map_lookup_elem(&lt_scratch, &zero);
-	__u64 h = 0xcbf29ce484222325ULL, t0;
+	__u64 h = LT_HASH_SEED, t0;
 	__u32 steps;
 	long n;
 
@@ -553,7 +553,7 @@ static __always_inline __u64 store_stack_x(void *ctx, const struct lt_proc *p, b
 	st->tgid = bpf_get_current_pid_tgid() >> 32;
 	st->epoch = p->epoch;
 	if (!target_tgid)
-		h = (h ^ ((__u64)st->tgid << 32 | st->epoch)) * 0x100000001b3ULL;
+		h = lt_hash_proc(h, st->tgid, st->epoch);
 	st->flags = 0;
 	n = uret ? get_ret_stack(ctx, st, &h) : get_tp_stack(ctx, st, &h);
 	if (n <= 0 || n > LT_MAX_STACK_DEPTH)
@@ -571,9 +571,7 @@ static __always_inline __u64 store_stack_x(void *ctx, const struct lt_proc *p, b
 	for (int i = 0; i < LT_MAX_PY_DEPTH; i++) {
 		if (i >= st->py_depth)
 			break;
-		h = (h ^ st->py[i].code) * 0x100000001b3ULL;
-		h = (h ^ ((__u64)st->py[i].pos << 32 | st->py[i].check)) * 0x100000001b3ULL;
-		h ^= h >> 29;
+		h = lt_hash_py(h, st->py[i].code, st->py[i].pos, st->py[i].check);
 	}
 	h |= 1; /* 0 means "no stack" */
 	if (bpf_map_lookup_elem(&lt_stacks, &h))

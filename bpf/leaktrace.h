@@ -109,6 +109,35 @@ struct lt_py_frame {
 };
 
 /*
+ * The stack hash (lt_stacks' key), step by step: the BPF walk computes it,
+ * and userspace recomputes it to find the stack a block seen by its mmap
+ * would have had, had its malloc been seen (user/mmap_class.c).
+ */
+#define LT_HASH_SEED 0xcbf29ce484222325ULL
+#define LT_HASH_PRIME 0x100000001b3ULL
+
+/* -a: the same addresses mean other code in another process */
+static inline __u64 lt_hash_proc(__u64 h, __u32 tgid, __u32 epoch)
+{
+	return (h ^ ((__u64)tgid << 32 | epoch)) * LT_HASH_PRIME;
+}
+
+/* One native frame, innermost first. */
+static inline __u64 lt_hash_ip(__u64 h, __u64 ip)
+{
+	h = (h ^ ip) * LT_HASH_PRIME;
+	return h ^ (h >> 29);
+}
+
+/* One Python frame, innermost first, after the native ones. */
+static inline __u64 lt_hash_py(__u64 h, __u64 code, __u32 pos, __u32 check)
+{
+	h = (h ^ code) * LT_HASH_PRIME;
+	h = (h ^ ((__u64)pos << 32 | check)) * LT_HASH_PRIME;
+	return h ^ (h >> 29);
+}
+
+/*
  * A code object's fingerprint: co_firstlineno and the 4 bytes after it
  * (co_nlocalsplus from 3.11, padding that never changes before), both fixed
  * for the object's life. firstlineno alone is 1 for every module's code, so

@@ -231,8 +231,7 @@ static __always_inline bool uw_untramp(struct uw_state *w)
 /* The stack hash's step for one frame (uw_hash()'s, in the same order). */
 static __always_inline __u64 uw_mix(__u64 h, __u64 ip)
 {
-	h = (h ^ ip) * 0x100000001b3ULL;
-	return h ^ (h >> 29);
+	return lt_hash_ip(h, ip);
 }
 
 /* Frame n - 1 is final once frame n is pushed (a trampoline address in it

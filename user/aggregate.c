@@ -42,6 +42,7 @@ struct aggregate {
 	struct lt_agg_key *gc;		/* empty, old entries to delete */
 	size_t ngc, gc_cap;
 	lt_runtime_fn is_runtime;
+	lt_alias_fn alias;
 	bool blind;		/* allocation probes were off since the last collect */
 	void *runtime_arg;
 };
@@ -49,6 +50,17 @@ struct aggregate {
 static uint64_t key_proc(const struct lt_agg_key *k)
 {
 	return (uint64_t)k->tgid << 32 | k->epoch;
+}
+
+/* The site entry k counts under: its own, or (a block seen by its mmap)
+ * the malloc's that mapped it. */
+static struct site_slot *site_of(struct aggregate *a, const struct lt_agg_key *k, bool add)
+{
+	struct lt_site_key sk = { k->stack_id, k->caller, k->kind };
+
+	if (k->kind == LT_MMAP && a->alias && !a->alias(a->runtime_arg, k, &sk))
+		sk = (struct lt_site_key){ k->stack_id, k->caller, k->kind };
+	return site_table_get(&a->cur, key_proc(k), sk.stack_id, sk.caller, sk.kind, add);
 }
 
 int aggregate_new(struct aggregate **out)
@@ -66,9 +78,11 @@ void aggregate_set_blind(struct aggregate *a, bool blind)
 	a->blind = blind;
 }
 
-void aggregate_set_runtime_fn(struct aggregate *a, lt_runtime_fn fn, void *arg)
+void aggregate_set_mmap_fns(struct aggregate *a, lt_runtime_fn class_fn, lt_alias_fn alias_fn,
+			    void *arg)
 {
-	a->is_runtime = fn;
+	a->is_runtime = class_fn;
+	a->alias = alias_fn;
 	a->runtime_arg = arg;
 }
 
@@ -119,7 +133,7 @@ static int add_entry(struct aggregate *a, const struct lt_agg_key *k, const stru
 		}
 		a->gc[a->ngc++] = *k;
 	}
-	sl = site_table_get(&a->cur, key_proc(k), k->stack_id, k->caller, k->kind, true);
+	sl = site_of(a, k, true);
 	if (!sl)
 		return -ENOMEM;
 	sl->s.total_allocs += v->total_allocs;
@@ -314,8 +328,7 @@ int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t 
 		if (bpf_map_lookup_and_delete_elem(fd, &a->gc[i], &v) &&
 		    (bpf_map_lookup_elem(fd, &a->gc[i], &v) || bpf_map_delete_elem(fd, &a->gc[i])))
 			continue;
-		sl = site_table_get(&a->cur, key_proc(&a->gc[i]), a->gc[i].stack_id,
-				    a->gc[i].caller, a->gc[i].kind, false);
+		sl = site_of(a, &a->gc[i], false);
 		if (sl)
 			sl->retired += v.total_allocs;
 	}

@@ -20,9 +20,12 @@ struct aggregate;
 
 /* Who made the mmaps of site s (model.h). */
 typedef enum lt_mmap_class (*lt_runtime_fn)(void *arg, const struct lt_site *s);
+/* The site an mmap entry counts under, if not its own: true and *out. */
+typedef bool (*lt_alias_fn)(void *arg, const struct lt_agg_key *k, struct lt_site_key *out);
 
 int aggregate_new(struct aggregate **out);
-void aggregate_set_runtime_fn(struct aggregate *a, lt_runtime_fn fn, void *arg);
+void aggregate_set_mmap_fns(struct aggregate *a, lt_runtime_fn class_fn, lt_alias_fn alias_fn,
+			    void *arg);
 void aggregate_free(struct aggregate *a);
 /* --max-overhead had the allocation probes off since the last collect: the
  * next collect leaves growth histories as they are. */

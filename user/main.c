@@ -69,6 +69,17 @@ static enum lt_mmap_class classify_mmap(void *arg, const struct lt_site *s)
 			  o->py ? python_module_path(o->py) : NULL);
 }
 
+static bool alias_mmap(void *arg, const struct lt_agg_key *k, struct lt_site_key *out)
+{
+	struct one *o = arg;
+	struct leaktrace_bpf *skel = loader_skel(o->rl.ld);
+	const struct lt_stack *st = aggregate_stack(o->rl.agg, skel, k->stack_id);
+
+	/* only onto a stack that is there to print */
+	return st && mmap_alias(o->sym, st, false, out) &&
+	       aggregate_stack(o->rl.agg, skel, out->stack_id);
+}
+
 /*
  * Find CPython in the target (once), attach its allocator probes (exact
  * mode) and turn on the BPF frame walker. Not Python, or an unsupported
@@ -435,7 +446,7 @@ static int start(struct one *o)
 	if (err)
 		return err;
 	skel = loader_skel(rl->ld);
-	aggregate_set_runtime_fn(rl->agg, classify_mmap, o);
+	aggregate_set_mmap_fns(rl->agg, classify_mmap, alias_mmap, o);
 
 	runloop_catch_signals(true);
 	if (tgt->launched && tgt->seized) {

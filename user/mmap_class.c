@@ -1,23 +1,33 @@
 // SPDX-License-Identifier: MIT
 #include <stdbool.h>
 #include <string.h>
+#include "leaktrace.h"
 #include "loader.h"
 #include "mmap_class.h"
 #include "symbolize.h"
 
-/* The C library's allocator entry points, by their exported names. */
-static bool is_allocator(const char *fn)
+/* The C library's allocator entry points, by their exported names: the
+ * kind of call each is, -1 for another function. */
+static int allocator_kind(const char *fn)
 {
-	static const char *const names[] = {
-		"malloc", "calloc", "realloc", "reallocarray", "memalign", "aligned_alloc",
-		"posix_memalign", "valloc", "pvalloc", "__libc_malloc", "__libc_calloc",
-		"__libc_realloc", "__libc_memalign", "__libc_valloc", "__libc_pvalloc",
+	static const struct {
+		const char *name;
+		int kind;
+	} names[] = {
+		{ "malloc", LT_MALLOC },		{ "__libc_malloc", LT_MALLOC },
+		{ "calloc", LT_CALLOC },		{ "__libc_calloc", LT_CALLOC },
+		{ "realloc", LT_REALLOC },		{ "__libc_realloc", LT_REALLOC },
+		{ "reallocarray", LT_REALLOCARRAY },	{ "posix_memalign", LT_POSIX_MEMALIGN },
+		{ "aligned_alloc", LT_ALIGNED_ALLOC },	{ "memalign", LT_MEMALIGN },
+		{ "__libc_memalign", LT_MEMALIGN },	{ "valloc", LT_VALLOC },
+		{ "__libc_valloc", LT_VALLOC },		{ "pvalloc", LT_PVALLOC },
+		{ "__libc_pvalloc", LT_PVALLOC },
 	};
 
 	for (size_t i = 0; fn && i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(fn, names[i]))
-			return true;
-	return false;
+		if (!strcmp(fn, names[i].name))
+			return names[i].kind;
+	return -1;
 }
 
 /* glibc's HEAP_MAX_SIZE: a thread arena's heap, reserved whole by new_heap() */
@@ -42,7 +52,7 @@ enum lt_mmap_class mmap_class(struct symbolizer *sym, const uint64_t *ips, int n
 			symbolizer_frame(sym, ips[i], true, &fr);
 			if (!fr.module || !loader_is_runtime_module(fr.module))
 				break;
-			if (is_allocator(fr.function))
+			if (allocator_kind(fr.function) >= 0)
 				return LT_MMAP_PROGRAM;
 		}
 		return LT_MMAP_RUNTIME;
@@ -51,4 +61,40 @@ enum lt_mmap_class mmap_class(struct symbolizer *sym, const uint64_t *ips, int n
 	if (py_module && !strcmp(fr.module, py_module))
 		return LT_MMAP_ARENA;
 	return LT_MMAP_PROGRAM;
+}
+
+bool mmap_alias(struct symbolizer *sym, const struct lt_stack *st, bool system_wide,
+		struct lt_site_key *out)
+{
+	int depth = st->depth < LT_MAX_STACK_DEPTH ? st->depth : LT_MAX_STACK_DEPTH;
+	int py = st->py_depth < LT_MAX_PY_DEPTH ? st->py_depth : LT_MAX_PY_DEPTH;
+	int kind = -1, j;
+	uint64_t h = LT_HASH_SEED;
+
+	/* past the mmap wrapper (frame 0), libc's frames up to its caller: the
+	 * outermost allocator among them is the call the program made */
+	for (j = 1; j < depth; j++) {
+		struct lt_frame fr;
+		int k;
+
+		symbolizer_frame(sym, st->ips[j] & ~LT_IP_EXACT, true, &fr);
+		if (!fr.module || !loader_is_runtime_module(fr.module))
+			break;
+		k = allocator_kind(fr.function);
+		if (k >= 0)
+			kind = k;
+	}
+	if (kind < 0 || j >= depth)
+		return false;
+	/* that call's return would have walked from its return address */
+	if (system_wide)
+		h = lt_hash_proc(h, st->tgid, st->epoch);
+	for (int i = j; i < depth; i++)
+		h = lt_hash_ip(h, st->ips[i]);
+	for (int i = 0; i < py; i++)
+		h = lt_hash_py(h, st->py[i].code, st->py[i].pos, st->py[i].check);
+	out->stack_id = h | 1;
+	out->caller = st->ips[j];
+	out->kind = kind;
+	return true;
 }

@@ -7,8 +7,11 @@
 #ifndef LT_MMAP_CLASS_H
 #define LT_MMAP_CLASS_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include "leaktrace.h"
 #include "model.h"
+#include "site.h"
 
 struct symbolizer;
 
@@ -16,5 +19,14 @@ struct symbolizer;
  * mappings' size; py_module: the process's CPython module, or NULL. */
 enum lt_mmap_class mmap_class(struct symbolizer *sym, const uint64_t *ips, int n,
 			      uint64_t block_size, const char *py_module);
+
+/* A block malloc mapped while its probes were off is seen by its mmap
+ * alone, under a stack of its own that starts inside libc. The key its
+ * malloc would have had, with the stack from the program's call on (as the
+ * allocator's return probe walks it): true and *out if st passes through
+ * an allocator. The two are one site then, and a container's table grows
+ * in one place whether its probes were on or off at each doubling. */
+bool mmap_alias(struct symbolizer *sym, const struct lt_stack *st, bool system_wide,
+		struct lt_site_key *out);
 
 #endif

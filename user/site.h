@@ -9,6 +9,13 @@
 
 #define LT_HISTORY 8 /* reports a site's growth is judged over */
 
+/* What a site is: its stack (lt_stacks key), direct caller and allocator. */
+struct lt_site_key {
+	uint64_t stack_id;
+	uint64_t caller;
+	uint16_t kind;
+};
+
 /* One allocation site: a distinct (stack, direct caller, allocator). */
 struct lt_site {
 	uint32_t tgid, epoch;	/* the process image (-a; one process: epoch 0) */

@@ -76,6 +76,18 @@ static enum lt_mmap_class classify(void *arg, const struct lt_site *s)
 			  s->all_allocs ? s->all_bytes / s->all_allocs : 0, p->py ? python_module_path(p->py) : NULL);
 }
 
+static bool alias_mmap(void *arg, const struct lt_agg_key *k, struct lt_site_key *out)
+{
+	struct host *h = arg;
+	struct lt_pstate *p = procs_find(h->ps, k->tgid, k->epoch);
+	struct leaktrace_bpf *skel = loader_skel(h->rl.ld);
+	const struct lt_stack *st = p ? aggregate_stack(h->rl.agg, skel, k->stack_id) : NULL;
+
+	/* only onto a stack that is there to print */
+	return st && mmap_alias(procs_symbolizer(h->ps, p), st, true, out) &&
+	       aggregate_stack(h->rl.agg, skel, out->stack_id);
+}
+
 static struct host *host_of(struct runloop *rl)
 {
 	return (struct host *)rl;
@@ -202,7 +214,7 @@ static int start(struct host *h)
 	err = err ?: aggregate_new(&rl->agg);
 	if (err)
 		return err;
-	aggregate_set_runtime_fn(rl->agg, classify, h);
+	aggregate_set_mmap_fns(rl->agg, classify, alias_mmap, h);
 	budget_set_loads(rl->mode.budget, procs_loads, procs_hits, h->ps); /* each process within budget too */
 
 	runloop_catch_signals(false);
