@@ -7,6 +7,7 @@
 #include <string.h>
 #include "aggregate.h"
 #include "json.h"
+#include "model_build.h"
 #include "procs.h"
 #include "python.h"
 #include "report_sys.h"
@@ -82,7 +83,7 @@ void report_sys_text(FILE *f, struct report_sys *rs, struct report_ctx *rc,
 	fprintf(f, "\n[%.1fs] %sleaktrace: system-wide, %zu process%s traced, %zu gone since the "
 		   "last report\n", ri.duration_s, ri.final ? "final report — " : "",
 		procs_live(rs->ps), procs_live(rs->ps) == 1 ? "" : "es", ngone);
-	report_run_text(f, rc, &ri);
+	report_run_text(f, aggregate_totals(rc->agg), &ri);
 	/* what the tracer holds: bounded, however many processes come and go */
 	fprintf(f, "tracer: %zu process images known, heap %zu KiB in use\n", np,
 		mallinfo2().uordblks / 1024);
@@ -108,6 +109,7 @@ void report_sys_text(FILE *f, struct report_sys *rs, struct report_ctx *rc,
 	ri.top = ri.top < STACKS_PER_PROC ? ri.top : STACKS_PER_PROC;
 	for (size_t i = 0, k = 0; i < n && k < (size_t)ri0->top; i++) {
 		struct lt_pstate *p = procs_find(rs->ps, sums[i].tgid, sums[i].epoch);
+		struct lt_model m;
 
 		if (!p || p->gone || !sums[i].nsuspects)
 			continue;
@@ -117,7 +119,9 @@ void report_sys_text(FILE *f, struct report_sys *rs, struct report_ctx *rc,
 			continue;
 		fprintf(f, "\n== pid %u (%s)%s%s ==\n", p->tgid, p->comm, p->cgroup[0] ? ", cgroup " : "",
 			p->cgroup);
-		report_process_text(f, rc, &ri);
+		if (!model_build(rc, &ri, false, &m))
+			report_process_text(f, &m, &ri);
+		model_free(&m);
 		aggregate_view(rc->agg, NULL);
 	}
 
@@ -147,8 +151,8 @@ void report_sys_text(FILE *f, struct report_sys *rs, struct report_ctx *rc,
 }
 
 int report_sys_each(struct report_sys *rs, struct report_ctx *rc, const struct report_info *ri0,
-		    int (*fn)(void *arg, struct lt_pstate *p, struct report_ctx *rc,
-			      struct report_info *ri),
+		    int (*fn)(void *arg, struct lt_pstate *p, const struct lt_model *m,
+			      const struct report_info *ri),
 		    void *arg)
 {
 	struct report_info ri = *ri0;
@@ -158,12 +162,15 @@ int report_sys_each(struct report_sys *rs, struct report_ctx *rc, const struct r
 
 	for (size_t i = 0; i < n && !err; i++) {
 		struct lt_pstate *p = procs_find(rs->ps, sums[i].tgid, sums[i].epoch);
+		struct lt_model m;
 
 		if (!p || (!sums[i].totals.allocs && !sums[i].totals.fds_open))
 			continue;
 		narrow(rs, p, rc, &ri);
 		err = aggregate_view(rc->agg, &sums[i]);
-		err = err ?: fn(arg, p, rc, &ri);
+		err = err ?: model_build(rc, &ri, true, &m);
+		err = err ?: fn(arg, p, &m, &ri);
+		model_free(&m);
 	}
 	aggregate_view(rc->agg, NULL);
 	return err;
@@ -175,7 +182,8 @@ struct json_ctx {
 	size_t n;
 };
 
-static int json_proc(void *arg, struct lt_pstate *p, struct report_ctx *rc, struct report_info *ri)
+static int json_proc(void *arg, struct lt_pstate *p, const struct lt_model *m,
+		     const struct report_info *ri)
 {
 	struct json_ctx *c = arg;
 	struct json *j = c->j;
@@ -190,7 +198,7 @@ static int json_proc(void *arg, struct lt_pstate *p, struct report_ctx *rc, stru
 	json_bool_field(j, "gone", p->gone);
 	json_double_field(j, "growth_bytes_per_s", s ? s->growth : 0, 1);
 	json_int_field(j, "suspects", s ? s->nsuspects : 0);
-	report_process_json(j, rc, ri);
+	report_process_json(j, m, ri);
 	json_obj_end(j);
 	return 0;
 }

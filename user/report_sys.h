@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 #include "report.h"
+#include "report_ctx.h"
 
 struct procs;
 struct lt_pstate;
@@ -40,10 +41,11 @@ void report_sys_text(FILE *f, struct report_sys *rs, struct report_ctx *rc,
 		     const struct report_info *ri);
 int report_sys_json(FILE *f, struct report_sys *rs, struct report_ctx *rc,
 		    const struct report_info *ri);
-/* Per process with outstanding memory: fn with rc and ri narrowed to it. */
+/* Per process with outstanding memory: fn with its model (frames for
+ * every stack) and ri narrowed to it. */
 int report_sys_each(struct report_sys *rs, struct report_ctx *rc, const struct report_info *ri,
-		    int (*fn)(void *arg, struct lt_pstate *p, struct report_ctx *rc,
-			      struct report_info *ri),
+		    int (*fn)(void *arg, struct lt_pstate *p, const struct lt_model *m,
+			      const struct report_info *ri),
 		    void *arg);
 
 #endif

@@ -40,15 +40,15 @@ struct period {
 	double from, until;
 };
 
-static int period_proc(void *arg, struct lt_pstate *p, struct report_ctx *rc,
-		       struct report_info *ri)
+static int period_proc(void *arg, struct lt_pstate *p, const struct lt_model *m,
+		       const struct report_info *ri)
 {
 	struct period *pd = arg;
 
 	if (!p->labels && !(p->labels = calloc(1, sizeof(*p->labels))))
 		return -ENOMEM;
 	labels_update(p->labels, p->tgid, p->comm, pd->env->service, pd->env->hostname);
-	return continuous_profile(pd->cont, p->labels, rc, ri, pd->from, pd->until);
+	return continuous_profile(pd->cont, p->labels, m, ri, pd->from, pd->until);
 }
 
 /* -a's driver: the run loop's state first (host_of()). */
