@@ -27,6 +27,7 @@
 #include "python.h"
 #include "report.h"
 #include "report_sys.h"
+#include "sysmodel.h"
 #include "runloop.h"
 #include "symbolize.h"
 #include "sysmain.h"
@@ -108,6 +109,7 @@ static int report(struct runloop *rl, double elapsed)
 	struct report_ctx *rc = &rl->rc;
 	struct leaktrace_bpf *skel = rc->skel;
 	const struct lt_env *env = rl->env;
+	struct lt_sys_model sm;
 	int err;
 
 	rl->ri.duration_s = elapsed;
@@ -123,11 +125,19 @@ static int report(struct runloop *rl, double elapsed)
 		struct period pd = { .cont = rl->cont, .env = env };
 
 		continuous_window(rl->cont, &pd.from, &pd.until);
-		err = report_sys_each(&h->rs, rc, &rl->ri, period_proc, &pd);
+		err = sys_model_each(&h->rs, rc, &rl->ri, period_proc, &pd);
 		if (err)
 			return err;
 	}
-	report_sys_text(rl->text, &h->rs, rc, &rl->ri);
+	err = sys_model_build(&h->rs, rc, &rl->ri, false, &sm);
+	if (!err)
+		report_sys_text(rl->text, &sm, &rl->ri);
+	sys_model_free(&sm);
+	if (err) {
+		elog("cannot build the report: %s\n", strerror(-err));
+		return err;
+	}
+	sys_model_reported(&h->rs, rc);
 	aggregate_mark_reported(rc->agg);
 	if (!rl->ri.final) /* the final report keeps them for the JSON */
 		procs_purge(h->ps, rc->agg);
@@ -142,7 +152,14 @@ static void last(struct runloop *rl, double elapsed)
 
 static int json(struct runloop *rl, FILE *f)
 {
-	return report_sys_json(f, &host_of(rl)->rs, &rl->rc, &rl->ri);
+	struct lt_sys_model sm;
+	int err;
+
+	/* built anew: every process holding memory, each stack's frames */
+	err = sys_model_build(&host_of(rl)->rs, &rl->rc, &rl->ri, true, &sm);
+	err = err ?: report_sys_json(f, &sm, &rl->ri);
+	sys_model_free(&sm);
+	return err;
 }
 
 static void release(struct runloop *rl)
