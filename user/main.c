@@ -313,9 +313,10 @@ static int report(struct runloop *rl, double elapsed)
 	ri->target_exited = t->exited;
 	exporting = (ri->final || env->export_every) && exports_any(env);
 	/* the one model of this report: every stack's frames where the live
-	 * view, an export or a period's profile reads them all */
+	 * view, an export, a period's profile or the final JSON reads them all */
 	model_free(&o->model);
-	err = model_build(rc, ri, live || exporting || rl->cont, &o->model);
+	err = model_build(rc, ri, live || exporting || rl->cont || (ri->final && rl->json_out),
+			  &o->model);
 	if (err) {
 		elog("cannot build the report: %s\n", strerror(-err));
 		return err;
@@ -366,14 +367,11 @@ static void last(struct runloop *rl, double elapsed)
 
 static int json(struct runloop *rl, FILE *f)
 {
-	struct lt_model m;
-	int err;
+	struct lt_model *m = &one_of(rl)->model;
 
-	/* built anew: it shows the growth since the final report, as marked */
-	err = model_build(&rl->rc, &rl->ri, true, &m);
-	err = err ?: report_json(f, &m, &rl->ri);
-	model_free(&m);
-	return err;
+	/* the final report's model, read after that report was marked */
+	model_mark_reported(m);
+	return report_json(f, m, &rl->ri);
 }
 
 /* A launched command's status is ours. */

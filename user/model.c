@@ -54,6 +54,15 @@ const char *const lt_counter_names[LT_CNT_MAX] = {
 	[LT_CNT_UW_MISSES] = "uw_misses",
 };
 
+void model_mark_reported(struct lt_model *m)
+{
+	m->totals.arena_prev_bytes = m->totals.arena_bytes;
+	for (size_t i = 0; i < m->nstacks; i++)
+		m->stacks[i].site.prev_bytes = m->stacks[i].site.bytes;
+	for (size_t i = 0; i < m->nfds; i++)
+		m->fds[i].site.prev_bytes = m->fds[i].site.bytes;
+}
+
 void model_free(struct lt_model *m)
 {
 	if (!m)

@@ -138,6 +138,10 @@ struct lt_model {
 };
 
 void model_free(struct lt_model *m);
+/* m as it reads once its report is marked reported, as the aggregate's
+ * sites are (aggregate_mark_reported()): no growth since. The final JSON
+ * reads the final report's model so, not symbolized again. */
+void model_mark_reported(struct lt_model *m);
 
 extern const char *const lt_kind_names[LT_KIND_MAX];
 extern const char *const lt_counter_names[LT_CNT_MAX];
