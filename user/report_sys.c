@@ -41,15 +41,20 @@ void report_sys_text(FILE *f, const struct lt_sys_model *sm, const struct report
 	if (!shown)
 		fprintf(f, "  (no traced process holds memory allocated since tracing began)\n");
 
-	/* the stacks of each suspect process (those the model holds) */
-	for (size_t i = 0; i < n; i++) {
+	/* the stacks of each suspect process */
+	for (size_t i = 0, k = 0; i < n && k < (size_t)ri->top; i++) {
 		const struct lt_sys_proc *p = &ps[i];
+		struct report_info pri = p->ri;
 
+		if (p->gone || !p->sum.nsuspects)
+			continue;
+		k++;
 		if (!p->has_model)
 			continue;
+		pri.top = pri.top < LT_STACKS_PER_PROC ? pri.top : LT_STACKS_PER_PROC;
 		fprintf(f, "\n== pid %u (%s)%s%s ==\n", p->tgid, p->comm, p->cgroup[0] ? ", cgroup " : "",
 			p->cgroup);
-		report_process_text(f, &p->m, &p->ri);
+		report_process_text(f, &p->m, &pri);
 	}
 
 	/* each gone process once, those that left the most behind listed */
@@ -109,9 +114,12 @@ int report_sys_json(FILE *f, const struct lt_sys_model *sm, const struct report_
 	/* processes holding memory, suspects first */
 	json_key(&j, "processes");
 	json_arr_begin(&j);
-	for (size_t i = 0; i < sm->nprocs; i++)
-		if (sm->procs[i].has_model)
-			json_proc(&j, &sm->procs[i]);
+	for (size_t i = 0; i < sm->nprocs; i++) {
+		const struct lt_sys_proc *p = &sm->procs[i];
+
+		if (p->has_model && (p->sum.totals.allocs || p->sum.totals.fds_open))
+			json_proc(&j, p);
+	}
 	json_arr_end(&j);
 	/* gone during the run (the last LT_EXITED_KEEP) */
 	json_uint_field(&j, "exited_total", sm->nexited);

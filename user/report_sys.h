@@ -25,6 +25,7 @@ struct lt_exited {
 };
 
 #define LT_EXITED_KEEP 1024
+#define LT_STACKS_PER_PROC 5 /* a suspect process's stacks in the text report */
 
 /* One process image the last collect saw memory of. */
 struct lt_sys_proc {
@@ -36,7 +37,7 @@ struct lt_sys_proc {
 	double lifetime_s;	/* once gone */
 	struct lt_proc_sum sum;
 	struct report_info ri;	/* the report's, narrowed to it */
-	bool has_model;		/* its stacks are shown: m holds them */
+	bool has_model;		/* m holds its stacks (sys_model_build()) */
 	struct lt_model m;
 };
 

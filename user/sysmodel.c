@@ -9,8 +9,6 @@
 #include "python.h"
 #include "sysmodel.h"
 
-#define STACKS_PER_PROC 5 /* a suspect process's stacks in the text report */
-
 /* rc and ri as they are for process p alone. */
 static void narrow(struct report_sys *rs, struct lt_pstate *p, struct report_ctx *rc,
 		   struct report_info *ri)
@@ -34,25 +32,27 @@ static void narrow(struct report_sys *rs, struct lt_pstate *p, struct report_ctx
 static int proc_model(struct report_sys *rs, struct report_ctx *rc, struct lt_pstate *p,
 		      const struct lt_proc_sum *s, bool all, struct lt_sys_proc *sp)
 {
+	struct report_info bri;
 	int err;
 
 	narrow(rs, p, rc, &sp->ri);
 	err = aggregate_view(rc->agg, s);
 	if (err)
 		return err;
-	err = model_build(rc, &sp->ri, all, &sp->m);
+	bri = sp->ri; /* a text report shows few stacks of each */
+	bri.top = bri.top < LT_STACKS_PER_PROC ? bri.top : LT_STACKS_PER_PROC;
+	err = model_build(rc, &bri, all, &sp->m);
 	sp->has_model = !err;
 	aggregate_view(rc->agg, NULL);
 	return err;
 }
 
 int sys_model_build(struct report_sys *rs, struct report_ctx *rc, const struct report_info *ri,
-		    bool json, struct lt_sys_model *sm)
+		    bool all, struct lt_sys_model *sm)
 {
 	size_t n, np;
 	struct lt_proc_sum *sums = aggregate_procs(rc->agg, &n);
 	struct lt_pstate **ps = procs_list(rs->ps, &np);
-	struct report_info tri = *ri;
 	size_t shown = 0;
 	int err = 0;
 
@@ -67,8 +67,6 @@ int sys_model_build(struct report_sys *rs, struct report_ctx *rc, const struct r
 	sm->procs = calloc(n ? n : 1, sizeof(*sm->procs));
 	if (!sm->procs)
 		return -ENOMEM;
-	/* a text report's process sections: --top, few stacks each */
-	tri.top = tri.top < STACKS_PER_PROC ? tri.top : STACKS_PER_PROC;
 	for (size_t i = 0; i < n && !err; i++) {
 		struct lt_pstate *p = procs_find(rs->ps, sums[i].tgid, sums[i].epoch);
 		struct lt_sys_proc *sp = &sm->procs[sm->nprocs];
@@ -86,14 +84,13 @@ int sys_model_build(struct report_sys *rs, struct report_ctx *rc, const struct r
 		sp->reported = p->reported;
 		sp->lifetime_s = p->gone_s - p->seen_s;
 		sp->sum = sums[i];
-		if (json) {
-			sp->ri = *ri;
+		sp->ri = *ri;
+		if (all) {
 			if (holds)
 				err = proc_model(rs, rc, p, &sums[i], true, sp);
 		} else if (!p->gone && sums[i].nsuspects && shown < (size_t)ri->top) {
 			shown++;
-			sp->ri = tri;
-			/* a process it cannot narrow to is left out, as before */
+			/* one it cannot narrow to is left out of the text */
 			proc_model(rs, rc, p, &sums[i], false, sp);
 		}
 		sp->ri.comm = sp->comm;
@@ -144,7 +141,7 @@ static const struct lt_proc_sum *sum_of(struct lt_proc_sum *sums, size_t n,
 	return NULL;
 }
 
-void sys_model_reported(struct report_sys *rs, struct report_ctx *rc)
+void sys_model_reported(struct report_sys *rs, struct report_ctx *rc, struct lt_sys_model *sm)
 {
 	size_t n, np;
 	struct lt_proc_sum *sums = aggregate_procs(rc->agg, &n);
@@ -156,30 +153,11 @@ void sys_model_reported(struct report_sys *rs, struct report_ctx *rc)
 		remember_exit(rs, ps[i], sum_of(sums, n, ps[i]));
 		ps[i]->reported = true;
 	}
-}
-
-int sys_model_each(struct report_sys *rs, struct report_ctx *rc, const struct report_info *ri0,
-		   int (*fn)(void *arg, struct lt_pstate *p, const struct lt_model *m,
-			     const struct report_info *ri),
-		   void *arg)
-{
-	struct report_info ri = *ri0;
-	size_t n;
-	struct lt_proc_sum *sums = aggregate_procs(rc->agg, &n);
-	int err = 0;
-
-	for (size_t i = 0; i < n && !err; i++) {
-		struct lt_pstate *p = procs_find(rs->ps, sums[i].tgid, sums[i].epoch);
-		struct lt_model m = {};
-
-		if (!p || (!sums[i].totals.allocs && !sums[i].totals.fds_open))
-			continue;
-		narrow(rs, p, rc, &ri);
-		err = aggregate_view(rc->agg, &sums[i]);
-		err = err ?: model_build(rc, &ri, true, &m);
-		err = err ?: fn(arg, p, &m, &ri);
-		model_free(&m);
+	sm->exited = rs->exited;
+	sm->nexited = rs->nexited;
+	for (size_t i = 0; i < sm->nprocs; i++) {
+		sm->procs[i].reported |= sm->procs[i].gone;
+		if (sm->procs[i].has_model)
+			model_mark_reported(&sm->procs[i].m);
 	}
-	aggregate_view(rc->agg, NULL);
-	return err;
 }

@@ -12,7 +12,6 @@
 #include "report_sys.h"
 
 struct procs;
-struct lt_pstate;
 
 struct report_sys {
 	struct procs *ps;
@@ -20,21 +19,18 @@ struct report_sys {
 	size_t nexited;			/* ever */
 };
 
-/* The processes with their models: for JSON (json) those holding memory,
- * frames for every stack; else the suspect ones a text report shows, up to
- * --top of them, their top stacks. rc's sym and py are set per process.
- * 0 or -errno; sys_model_free() either way. */
+/* The processes with their models: with `all`, each holding memory, frames
+ * for every stack (JSON, continuous mode's profiles); else the suspect ones
+ * a text report shows, up to --top of them, their top stacks. rc's sym and
+ * py are set per process. Its strings are the processes' symbolizers' and
+ * CPythons': free it before procs_purge(). 0 or -errno; sys_model_free()
+ * either way. */
 int sys_model_build(struct report_sys *rs, struct report_ctx *rc, const struct report_info *ri,
-		    bool json, struct lt_sys_model *sm);
+		    bool all, struct lt_sys_model *sm);
 void sys_model_free(struct lt_sys_model *sm);
-/* After a text report: the gone processes it showed are remembered for the
- * final JSON and marked reported (for procs_purge()). */
-void sys_model_reported(struct report_sys *rs, struct report_ctx *rc);
-/* Per process with outstanding memory: fn with its model (frames for
- * every stack) and ri narrowed to it. */
-int sys_model_each(struct report_sys *rs, struct report_ctx *rc, const struct report_info *ri,
-		   int (*fn)(void *arg, struct lt_pstate *p, const struct lt_model *m,
-			     const struct report_info *ri),
-		   void *arg);
+/* After a text report: the gone processes are remembered for the final
+ * JSON and marked reported (for procs_purge()), and sm reads as it would
+ * once built again (the exits, no growth since), for that JSON. */
+void sys_model_reported(struct report_sys *rs, struct report_ctx *rc, struct lt_sys_model *sm);
 
 #endif
