@@ -50,7 +50,7 @@ struct one {
 	struct live *live;
 	struct ring_buffer *newstacks;
 	struct lt_labels labels;
-	struct lt_model model;	/* the last report's, which the live view redraws */
+	struct lt_model model;	/* the last report's: the live view's, the final JSON's */
 	double last_status, last_prefetch;
 	uint64_t maps_gen;
 	uint32_t execs;
@@ -264,8 +264,13 @@ static int idle(struct runloop *rl, double elapsed)
 
 		if (k < 0)
 			return 1;
-		if (k > 0)
-			live_draw(o->live, &o->model, &rl->ri);
+		if (k > 0) {
+			/* built again: the report's strings may have gone since,
+			 * with an exec or a sweep of CPython's code cache */
+			model_free(&o->model);
+			if (!model_build(&rl->rc, &rl->ri, true, &o->model))
+				live_draw(o->live, &o->model, &rl->ri);
+		}
 	} else if (lt_verbosity >= 0 && isatty(STDERR_FILENO) &&
 		   lt_now_s() - o->last_status >= 1) {
 		o->last_status = lt_now_s();
