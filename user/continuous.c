@@ -199,13 +199,13 @@ void continuous_window(struct continuous *c, double *from, double *until)
 }
 
 int continuous_profile(struct continuous *c, const struct lt_labels *lb,
-		       const struct report_ctx *rc, const struct report_info *ri, double from,
+		       const struct lt_model *m, const struct report_info *ri, double from,
 		       double until)
 {
 	struct lt_profile prof;
 	int err;
 
-	err = profile_build(rc, ri, &prof);
+	err = profile_of(m, ri, &prof);
 	if (err)
 		return err;
 	err = continuous_submit(c, lb, &prof, from, until);
@@ -213,13 +213,13 @@ int continuous_profile(struct continuous *c, const struct lt_labels *lb,
 	return err;
 }
 
-int continuous_period(struct continuous *c, const struct lt_labels *lb, const struct report_ctx *rc,
+int continuous_period(struct continuous *c, const struct lt_labels *lb, const struct lt_model *m,
 		      const struct report_info *ri)
 {
 	double from, until;
 
 	continuous_window(c, &from, &until);
-	return continuous_profile(c, lb, rc, ri, from, until);
+	return continuous_profile(c, lb, m, ri, from, until);
 }
 
 void continuous_free(struct continuous *c)

@@ -15,7 +15,8 @@
 #define LT_CONTINUOUS_H
 
 #include "env.h"
-#include "report.h"
+#include "model.h"
+#include "report_info.h"
 
 struct lt_profile;
 struct continuous;
@@ -43,11 +44,12 @@ int continuous_submit(struct continuous *c, const struct lt_labels *lb, const st
 /* -a: one window per period, then a profile per process in it. */
 void continuous_window(struct continuous *c, double *from, double *until);
 int continuous_profile(struct continuous *c, const struct lt_labels *lb,
-		       const struct report_ctx *rc, const struct report_info *ri, double from,
+		       const struct lt_model *m, const struct report_info *ri, double from,
 		       double until);
-/* The period that ends now, from the last collect: the window starts
- * where the previous one ended (at continuous_new() for the first). */
-int continuous_period(struct continuous *c, const struct lt_labels *lb, const struct report_ctx *rc,
+/* The period that ends now, from the report's model (frames for every
+ * stack): the window starts where the previous one ended (at
+ * continuous_new() for the first). */
+int continuous_period(struct continuous *c, const struct lt_labels *lb, const struct lt_model *m,
 		      const struct report_info *ri);
 /* Last delivery attempt, then a one-line summary. */
 void continuous_free(struct continuous *c);

@@ -46,15 +46,20 @@ int exports_check(const struct lt_env *env)
 	return 0;
 }
 
-int exports_write(const struct lt_env *env, const struct report_ctx *c,
+bool exports_any(const struct lt_env *env)
+{
+	return env->folded_path || env->flame_path || env->speedscope_path || env->pprof_path;
+}
+
+int exports_write(const struct lt_env *env, const struct lt_model *m,
 		  const struct report_info *ri)
 {
 	struct lt_profile prof;
 	int err = 0;
 
-	if (!env->folded_path && !env->flame_path && !env->speedscope_path && !env->pprof_path)
+	if (!exports_any(env))
 		return 0;
-	err = profile_build(c, ri, &prof);
+	err = profile_of(m, ri, &prof);
 	if (err)
 		return err;
 	for (int k = 0; k < EXP_MAX && !err; k++) {

@@ -5,12 +5,16 @@
 #define LT_EXPORTS_H
 
 #include "env.h"
-#include "report_ctx.h"
+#include "model.h"
+#include "report_info.h"
 
 /* Fail early on an unwritable export path. 0 or -errno (message printed). */
 int exports_check(const struct lt_env *env);
-/* Write every requested export from the last collect. 0 or -errno. */
-int exports_write(const struct lt_env *env, const struct report_ctx *c,
+/* Any export asked for? */
+bool exports_any(const struct lt_env *env);
+/* Write every requested export from a report's model (built with frames
+ * for every stack). 0 or -errno. */
+int exports_write(const struct lt_env *env, const struct lt_model *m,
 		  const struct report_info *ri);
 
 #endif

@@ -5,8 +5,7 @@
 #include <string.h>
 #include "frames.h"
 #include "json.h"
-#include "profile.h"
-#include "symbolize.h"
+#include "model.h"
 
 static void print_frame(FILE *f, const struct lt_out_frame *of)
 {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Frames as every report prints them (report.c, rss.c, report_sys.c). */
+/* Frames as every report prints them (report.c, rss_report.c), from the model. */
 #ifndef LT_FRAMES_H
 #define LT_FRAMES_H
 

@@ -10,9 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <curses.h>
-#include "aggregate.h"
 #include "live.h"
-#include "profile.h"
 #include "util.h"
 
 struct live {
@@ -20,7 +18,7 @@ struct live {
 	int sel;		/* selected row */
 	int expanded;		/* row whose frames are shown, -1: none */
 	int top;		/* first row shown */
-	struct lt_site **rows;
+	const struct lt_model_stack **rows;	/* into the model drawn */
 	size_t nrows, cap;
 };
 
@@ -56,7 +54,8 @@ void live_close(struct live *l)
 
 static int cmp_growth(const void *pa, const void *pb)
 {
-	const struct lt_site *x = *(struct lt_site *const *)pa, *y = *(struct lt_site *const *)pb;
+	const struct lt_site *x = &(*(const struct lt_model_stack *const *)pa)->site;
+	const struct lt_site *y = &(*(const struct lt_model_stack *const *)pb)->site;
 
 	if (x->suspect != y->suspect)
 		return x->suspect ? -1 : 1;
@@ -84,27 +83,24 @@ static void frame_text(const struct lt_out_frame *fr, char *buf, size_t len)
 		snprintf(buf, len, "%s%s", fn, fr->python ? " [py]" : "");
 }
 
-void live_draw(struct live *l, const struct report_ctx *c, const struct report_info *ri)
+void live_draw(struct live *l, const struct lt_model *m, const struct report_info *ri)
 {
-	const struct lt_totals *t = aggregate_totals(c->agg);
-	struct lt_out_frame fr[LT_MAX_FRAMES];
-	struct lt_site **sites;
-	size_t n, nsus;
+	const struct lt_totals *t = &m->totals;
+	size_t n = m->nstacks, nsus = m->nsuspects;
 	char b1[32], b2[32], line[512];
 	int y = 0, rows, cols;
 
 	getmaxyx(stdscr, rows, cols);
-	sites = aggregate_sites(c->agg, &n);
-	aggregate_suspects(c->agg, &nsus);
 	if (n > l->cap) {
-		struct lt_site **nr = realloc(l->rows, n * sizeof(*nr));
+		const struct lt_model_stack **nr = realloc(l->rows, n * sizeof(*nr));
 
 		if (!nr)
 			return;
 		l->rows = nr;
 		l->cap = n;
 	}
-	memcpy(l->rows, sites, n * sizeof(*sites));
+	for (size_t i = 0; i < n; i++)
+		l->rows[i] = &m->stacks[i];
 	l->nrows = n;
 	if (l->by_growth)
 		qsort(l->rows, n, sizeof(*l->rows), cmp_growth);
@@ -136,8 +132,10 @@ void live_draw(struct live *l, const struct report_ctx *c, const struct report_i
 	if (l->sel >= l->top + rows - y - 2)
 		l->top = l->sel - (rows - y - 2) + 1;
 	for (int i = l->top; i < (int)n && y < rows - 1; i++) {
-		const struct lt_site *s = l->rows[i];
-		int k = profile_site_frames(c, ri, s, fr);
+		const struct lt_model_stack *ms = l->rows[i];
+		const struct lt_site *s = &ms->site;
+		const struct lt_out_frame *fr = ms->frames;
+		int k = ms->nframes;
 
 		char fbuf[256] = "?";
 

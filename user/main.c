@@ -21,6 +21,7 @@
 #include "live.h"
 #include "loader.h"
 #include "mmap_class.h"
+#include "model_build.h"
 #include "mode.h"
 #include "log.h"
 #include "objects.h"
@@ -28,6 +29,7 @@
 #include "python.h"
 #include "report.h"
 #include "rss.h"
+#include "rss_report.h"
 #include "runloop.h"
 #include "symbolize.h"
 #include "sysmain.h"
@@ -48,6 +50,7 @@ struct one {
 	struct live *live;
 	struct ring_buffer *newstacks;
 	struct lt_labels labels;
+	struct lt_model model;	/* the last report's: the live view's, the final JSON's */
 	double last_status, last_prefetch;
 	uint64_t maps_gen;
 	uint32_t execs;
@@ -272,8 +275,13 @@ static int idle(struct runloop *rl, double elapsed)
 
 		if (k < 0)
 			return 1;
-		if (k > 0)
-			live_draw(o->live, &rl->rc, &rl->ri);
+		if (k > 0) {
+			/* built again: the report's strings may have gone since,
+			 * with an exec or a sweep of CPython's code cache */
+			model_free(&o->model);
+			if (!model_build(&rl->rc, &rl->ri, true, &o->model))
+				live_draw(o->live, &o->model, &rl->ri);
+		}
 	} else if (lt_verbosity >= 0 && isatty(STDERR_FILENO) &&
 		   lt_now_s() - o->last_status >= 1) {
 		o->last_status = lt_now_s();
@@ -292,6 +300,7 @@ static int report(struct runloop *rl, double elapsed)
 	struct leaktrace_bpf *skel = rc->skel;
 	struct target *t = &o->tgt;
 	struct live *live = o->live;
+	bool exporting;
 	int err;
 
 	rc->now_s = lt_now_s() - rl->start;
@@ -318,23 +327,33 @@ static int report(struct runloop *rl, double elapsed)
 	ri->exit_s = skel->bss->single.exit_ns ?
 			     (double)(skel->bss->single.exit_ns - skel->data->t0_ns) / 1e9 : -1;
 	ri->target_exited = t->exited;
+	exporting = (ri->final || env->export_every) && exports_any(env);
+	/* the one model of this report: every stack's frames where the live
+	 * view, an export, a period's profile or the final JSON reads them all */
+	model_free(&o->model);
+	err = model_build(rc, ri, live || exporting || rl->cont || (ri->final && rl->json_out),
+			  &o->model);
+	if (err) {
+		elog("cannot build the report: %s\n", strerror(-err));
+		return err;
+	}
 	if (live && !ri->final)
-		live_draw(live, rc, ri);
+		live_draw(live, &o->model, ri);
 	else
-		report_text(rl->text, rc, ri);
+		report_text(rl->text, &o->model, ri);
 	if (!(live && !ri->final))
-		rss_report_text(rl->text, rc, ri);
-	if (ri->final || env->export_every) {
+		rss_report_text(rl->text, o->model.rss, ri);
+	if (exporting) {
 		/* A failed export (a full disk) says which file and why; the
 		 * run, its final report and JSON go on. The exit status says
 		 * it if the final one failed; an interval's is written again. */
-		ri->export_failed = exports_write(env, rc, ri) != 0;
+		ri->export_failed = exports_write(env, &o->model, ri) != 0;
 		if (ri->export_failed && !ri->final)
 			wlog("the exports are written again at the next report\n");
 	}
 	if (rl->cont) { /* continuous mode: this report ends a period */
 		labels_update(&o->labels, t->pid, ri->comm, env->service, env->hostname);
-		err = continuous_period(rl->cont, &o->labels, rc, ri);
+		err = continuous_period(rl->cont, &o->labels, &o->model, ri);
 		if (err)
 			return err;
 	}
@@ -364,7 +383,11 @@ static void last(struct runloop *rl, double elapsed)
 
 static int json(struct runloop *rl, FILE *f)
 {
-	return report_json(f, &rl->rc, &rl->ri);
+	struct lt_model *m = &one_of(rl)->model;
+
+	/* the final report's model, read after that report was marked */
+	model_mark_reported(m);
+	return report_json(f, m, &rl->ri);
 }
 
 /* A launched command's status is ours. */
@@ -382,6 +405,7 @@ static void release(struct runloop *rl)
 
 	ring_buffer__free(o->newstacks);
 	live_close(o->live);
+	model_free(&o->model);
 	python_free(o->py);
 	objects_free(o->objs);
 	rss_free(o->rss);

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* The names reports print for allocators and counters (model.h). */
+/* The names reports print for allocators and counters, and the model's
+ * release (model.h). */
+#include <stdlib.h>
+#include <string.h>
 #include "model.h"
 
 const char *const lt_kind_names[LT_KIND_MAX] = {
@@ -50,3 +53,36 @@ const char *const lt_counter_names[LT_CNT_MAX] = {
 	[LT_CNT_UW_LOOKUPS] = "uw_lookups",
 	[LT_CNT_UW_MISSES] = "uw_misses",
 };
+
+void model_mark_reported(struct lt_model *m)
+{
+	m->totals.arena_prev_bytes = m->totals.arena_bytes;
+	for (size_t i = 0; i < m->nstacks; i++)
+		m->stacks[i].site.prev_bytes = m->stacks[i].site.bytes;
+	for (size_t i = 0; i < m->nfds; i++)
+		m->fds[i].site.prev_bytes = m->fds[i].site.bytes;
+}
+
+void model_free(struct lt_model *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->nstacks; i++)
+		free(m->stacks[i].frames);
+	for (size_t i = 0; i < m->nfds; i++)
+		free(m->fds[i].frames);
+	free(m->stacks);
+	free(m->suspects);
+	free(m->fds);
+	free(m->objs);
+	if (m->rss) {
+		for (size_t i = 0; i < m->rss->nstacks; i++)
+			free(m->rss->stacks[i].frames);
+		for (size_t i = 0; i < m->rss->nut; i++)
+			free(m->rss->ut[i].frames);
+		free(m->rss->stacks);
+		free(m->rss->ut);
+		free(m->rss);
+	}
+	memset(m, 0, sizeof(*m));
+}

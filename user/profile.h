@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A report as data: every site with its symbolized, spliced frames. The
- * text and JSON reports and the exporters (folded, flame graph, speedscope,
- * pprof) all read this one model.
+ * A report's outstanding stacks as the exporters (folded, flame graph,
+ * speedscope, pprof) take them: a view of the model (model.h), with the
+ * run's facts.
  */
 #ifndef LT_PROFILE_H
 #define LT_PROFILE_H
@@ -10,19 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "model.h"
-#include "python.h"
-#include "report_ctx.h"
-#include "site.h"
-#include "symbolize.h"
-
-/* native frames and the calls inlined in them, then Python frames */
-#define LT_MAX_FRAMES (2 * LT_MAX_STACK_DEPTH + LT_MAX_PY_DEPTH + 1)
-
-struct lt_out_frame {
-	bool python;
-	struct lt_frame n;	/* native: function, module, offsets, mapping, file:line */
-	struct py_frame_info p;	/* python: function (qualname), file, line */
-};
+#include "report_info.h"
 
 struct lt_prof_stack {
 	const struct lt_site *site;	/* bytes, allocs, total_allocs, prev_bytes, kind */
@@ -43,12 +31,9 @@ struct lt_profile {
 	size_t n;
 };
 
-/* Frames of one site into fr[LT_MAX_FRAMES]; returns their number. Strings
- * are owned by the symbolizer and the python resolver. */
-int profile_site_frames(const struct report_ctx *c, const struct report_info *ri,
-			const struct lt_site *s, struct lt_out_frame *fr);
-/* Every site with outstanding bytes, after the last collect. 0 or -errno. */
-int profile_build(const struct report_ctx *c, const struct report_info *ri, struct lt_profile *out);
+/* Every outstanding stack of m (built with frames for all), pointing into
+ * m: valid while m is. 0 or -ENOMEM. */
+int profile_of(const struct lt_model *m, const struct report_info *ri, struct lt_profile *out);
 void profile_free(struct lt_profile *p);
 
 #endif

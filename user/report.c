@@ -2,84 +2,52 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
-#include "aggregate.h"
 #include "budget.h"
 #include "frames.h"
 #include "json.h"
 #include "report.h"
-#include "objects.h"
-#include "profile.h"
-#include "python.h"
-#include "rss.h"
-#include "symbolize.h"
+#include "rss_report.h"
 #include "util.h"
 
-static double oldest_age(const struct report_ctx *c, const struct lt_site *s)
-{
-	double age = c->now_s - s->oldest_ms / 1000.0;
-
-	return age < 0 ? 0 : age;
-}
-
-
 /* --objects section: GC object types by growth, with their top line. */
-static void text_objects(FILE *f, const struct report_ctx *c, const struct report_info *ri)
+static void text_objects(FILE *f, const struct lt_model *m, const struct report_info *ri)
 {
-	struct python *py = c->py ? *c->py : NULL;
-	const uint64_t *ct = aggregate_totals(c->agg)->counters;
-	const struct obj_type *t;
-	size_t n;
+	const uint64_t *ct = m->totals.counters;
 
-	if (!c->objs || !py)
+	if (!m->have_objects)
 		return;
-	t = objects_types(c->objs, &n);
 	fprintf(f, "Python objects created since tracing began, still alive, by growth:\n");
 	/* the counts below are short of these: say by how much, and which table */
 	if (ct[LT_CNT_DROP_OBJS_FULL] || ct[LT_CNT_DROP_OBJAGG_FULL])
 		fprintf(f, "    not counted: %" PRIu64 " objects, object table full (--max-allocs); "
 			   "%" PRIu64 ", type and line table full (--max-agg)\n",
 			ct[LT_CNT_DROP_OBJS_FULL], ct[LT_CNT_DROP_OBJAGG_FULL]);
-	for (size_t i = 0; i < n && i < (size_t)ri->top; i++) {
-		struct py_frame_info fi;
+	for (size_t i = 0; i < m->nobjs && i < (size_t)ri->top; i++) {
+		const struct lt_model_obj *o = &m->objs[i];
 
-		if (!t[i].live && !t[i].growth)
+		if (!o->live && !o->growth)
 			continue;
-		fprintf(f, "    %-24s live %8lld  growth %+8lld", python_type_name(py, t[i].type),
-			(long long)t[i].live, (long long)t[i].growth);
-		if (t[i].top.code && python_frame(py, &t[i].top, &fi) && fi.file) {
-			const char *b = strrchr(fi.file, '/');
+		fprintf(f, "    %-24s live %8lld  growth %+8lld", o->type, (long long)o->live,
+			(long long)o->growth);
+		if (o->has_top && o->top.file) {
+			const char *b = strrchr(o->top.file, '/');
 
-			fprintf(f, "  most from %s (%s:%d)", fi.function, b ? b + 1 : fi.file, fi.line);
+			fprintf(f, "  most from %s (%s:%d)", o->top.function,
+				b ? b + 1 : o->top.file, o->top.line);
 		}
 		fputc('\n', f);
 	}
 }
 
-static bool py_truncated(const struct report_ctx *c, const struct lt_site *s)
+static void print_site(FILE *f, const struct lt_model_stack *ms, size_t rank)
 {
-	const struct lt_stack *st = aggregate_stack(c->agg, c->skel, s->stack_id);
-
-	return st && st->py_truncated;
-}
-
-static bool stack_flag(const struct report_ctx *c, const struct lt_site *s, unsigned int flag)
-{
-	const struct lt_stack *st = aggregate_stack(c->agg, c->skel, s->stack_id);
-
-	return st && (st->flags & flag);
-}
-
-static void print_site(FILE *f, const struct report_ctx *c, const struct report_info *ri,
-		       const struct lt_site *s, size_t rank)
-{
-	struct lt_out_frame fr[LT_MAX_FRAMES];
+	const struct lt_site *s = &ms->site;
 	int64_t g = s->bytes - s->prev_bytes;
-	int k = profile_site_frames(c, ri, s, fr);
 	char b1[32], b2[32];
 
 	fprintf(f, "#%zu  %s outstanding in %" PRId64 " allocation%s (%s), oldest %.1fs, %s%s", rank,
 		lt_human_bytes(s->bytes, b1, sizeof(b1)), s->allocs, s->allocs == 1 ? "" : "s",
-		lt_kind_names[s->kind < LT_KIND_MAX ? s->kind : 0], oldest_age(c, s),
+		ms->allocator, ms->oldest_age_s,
 		g >= 0 ? "+" : "", lt_human_bytes(g, b2, sizeof(b2)));
 	if (s->suspect)
 		fprintf(f, ", growing %s/s%s (confidence %.0f%%)",
@@ -89,46 +57,39 @@ static void print_site(FILE *f, const struct report_ctx *c, const struct report_
 	fputc('\n', f);
 	if (!s->stack_id)
 		fprintf(f, "        (stack lost: only the direct caller is known)\n");
-	for (int j = 0; j < k; j++)
-		frames_text(f, &fr[j], 1);
-	if (stack_flag(c, s, LT_ST_TRUNCATED))
+	frames_text(f, ms->frames, ms->nframes);
+	if (ms->truncated)
 		fprintf(f, "        ... (native stack deeper than %d frames)\n", LT_MAX_STACK_DEPTH);
-	if (py_truncated(c, s))
+	if (ms->py_truncated)
 		fprintf(f, "        ... (Python stack deeper than %d frames)\n", LT_MAX_PY_DEPTH);
 }
 
 /* --fds: who holds open descriptors. */
-static void print_fds(FILE *f, const struct report_ctx *c, const struct report_info *ri)
+static void print_fds(FILE *f, const struct lt_model *m, const struct report_info *ri)
 {
-	const struct lt_totals *t = aggregate_totals(c->agg);
-	struct lt_out_frame fr[LT_MAX_FRAMES];
-	struct lt_site **s;
-	size_t n;
+	size_t n = m->nfds;
 
 	if (!ri->fds)
 		return;
-	s = aggregate_fd_sites(c->agg, &n);
 	fprintf(f, "Open file descriptors: %" PRId64 " opened since tracing began and not closed%s\n",
-		t->fds_open, n ? ", by stack:" : "");
+		m->totals.fds_open, n ? ", by stack:" : "");
 	for (size_t i = 0; i < n && i < (size_t)ri->top; i++) {
-		int k = profile_site_frames(c, ri, s[i], fr);
-		int64_t g = s[i]->allocs - s[i]->prev_bytes; /* fds: bytes == count */
+		const struct lt_model_stack *ms = &m->fds[i];
+		const struct lt_site *s = &ms->site;
+		int64_t g = s->allocs - s->prev_bytes; /* fds: bytes == count */
 
-		fprintf(f, "#%zu  %" PRId64 " open, oldest %.1fs, %s%" PRId64 "%s\n", i + 1, s[i]->allocs,
-			oldest_age(c, s[i]), g >= 0 ? "+" : "", g,
-			s[i]->suspect ? ", growing (suspect)" : "");
-		for (int j = 0; j < k; j++)
-			frames_text(f, &fr[j], 1);
+		fprintf(f, "#%zu  %" PRId64 " open, oldest %.1fs, %s%" PRId64 "%s\n", i + 1, s->allocs,
+			ms->oldest_age_s, g >= 0 ? "+" : "", g,
+			s->suspect ? ", growing (suspect)" : "");
+		frames_text(f, ms->frames, ms->nframes);
 	}
 }
 
 /* What grows and never comes back, by growth rate. */
-static void print_suspects(FILE *f, const struct report_ctx *c, const struct report_info *ri)
+static void print_suspects(FILE *f, const struct lt_model *m, const struct report_info *ri)
 {
-	struct lt_site **sus;
-	size_t n;
+	size_t n = m->nsuspects;
 
-	sus = aggregate_suspects(c->agg, &n);
 	if (!n) {
 		fprintf(f, "Leak suspects: none (a suspect grows in most of the last %d reports, "
 			   "or in steps that never fall back)\n", LT_HISTORY - 1);
@@ -137,7 +98,7 @@ static void print_suspects(FILE *f, const struct report_ctx *c, const struct rep
 	fprintf(f, "Leak suspects: %zu stack%s that keep%s growing, by growth rate:\n", n,
 		n == 1 ? "" : "s", n == 1 ? "s" : "");
 	for (size_t i = 0; i < n && i < (size_t)ri->top; i++)
-		print_site(f, c, ri, sus[i], i + 1);
+		print_site(f, m->suspects[i], i + 1);
 }
 
 /* Which mode ran, why, and what it leaves out or thins. */
@@ -174,9 +135,8 @@ static void text_mode(FILE *f, const struct report_info *ri)
 }
 
 /* The run as a whole: mode, sampling, event and drop counts. */
-void report_run_text(FILE *f, const struct report_ctx *c, const struct report_info *ri)
+void report_run_text(FILE *f, const struct lt_totals *t, const struct report_info *ri)
 {
-	const struct lt_totals *t = aggregate_totals(c->agg);
 	char b1[32];
 
 	text_mode(f, ri);
@@ -200,28 +160,26 @@ void report_run_text(FILE *f, const struct report_ctx *c, const struct report_in
 			   "<code object freed>\n", t->counters[LT_CNT_NEWSTACKS_LOST]);
 }
 
-void report_text(FILE *f, const struct report_ctx *c, const struct report_info *ri)
+void report_text(FILE *f, const struct lt_model *m, const struct report_info *ri)
 {
 	fprintf(f, "\n[%.1fs] %sleaktrace: pid %d (%s), %s mode%s\n", ri->duration_s,
 		ri->final ? "final report — " : "", ri->pid, ri->comm ? ri->comm : "?", ri->mode,
 		ri->target_exited ? ", target exited" : "");
-	report_run_text(f, c, ri);
-	text_objects(f, c, ri);
-	report_process_text(f, c, ri);
+	report_run_text(f, &m->totals, ri);
+	text_objects(f, m, ri);
+	report_process_text(f, m, ri);
 }
 
 /* One process: its memory, descriptors, suspects and largest stacks. */
-void report_process_text(FILE *f, const struct report_ctx *c, const struct report_info *ri)
+void report_process_text(FILE *f, const struct lt_model *m, const struct report_info *ri)
 {
-	const struct lt_totals *t = aggregate_totals(c->agg);
-	struct lt_site **sites;
-	size_t n;
+	const struct lt_totals *t = &m->totals;
+	size_t n = m->nstacks;
 	char b1[32], b2[32];
 	int64_t growth = 0;
 
-	sites = aggregate_sites(c->agg, &n);
 	for (size_t i = 0; i < n; i++)
-		growth += sites[i]->bytes - sites[i]->prev_bytes;
+		growth += m->stacks[i].site.bytes - m->stacks[i].site.prev_bytes;
 	if (ri->python_unsupported && ri->python_unsupported[0])
 		fprintf(f, "python: %s\n", ri->python_unsupported);
 	if (ri->exec_gone_allocs)
@@ -258,23 +216,22 @@ void report_process_text(FILE *f, const struct report_ctx *c, const struct repor
 			   " mapping%s\n", lt_human_bytes(t->runtime_bytes, b1, sizeof(b1)), t->runtime_allocs,
 			t->runtime_allocs == 1 ? "" : "s");
 	if (!n) {
-		print_fds(f, c, ri);
+		print_fds(f, m, ri);
 		fprintf(f, "no outstanding allocations%s\n", ri->min_age_s > 0 ? " that old" : "");
 		return;
 	}
-	print_fds(f, c, ri);
-	print_suspects(f, c, ri);
+	print_fds(f, m, ri);
+	print_suspects(f, m, ri);
 	fprintf(f, "Largest outstanding: top %zu of %zu stacks by bytes:\n",
 		n < (size_t)ri->top ? n : (size_t)ri->top, n);
 	for (size_t i = 0; i < n && i < (size_t)ri->top; i++)
-		print_site(f, c, ri, sites[i], i + 1);
+		print_site(f, &m->stacks[i], i + 1);
 	fflush(f);
 }
 
-static void json_objects(struct json *j, const struct report_ctx *c);
-static void json_fds(struct json *j, const struct report_ctx *c, const struct report_info *ri);
-static void json_stacks(struct json *j, const struct report_ctx *c, const struct report_info *ri,
-			struct lt_site **sites, size_t n);
+static void json_objects(struct json *j, const struct lt_model *m);
+static void json_fds(struct json *j, const struct lt_model *m, const struct report_info *ri);
+static void json_stacks(struct json *j, const struct lt_model *m);
 
 /* "mode", "mode_reason", "overhead" and "sample_bytes" of the run. */
 void report_mode_json(struct json *j, const struct report_info *ri)
@@ -306,9 +263,8 @@ void report_mode_json(struct json *j, const struct report_info *ri)
 	}
 }
 
-int report_json(FILE *f, const struct report_ctx *c, const struct report_info *ri)
+int report_json(FILE *f, const struct lt_model *m, const struct report_info *ri)
 {
-	const struct lt_totals *t = aggregate_totals(c->agg);
 	struct json j;
 
 	json_init(&j, f, 1);
@@ -319,11 +275,10 @@ int report_json(FILE *f, const struct report_ctx *c, const struct report_info *r
 	json_str_field(&j, "comm", ri->comm ? ri->comm : "");
 	json_double_field(&j, "duration_s", ri->duration_s, 3);
 	json_bool_field(&j, "target_exited", ri->target_exited);
-	report_process_json(&j, c, ri);
-	report_drops_json(&j, t);
-	json_objects(&j, c);
-	if (c->rss)
-		rss_report_json(&j, c, ri);
+	report_process_json(&j, m, ri);
+	report_drops_json(&j, &m->totals);
+	json_objects(&j, m);
+	rss_report_json(&j, m->rss);
 	json_obj_end(&j);
 	fflush(f);
 	return ferror(f) ? -EIO : 0;
@@ -342,13 +297,10 @@ void report_drops_json(struct json *j, const struct lt_totals *t)
 }
 
 /* One process's python, totals, fds and stacks, inside an open object. */
-void report_process_json(struct json *j, const struct report_ctx *c, const struct report_info *ri)
+void report_process_json(struct json *j, const struct lt_model *m, const struct report_info *ri)
 {
-	const struct lt_totals *t = aggregate_totals(c->agg);
-	struct lt_site **sites;
-	size_t n;
+	const struct lt_totals *t = &m->totals;
 
-	sites = aggregate_sites(c->agg, &n);
 	if (ri->exec_gone_allocs) {
 		json_key(j, "exec");
 		json_obj_begin(j);
@@ -404,70 +356,58 @@ void report_process_json(struct json *j, const struct report_ctx *c, const struc
 	json_uint_field(j, "allocs_seen", t->counters[LT_CNT_ALLOCS]);
 	json_uint_field(j, "frees_seen", t->counters[LT_CNT_FREES]);
 	json_obj_end(j);
-	json_fds(j, c, ri);
-	json_stacks(j, c, ri, sites, n);
+	json_fds(j, m, ri);
+	json_stacks(j, m);
 }
 
-static void json_objects(struct json *j, const struct report_ctx *c)
+static void json_objects(struct json *j, const struct lt_model *m)
 {
-	if (c->objs && c->py && *c->py) {
-		struct python *py = *c->py;
-		const struct obj_type *t;
-		size_t nt;
+	if (!m->have_objects)
+		return;
+	json_key(j, "objects");
+	json_arr_begin(j);
+	for (size_t i = 0; i < m->nobjs; i++) {
+		const struct lt_model_obj *o = &m->objs[i];
 
-		t = objects_types(c->objs, &nt);
-		json_key(j, "objects");
-		json_arr_begin(j);
-		for (size_t i = 0; i < nt; i++) {
-			struct py_frame_info fi;
-
+		json_obj_begin(j);
+		json_str_field(j, "type", o->type);
+		json_int_field(j, "live", o->live);
+		json_int_field(j, "growth", o->growth);
+		json_uint_field(j, "created", o->created);
+		if (o->has_top) {
+			json_key(j, "top_line");
 			json_obj_begin(j);
-			json_str_field(j, "type", python_type_name(py, t[i].type));
-			json_int_field(j, "live", t[i].live);
-			json_int_field(j, "growth", t[i].growth);
-			json_uint_field(j, "created", t[i].created);
-			if (t[i].top.code && python_frame(py, &t[i].top, &fi)) {
-				json_key(j, "top_line");
-				json_obj_begin(j);
-				json_str_field(j, "kind", "python");
-				json_str_field(j, "function", fi.function);
-				if (fi.file)
-					json_str_field(j, "file", fi.file);
-				if (fi.line)
-					json_int_field(j, "line", fi.line);
-				json_int_field(j, "live", t[i].top_live);
-				json_obj_end(j);
-			}
+			json_str_field(j, "kind", "python");
+			json_str_field(j, "function", o->top.function);
+			if (o->top.file)
+				json_str_field(j, "file", o->top.file);
+			if (o->top.line)
+				json_int_field(j, "line", o->top.line);
+			json_int_field(j, "live", o->top_live);
 			json_obj_end(j);
 		}
-		json_arr_end(j);
+		json_obj_end(j);
 	}
+	json_arr_end(j);
 }
 
-static void json_fds(struct json *j, const struct report_ctx *c, const struct report_info *ri)
+static void json_fds(struct json *j, const struct lt_model *m, const struct report_info *ri)
 {
-	const struct lt_totals *t = aggregate_totals(c->agg);
-	struct lt_out_frame fr[LT_MAX_FRAMES];
-
 	if (ri->fds) {
-		struct lt_site **fs;
-		size_t nf;
-
-		fs = aggregate_fd_sites(c->agg, &nf);
 		json_key(j, "fds");
 		json_obj_begin(j);
-		json_int_field(j, "open", t->fds_open);
+		json_int_field(j, "open", m->totals.fds_open);
 		json_key(j, "stacks");
 		json_arr_begin(j);
-		for (size_t i = 0; i < nf; i++) {
-			int k = profile_site_frames(c, ri, fs[i], fr);
+		for (size_t i = 0; i < m->nfds; i++) {
+			const struct lt_model_stack *ms = &m->fds[i];
 
 			json_obj_begin(j);
-			json_int_field(j, "open", fs[i]->allocs);
-			json_int_field(j, "growth", fs[i]->bytes - fs[i]->prev_bytes);
-			json_double_field(j, "oldest_age_s", oldest_age(c, fs[i]), 1);
-			json_bool_field(j, "suspect", fs[i]->suspect);
-			frames_json(j, fr, k);
+			json_int_field(j, "open", ms->site.allocs);
+			json_int_field(j, "growth", ms->site.bytes - ms->site.prev_bytes);
+			json_double_field(j, "oldest_age_s", ms->oldest_age_s, 1);
+			json_bool_field(j, "suspect", ms->site.suspect);
+			frames_json(j, ms->frames, ms->nframes);
 			json_obj_end(j);
 		}
 		json_arr_end(j);
@@ -475,22 +415,19 @@ static void json_fds(struct json *j, const struct report_ctx *c, const struct re
 	}
 }
 
-static void json_stacks(struct json *j, const struct report_ctx *c, const struct report_info *ri,
-			struct lt_site **sites, size_t n)
+static void json_stacks(struct json *j, const struct lt_model *m)
 {
-	struct lt_out_frame fr[LT_MAX_FRAMES];
-
 	/* Every stack, not just --top: tools filter for themselves. */
 	json_key(j, "stacks");
 	json_arr_begin(j);
-	for (size_t i = 0; i < n; i++) {
-		const struct lt_site *s = sites[i];
-		int k = profile_site_frames(c, ri, s, fr);
+	for (size_t i = 0; i < m->nstacks; i++) {
+		const struct lt_model_stack *ms = &m->stacks[i];
+		const struct lt_site *s = &ms->site;
 
 		json_obj_begin(j);
 		json_int_field(j, "bytes", s->bytes);
 		json_int_field(j, "allocs", s->allocs);
-		json_double_field(j, "oldest_age_s", oldest_age(c, s), 1);
+		json_double_field(j, "oldest_age_s", ms->oldest_age_s, 1);
 		json_int_field(j, "growth_bytes", s->bytes - s->prev_bytes);
 		json_uint_field(j, "total_allocs", s->total_allocs);
 		json_double_field(j, "growth_bytes_per_s", s->growth_rate, 1);
@@ -498,17 +435,17 @@ static void json_stacks(struct json *j, const struct report_ctx *c, const struct
 		json_double_field(j, "confidence", s->confidence, 2);
 		if (s->stepwise)
 			json_bool_field(j, "grows_in_steps", true);
-		json_str_field(j, "allocator", lt_kind_names[s->kind < LT_KIND_MAX ? s->kind : 0]);
+		json_str_field(j, "allocator", ms->allocator);
 		if (!s->stack_id)
 			json_bool_field(j, "stack_lost", 1);
-		if (stack_flag(c, s, LT_ST_TRUNCATED))
+		if (ms->truncated)
 			json_bool_field(j, "truncated", 1);
-		if (stack_flag(c, s, LT_ST_HEURISTIC)) { /* a frame pointer followed without CFI */
+		if (ms->heuristic) { /* a frame pointer followed without CFI */
 			json_bool_field(j, "heuristic", 1);
 		}
-		if (py_truncated(c, s))
+		if (ms->py_truncated)
 			json_bool_field(j, "python_truncated", 1);
-		frames_json(j, fr, k);
+		frames_json(j, ms->frames, ms->nframes);
 		json_obj_end(j);
 	}
 	json_arr_end(j);

@@ -10,14 +10,9 @@
 #include <bpf/libbpf.h>
 #include "leaktrace.h"
 #include "leaktrace.skel.h"
-#include "aggregate.h"
-#include "json.h"
 #include "log.h"
-#include "profile.h"
-#include "frames.h"
-#include "report_ctx.h"
 #include "rss.h"
-#include "util.h"
+#include "stackframes.h"
 
 #define RSS_MAX_PAGES (1U << 20)	/* charged pages remembered: 4 GiB of 4 KiB pages */
 #define RSS_MAX_STACKS 65536
@@ -444,185 +439,70 @@ void rss_mark_reported(struct rss *r)
 		r->sites[i].prev_bytes = r->sites[i].v.bytes;
 }
 
-/*
- * A fault stack's frames, leaf first. A user-mode fault's leaf is the
- * faulting instruction itself (not a return address: its own line); a
- * kernel-mode one stopped in a syscall, where the libc wrapper keeps no
- * frame, so the return address at its %rsp names its caller. The rest as in
- * the leak report: unwinder garbage cut, the interpreter's frames replaced
- * by the Python frames.
- */
-static int rss_frames(const struct report_ctx *c, const struct report_info *ri,
-		      const struct lt_rss_key *k, struct lt_out_frame *fr)
-{
-	struct python *py = c->py ? *c->py : NULL;
-	const struct lt_stack *st = aggregate_stack(c->agg, c->skel, k->stack_id);
-	const char *interp = py ? python_module_path(py) : NULL;
-	bool with_py = st && py && st->py_depth > 0;
-	uint64_t ips[LT_MAX_STACK_DEPTH + 1];
-	int n = 0, nk = 0;
-
-	if (!st || !st->depth)
-		return 0;
-	ips[n++] = st->ips[0];
-	if (k->kernel && k->caller && (st->depth < 2 || st->ips[1] != k->caller))
-		ips[n++] = k->caller;
-	for (unsigned int i = 1; i < st->depth && n <= LT_MAX_STACK_DEPTH; i++)
-		ips[n++] = st->ips[i];
-	for (int i = 0; i < n; i++) {
-		struct lt_out_frame *f = &fr[nk];
-		bool inserted = k->kernel && i == 1 && ips[1] == k->caller;
-
-		f->python = false;
-		symbolizer_frame(c->sym, ips[i] & ~LT_IP_EXACT,
-				 (i > 0 || k->kernel) && !(ips[i] & LT_IP_EXACT), &f->n);
-		if (!f->n.module && inserted)
-			continue; /* [%rsp] was no return address */
-		if (!f->n.module && !ri->all_frames && nk > 0)
-			break;
-		if (with_py && !ri->native_frames && f->n.module && !strcmp(f->n.module, interp))
-			break;
-		nk++;
-	}
-	for (int i = 0; with_py && i < st->py_depth && i < LT_MAX_PY_DEPTH; i++) {
-		if (!python_frame(py, &st->py[i], &fr[nk].p))
-			continue;
-		fr[nk++].python = true;
-	}
-	return nk;
-}
-
-void rss_report_text(FILE *f, const struct report_ctx *c, const struct report_info *ri)
+/* frames for the first `shown` (a text report's --top), or all */
+static int rss_stacks(const struct rss *r, const struct report_ctx *c,
+		      const struct report_info *ri, size_t shown, struct lt_model_rss *m)
 {
 	struct lt_out_frame fr[LT_MAX_FRAMES];
-	const struct rss *r = c->rss;
-	size_t shown = 0, nres = 0;
-	char b1[32], b2[32], b3[32], b4[32];
 
-	if (!r)
-		return;
-	for (size_t i = 0; i < r->n; i++)
-		nres += r->sites[i].v.bytes > 0;
-	fprintf(f, "What drives RSS growth (pages first written, by stack; released ones charged "
-		   "back; not leak suspects):\n");
-	fprintf(f, "resident %s in %" PRId64 " pages from %zu stack%s, %s%s since the last report; "
-		   "faulted %s, released %s\n",
-		lt_human_bytes(r->resident, b1, sizeof(b1)), r->pages, nres, nres == 1 ? "" : "s",
-		r->growth >= 0 ? "+" : "", lt_human_bytes(r->growth, b2, sizeof(b2)),
-		lt_human_bytes(r->faulted, b3, sizeof(b3)),
-		lt_human_bytes(r->faulted - r->resident, b4, sizeof(b4)));
-	if (r->counters[LT_RSS_PAGES_FULL] || r->counters[LT_RSS_AGG_FULL] ||
-	    r->counters[LT_RSS_VMA_BUSY])
-		fprintf(f, "(pages not remembered %" PRIu64 ", stacks map full %" PRIu64
-			   ", VMA not found %" PRIu64 ")\n",
-			r->counters[LT_RSS_PAGES_FULL], r->counters[LT_RSS_AGG_FULL],
-			r->counters[LT_RSS_VMA_BUSY]);
-	for (size_t i = 0; i < r->n && shown < (size_t)ri->top; i++) {
-		const struct rss_site *s = &r->sites[i];
-		int64_t g = s->v.bytes - s->prev_bytes;
-		int k;
-
-		if (s->v.bytes <= 0)
-			break;
-		k = rss_frames(c, ri, &s->key, fr);
-		fprintf(f, "#%zu  %s in %" PRId64 " pages, %s%s%s\n", ++shown,
-			lt_human_bytes(s->v.bytes, b1, sizeof(b1)), (int64_t)s->v.pages,
-			g >= 0 ? "+" : "", lt_human_bytes(g, b2, sizeof(b2)),
-			s->key.kernel ? " (written by the kernel)" : "");
-		if (!s->key.stack_id)
-			fprintf(f, "        (stack lost)\n");
-		frames_text(f, fr, k);
-	}
-	if (!r->have_pages)
-		return;
-	fprintf(f, "Allocated but never touched: %s in whole pages of %" PRId64
-		   " outstanding allocation%s of %d KiB or more (%s); anonymous writable mappings: "
-		   "%s mapped, %s resident\n",
-		lt_human_bytes(r->ut_untouched, b1, sizeof(b1)), r->ut_allocs,
-		r->ut_allocs == 1 ? "" : "s", LT_RSS_BIG_MIN / 1024,
-		lt_human_bytes(r->ut_bytes, b2, sizeof(b2)),
-		lt_human_bytes(r->anon_size, b3, sizeof(b3)),
-		lt_human_bytes(r->anon_rss, b4, sizeof(b4)));
-	for (size_t i = 0; i < r->nut && i < (size_t)ri->top; i++) {
-		const struct rss_untouched *u = &r->ut[i];
-		int k = profile_site_frames(c, ri, &u->site, fr);
-
-		fprintf(f, "#%zu  %s untouched of %s in %" PRId64 " allocation%s (%s)\n", i + 1,
-			lt_human_bytes(u->untouched, b1, sizeof(b1)),
-			lt_human_bytes(u->bytes, b2, sizeof(b2)), u->allocs,
-			u->allocs == 1 ? "" : "s",
-			lt_kind_names[u->site.kind < LT_KIND_MAX ? u->site.kind : 0]);
-		frames_text(f, fr, k);
-	}
-	fflush(f);
-}
-
-void rss_report_json(struct json *j, const struct report_ctx *c, const struct report_info *ri)
-{
-	struct lt_out_frame fr[LT_MAX_FRAMES];
-	const struct rss *r = c->rss;
-	static const char *const cnt[LT_RSS_CNT_MAX] = {
-		[LT_RSS_WRITE_FAULTS] = "write_faults", [LT_RSS_CHARGED] = "charged",
-		[LT_RSS_RELEASED] = "released", [LT_RSS_PAGES_FULL] = "pages_map_full",
-		[LT_RSS_AGG_FULL] = "stacks_map_full", [LT_RSS_VMA_BUSY] = "vma_not_found",
-		[LT_RSS_BIG_FULL] = "big_map_full",
-	};
-
-	if (!r)
-		return;
-	json_key(j, "rss");
-	json_obj_begin(j);
-	json_int_field(j, "resident_bytes", r->resident);
-	json_int_field(j, "resident_pages", r->pages);
-	json_int_field(j, "growth_bytes", r->growth);
-	json_uint_field(j, "faulted_bytes", r->faulted);
-	json_int_field(j, "released_bytes", (int64_t)r->faulted - r->resident);
-	json_key(j, "counters");
-	json_obj_begin(j);
-	for (int i = 0; i < LT_RSS_CNT_MAX; i++)
-		json_uint_field(j, cnt[i], r->counters[i]);
-	json_obj_end(j);
-	json_key(j, "stacks");
-	json_arr_begin(j);
 	for (size_t i = 0; i < r->n && r->sites[i].v.bytes > 0; i++) {
 		const struct rss_site *s = &r->sites[i];
+		struct lt_model_rss_stack *ms = &m->stacks[m->nstacks++];
 
-		json_obj_begin(j);
-		json_int_field(j, "bytes", s->v.bytes);
-		json_int_field(j, "pages", s->v.pages);
-		json_int_field(j, "growth_bytes", s->v.bytes - s->prev_bytes);
-		json_uint_field(j, "faulted_bytes", s->v.faulted);
-		json_uint_field(j, "faults", s->v.faults);
-		json_bool_field(j, "kernel", s->key.kernel);
-		frames_json(j, fr, rss_frames(c, ri, &s->key, fr));
-		json_obj_end(j);
+		ms->bytes = s->v.bytes;
+		ms->pages = s->v.pages;
+		ms->growth = s->v.bytes - s->prev_bytes;
+		ms->faulted = s->v.faulted;
+		ms->faults = s->v.faults;
+		ms->kernel = s->key.kernel;
+		ms->stack_lost = !s->key.stack_id;
+		if (i >= shown)
+			continue;
+		ms->nframes = stackframes_rss(c, ri, &s->key, fr);
+		ms->frames = stackframes_dup(fr, ms->nframes);
+		if (!ms->frames)
+			return -ENOMEM;
 	}
-	json_arr_end(j);
-	if (r->have_pages) {
-		json_key(j, "untouched");
-		json_obj_begin(j);
-		json_uint_field(j, "bytes", r->ut_untouched);
-		json_uint_field(j, "allocated_bytes", r->ut_bytes);
-		json_int_field(j, "allocs", r->ut_allocs);
-		json_int_field(j, "min_alloc_bytes", LT_RSS_BIG_MIN);
-		json_uint_field(j, "anon_writable_bytes", r->anon_size);
-		json_uint_field(j, "anon_writable_rss_bytes", r->anon_rss);
-		json_key(j, "stacks");
-		json_arr_begin(j);
-		for (size_t i = 0; i < r->nut; i++) {
-			const struct rss_untouched *u = &r->ut[i];
+	for (size_t i = 0; r->have_pages && i < r->nut; i++) {
+		const struct rss_untouched *u = &r->ut[i];
+		struct lt_model_untouched *mu = &m->ut[m->nut++];
 
-			json_obj_begin(j);
-			json_uint_field(j, "bytes", u->untouched);
-			json_uint_field(j, "allocated_bytes", u->bytes);
-			json_int_field(j, "allocs", u->allocs);
-			json_str_field(j, "allocator",
-				       lt_kind_names[u->site.kind < LT_KIND_MAX ? u->site.kind : 0]);
-			frames_json(j, fr, profile_site_frames(c, ri, &u->site, fr));
-			json_obj_end(j);
-		}
-		json_arr_end(j);
-		json_obj_end(j);
+		mu->untouched = u->untouched;
+		mu->bytes = u->bytes;
+		mu->allocs = u->allocs;
+		mu->allocator = lt_kind_names[u->site.kind < LT_KIND_MAX ? u->site.kind : 0];
+		if (i >= shown)
+			continue;
+		mu->nframes = stackframes_site(c, ri, &u->site, fr);
+		mu->frames = stackframes_dup(fr, mu->nframes);
+		if (!mu->frames)
+			return -ENOMEM;
 	}
-	json_obj_end(j);
+	return 0;
+}
+
+int rss_model(const struct rss *r, const struct report_ctx *c, const struct report_info *ri,
+	      bool all, struct lt_model_rss **out)
+{
+	struct lt_model_rss *m = calloc(1, sizeof(*m));
+
+	*out = m;
+	if (!m)
+		return -ENOMEM;
+	m->resident = r->resident;
+	m->pages = r->pages;
+	m->growth = r->growth;
+	m->faulted = r->faulted;
+	memcpy(m->counters, r->counters, sizeof(m->counters));
+	m->have_pages = r->have_pages;
+	m->ut_allocs = r->ut_allocs;
+	m->ut_bytes = r->ut_bytes;
+	m->ut_untouched = r->ut_untouched;
+	m->anon_size = r->anon_size;
+	m->anon_rss = r->anon_rss;
+	m->stacks = calloc(r->n ? r->n : 1, sizeof(*m->stacks));
+	m->ut = calloc(r->nut ? r->nut : 1, sizeof(*m->ut));
+	if (!m->stacks || !m->ut)
+		return -ENOMEM;
+	return rss_stacks(r, c, ri, all ? (size_t)-1 : (size_t)ri->top, m);
 }

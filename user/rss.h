@@ -17,6 +17,7 @@ struct rss;
 struct leaktrace_bpf;
 struct report_ctx;
 struct report_info;
+struct lt_model_rss;
 
 /* Allocations at least this large are checked for untouched pages. */
 #define LT_RSS_BIG_MIN (64 * 1024)
@@ -31,8 +32,10 @@ int rss_configure(struct leaktrace_bpf *skel, int pid);
 int rss_collect(struct rss *r, struct leaktrace_bpf *skel, int pid, bool alive);
 /* This report's bytes become the baseline for the next growth. */
 void rss_mark_reported(struct rss *r);
-void rss_report_text(FILE *f, const struct report_ctx *c, const struct report_info *ri);
-struct json;
-void rss_report_json(struct json *j, const struct report_ctx *c, const struct report_info *ri);
+/* The last collect as a report's model (rss_report.h prints it), frames
+ * for every stack with `all`, else for --top. 0 or -errno; *out is set
+ * either way, for model_free(). */
+int rss_model(const struct rss *r, const struct report_ctx *c, const struct report_info *ri,
+	      bool all, struct lt_model_rss **out);
 
 #endif

@@ -27,7 +27,7 @@ struct lt_frame {
 	const char *build_id;	/* hex, "" if none */
 	uint64_t map_start, map_end, map_pgoff; /* its mapping (valid when module) */
 	/* The calls inlined at addr (DWARF), innermost first, owned by the
-	 * module's tables; profile_site_frames() expands them into frames of
+	 * module's tables; stackframes_site() expands them into frames of
 	 * their own, marked inlined, before this one. */
 	const struct elfsym_inline *inl;
 	int ninl;

@@ -27,6 +27,7 @@
 #include "python.h"
 #include "report.h"
 #include "report_sys.h"
+#include "sysmodel.h"
 #include "runloop.h"
 #include "symbolize.h"
 #include "sysmain.h"
@@ -34,29 +35,13 @@
 #include "util.h"
 
 
-struct period {
-	struct continuous *cont;
-	const struct lt_env *env;
-	double from, until;
-};
-
-static int period_proc(void *arg, struct lt_pstate *p, struct report_ctx *rc,
-		       struct report_info *ri)
-{
-	struct period *pd = arg;
-
-	if (!p->labels && !(p->labels = calloc(1, sizeof(*p->labels))))
-		return -ENOMEM;
-	labels_update(p->labels, p->tgid, p->comm, pd->env->service, pd->env->hostname);
-	return continuous_profile(pd->cont, p->labels, rc, ri, pd->from, pd->until);
-}
-
 /* -a's driver: the run loop's state first (host_of()). */
 struct host {
 	struct runloop rl;
 	struct procs *ps;
 	struct proclinks *pl;
 	struct report_sys rs;
+	struct lt_sys_model sm;	/* the final report's, for the JSON */
 	double last_tick;
 	char libc[4096];
 };
@@ -114,6 +99,28 @@ static void tick(struct runloop *rl, double elapsed)
 	}
 }
 
+/* Continuous mode: each process holding memory, its profile of the period. */
+static int periods(struct host *h)
+{
+	const struct lt_env *env = h->rl.env;
+	double from, until;
+	int err = 0;
+
+	continuous_window(h->rl.cont, &from, &until);
+	for (size_t i = 0; i < h->sm.nprocs && !err; i++) {
+		const struct lt_sys_proc *sp = &h->sm.procs[i];
+		struct lt_pstate *p = procs_find(h->ps, sp->tgid, sp->epoch);
+
+		if (!p || !sp->has_model)
+			continue;
+		if (!p->labels && !(p->labels = calloc(1, sizeof(*p->labels))))
+			return -ENOMEM;
+		labels_update(p->labels, p->tgid, p->comm, env->service, env->hostname);
+		err = continuous_profile(h->rl.cont, p->labels, &sp->m, &sp->ri, from, until);
+	}
+	return err;
+}
+
 static int report(struct runloop *rl, double elapsed)
 {
 	struct host *h = host_of(rl);
@@ -131,18 +138,27 @@ static int report(struct runloop *rl, double elapsed)
 		elog("cannot read the BPF maps: %s\n", strerror(-err));
 		return err;
 	}
+	/* the one model of this report: every stack's frames where continuous
+	 * mode's profiles or the final JSON read them all */
+	sys_model_free(&h->sm);
+	err = sys_model_build(&h->rs, rc, &rl->ri, rl->cont || (rl->ri.final && rl->json_out),
+			      &h->sm);
+	if (err) {
+		elog("cannot build the report: %s\n", strerror(-err));
+		return err;
+	}
 	if (rl->cont) {
-		struct period pd = { .cont = rl->cont, .env = env };
-
-		continuous_window(rl->cont, &pd.from, &pd.until);
-		err = report_sys_each(&h->rs, rc, &rl->ri, period_proc, &pd);
+		err = periods(h);
 		if (err)
 			return err;
 	}
-	report_sys_text(rl->text, &h->rs, rc, &rl->ri);
+	report_sys_text(rl->text, &h->sm, &rl->ri);
+	sys_model_reported(&h->rs, rc, &h->sm);
 	aggregate_mark_reported(rc->agg);
-	if (!rl->ri.final) /* the final report keeps them for the JSON */
+	if (!rl->ri.final) { /* the final report keeps them for the JSON */
+		sys_model_free(&h->sm); /* its strings go with the purged */
 		procs_purge(h->ps, rc->agg);
+	}
 	return 0;
 }
 
@@ -154,13 +170,15 @@ static void last(struct runloop *rl, double elapsed)
 
 static int json(struct runloop *rl, FILE *f)
 {
-	return report_sys_json(f, &host_of(rl)->rs, &rl->rc, &rl->ri);
+	/* the final report's model, as that report left it */
+	return report_sys_json(f, &host_of(rl)->sm, &rl->ri);
 }
 
 static void release(struct runloop *rl)
 {
 	struct host *h = host_of(rl);
 
+	sys_model_free(&h->sm);
 	procs_free(h->ps);
 	proclinks_free(h->pl);
 	free(h->rs.exited);

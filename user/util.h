@@ -81,4 +81,21 @@ static inline const char *lt_human_bytes(double b, char *buf, size_t len)
 	return buf;
 }
 
+/* The tracer's own peak RSS in KiB: VmHWM, not getrusage()'s ru_maxrss,
+ * which keeps what the process that forked us held before our exec. -1 if
+ * unknown. */
+static inline long lt_peak_rss_kib(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[128];
+	long kib = -1;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kib;
+}
+
 #endif

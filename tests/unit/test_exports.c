@@ -13,7 +13,7 @@
 	{ .python = false, .n = { .addr = 0x401000, .function = fn, .file = f, .line = l } }
 #define PF(fn, f, l) { .python = true, .p = { .function = fn, .file = f, .line = l } }
 
-/* Leaf first, as profile_build() gives them. */
+/* Leaf first, as profile_of() gives them. */
 static struct lt_out_frame fr_a[] = { NF("xmalloc", "/src/util.c", 12),
 				      NF("parse_config", "/src/config.c", 40),
 				      NF("main", "/src/main.c", 10) };
