@@ -222,6 +222,7 @@ test: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory leaktrace
 	$(Q)bench/run.sh
+	$(Q)bench/budget.sh
 	$(Q)bench/pywalk.sh
 
 clean:
