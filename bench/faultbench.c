@@ -8,12 +8,12 @@
  * tracer charges pages back at munmap). -w blocks until SIGUSR1 first, as
  * mallocbench does. The worst case for --rss: every page is a new fault.
  */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/mman.h>
+#include "benchwait.h"
 
 #define CHUNK (64L << 20)
 
@@ -27,18 +27,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: faultbench N [-w]\n");
 		return 2;
 	}
-	if (argc > 2 && !strcmp(argv[2], "-w")) {
-		sigset_t set;
-		int sig;
-
-		sigemptyset(&set);
-		sigaddset(&set, SIGUSR1);
-		sigprocmask(SIG_BLOCK, &set, NULL);
-		printf("faultbench: waiting for SIGUSR1\n");
-		fflush(stdout);
-		if (sigwait(&set, &sig))
-			return 1;
-	}
+	if (argc > 2 && !strcmp(argv[2], "-w") &&
+	    bench_wait("faultbench", "waiting for SIGUSR1", false))
+		return 1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (done < n) {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "benchwait.h"
 
 typedef void *(*alloc_fn)(long i);
 
@@ -50,19 +51,6 @@ TEN(TOP)
 static const alloc_fn tops[10] = { REF(top, 0) REF(top, 1) REF(top, 2) REF(top, 3)
 	REF(top, 4) REF(top, 5) REF(top, 6) REF(top, 7) REF(top, 8) REF(top, 9) };
 
-static void wait_usr1(const char *what)
-{
-	sigset_t set;
-	int sig;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGTERM);
-	printf("holdbench: %s\n", what);
-	fflush(stdout);
-	sigwait(&set, &sig);
-}
-
 int main(int argc, char **argv)
 {
 	sigset_t set;
@@ -81,7 +69,7 @@ int main(int argc, char **argv)
 	if (!held)
 		return 1;
 	if (argc > 2 && !strcmp(argv[2], "-w"))
-		wait_usr1("waiting for SIGUSR1");
+		bench_wait("holdbench", "waiting for SIGUSR1", true);
 	for (i = 0; i < n; i++) {
 		held[i] = tops[i % 10](i);
 		if (!held[i])
@@ -89,6 +77,6 @@ int main(int argc, char **argv)
 	}
 	printf("holdbench: holding %ld blocks\n", n);
 	fflush(stdout);
-	wait_usr1("waiting for SIGUSR1 to exit");
+	bench_wait("holdbench", "waiting for SIGUSR1 to exit", true);
 	return 0;
 }

@@ -6,11 +6,11 @@
  * report are not counted. -w blocks until SIGUSR1 before the loop, so a tracer
  * can attach by pid first (bench/run.sh sends the signal once it has attached).
  */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "benchwait.h"
 
 /* Keeps the compiler from pairing up or dropping the calls (-fno-builtin does the rest). */
 void *volatile sink;
@@ -25,18 +25,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: mallocbench N [-w]\n");
 		return 2;
 	}
-	if (argc > 2 && !strcmp(argv[2], "-w")) {
-		sigset_t set;
-		int sig;
-
-		sigemptyset(&set);
-		sigaddset(&set, SIGUSR1);
-		sigprocmask(SIG_BLOCK, &set, NULL);
-		printf("mallocbench: waiting for SIGUSR1\n");
-		fflush(stdout);
-		if (sigwait(&set, &sig))
-			return 1;
-	}
+	if (argc > 2 && !strcmp(argv[2], "-w") &&
+	    bench_wait("mallocbench", "waiting for SIGUSR1", false))
+		return 1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < n; i++) {
