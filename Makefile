@@ -24,9 +24,14 @@ LDLIBS += -liberty -lm -lpthread
 BPF_CFLAGS := -g -O2 -Wall -target bpf -D__TARGET_ARCH_$(ARCH) -I$(dir $(VMLINUX)) -Ibpf \
 	      -mcpu=v3
 
-BPF_SRCS := $(wildcard bpf/*.bpf.c)
-BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS))
-SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/%.skel.h,$(BPF_SRCS))
+# The BPF side: one part per concern (bpf/NAME.bpf.c), each compiled apart,
+# linked into one object. Their order is the linked object's order of maps
+# and programs (the linker appends each part's sections): the one from before
+# the split, where --rss's programs came first (on a tracepoint they share
+# with mmap.bpf.c's, they run in the order attached).
+BPF_SRCS := $(patsubst %,bpf/%.bpf.c,leaktrace rss allocs mmap objects fds procs)
+BPF_PARTS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS := $(OUTPUT)/leaktrace.skel.h
 USER_SRCS := $(wildcard user/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
 LIB_OBJS := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
@@ -59,18 +64,21 @@ all: leaktrace $(MAN) $(COMPLETION)
 deps:
 	$(Q)scripts/install-deps.sh
 
-$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/unit:
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/unit:
 	$(Q)mkdir -p $@
 
-# clang -> bpftool gen object (links, strips DWARF sections it does not need)
-# -> skeleton embedded in the binary.
-$(OUTPUT)/%.tmp.bpf.o: bpf/%.bpf.c $(VMLINUX) | $(OUTPUT)
+# clang, one object per part -> bpftool gen object links them (libbpf's static
+# linker: a map or variable the parts share is defined in leaktrace.bpf.c and
+# declared extern in the others, see bpf/lt_maps.bpf.h; it also strips DWARF
+# sections it does not need) -> one skeleton, leaktrace.skel.h, embedded in
+# the binary.
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(VMLINUX) | $(OUTPUT)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
 
-$(OUTPUT)/%.bpf.o: $(OUTPUT)/%.tmp.bpf.o
+$(OUTPUT)/leaktrace.bpf.o: $(BPF_PARTS) Makefile
 	$(call msg,GEN-OBJ,$@)
-	$(Q)$(BPFTOOL) gen object $@ $<
+	$(Q)$(BPFTOOL) gen object $@ $(BPF_PARTS)
 
 $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
@@ -232,4 +240,4 @@ clean:
 	$(Q)-$(MAKE) --no-print-directory -C tests/integration/progs clean
 	$(Q)-$(MAKE) --no-print-directory -C tests/demo clean
 
--include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/user/*.d $(OUTPUT)/unit/*.d)
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/bpf/*.d $(OUTPUT)/user/*.d $(OUTPUT)/unit/*.d)

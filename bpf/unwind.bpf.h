@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The native stack walker: CFI tables where the loader has them, frame
- * pointers where it has none. Included by leaktrace.bpf.c (it uses its
- * min_map_addr).
+ * pointers where it has none. Its maps, types and settings are in
+ * lt_maps.bpf.h (shared by every part that takes stacks).
  *
  * Per frame: the PC's mapping (the process's executable mappings, sorted;
  * the previous frame's tried first), its module's page of rows, a binary
@@ -19,93 +19,10 @@
  * sees the step once, whatever the depth.
  */
 
-/* a module's table: 8-byte entries (struct lt_uw_tabhdr, pages, rows), one
- * array per module, sized to it by the loader; the flag lets their sizes
- * differ */
-struct lt_uw_tab {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_INNER_MAP);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);	/* any of the three */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 1);	/* sized by the loader */
-	__type(key, __u32);
-	__array(values, struct lt_uw_tab);
-} lt_uw_tabs SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct lt_uw_rule);
-} lt_uw_rules SEC(".maps");
-
-/* The one traced process's executable mappings (n 0: frame pointers only),
- * an array lookup rather than a hash one per allocation */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct lt_uw_proc);
-} lt_uw_proc1 SEC(".maps");
-
-/* -a: tgid -> its executable mappings; no entry: frame pointers only */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct lt_uw_proc);
-} lt_uw_procs SEC(".maps");
-
 /* uc_mcontext.gregs[] in the ucontext a signal frame keeps at %rsp: rbp,
  * then rsp and rip 5 and 6 registers later */
 #define UW_SIG_RBP (40 + 10 * 8)
 #define UW_SIG_REGS 7
-
-/*
- * The walk's registers and counters live in a per-CPU map value, not on the
- * BPF stack: the verifier then knows nothing of their values and checks the
- * step once, rather than once per depth it could reach. Only pointers (which
- * it must know) are in the loop's context on the stack.
- */
-#define UW_CACHE_BITS 10
-/* bench/unwind.sh: count lookups and misses; run with the cache always cold */
-const volatile bool uw_stats, uw_nocache;
-
-/* A rule found for (module, module-relative pc); mod 0: empty. Tables are
- * never unloaded nor changed, so an entry stays true. */
-struct uw_cache_ent {
-	__u32 mod;
-	__u32 rel;
-	struct lt_uw_rule rule;
-};
-
-struct uw_state {
-	__u64 ip, sp, bp;
-	__u64 tramp;		/* uretprobe trampoline, read when first needed */
-	__u64 ri;		/* struct return_instance *: the next hijacked return */
-	__u32 n;
-	__u32 exact;		/* ip is where the thread stopped, not a return address */
-	__u32 last;		/* the previous frame's mapping */
-	__u16 flags;		/* LT_ST_* */
-	__u16 tramp_read;
-	__u64 h;		/* uw_hash(): the hash being computed */
-	/* this CPU's rules of recent return addresses: repeating call sites
-	 * skip the page and row search */
-	struct uw_cache_ent cache[1 << UW_CACHE_BITS];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct uw_state);
-} lt_uw_state SEC(".maps");
 
 struct uw_walk {
 	__u64 *ips;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * --rss: what drives RSS growth. Bytes of the pages each stack touched first
- * (write faults, charged back when released; see bpf/rss.bpf.h), and memory
+ * (write faults, charged back when released; see bpf/rss.bpf.c), and memory
  * allocated but never touched. Its own report section: first touch is not
  * ownership (a freed block's pages are reused by the next allocation without
  * a fault), so none of this enters the leak ranking.

@@ -1,8 +1,8 @@
-/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * --rss: what drives RSS growth. Included by leaktrace.bpf.c (it uses its
- * store_stack() and is_target()); every program here is named lt_rss_* and
- * loaded only with --rss.
+ * --rss: what drives RSS growth. Every program here is named lt_rss_* and
+ * loaded only with --rss (the hooks in the record path that watch large
+ * allocations for untouched pages are in lt_record.bpf.h).
  *
  * Charging. A write fault (error_code bit 1) on a user address of the target,
  * from user mode (page_fault_user) or from the kernel writing user memory
@@ -32,6 +32,8 @@
  * or, when it is larger than twice the pages charged, by walking the charged
  * pages instead (munmap of a large reservation stays cheap).
  */
+
+#include "lt_stack.bpf.h"
 
 #define RSS_PAGE (1ULL << LT_RSS_PAGE_SHIFT)
 #define RSS_USER_END (1ULL << 56)	/* above every user address (5-level too) */
@@ -74,13 +76,6 @@ struct {
 	__type(value, struct lt_rss_val);
 } lt_rss_agg SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, LT_RSS_CNT_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} lt_rss_cnt SEC(".maps");
-
 /* mremap arguments from entry to exit */
 struct rss_remap {
 	__u64 old_addr, old_len, new_len, flags;
@@ -92,29 +87,6 @@ struct {
 	__type(key, int);
 	__type(value, struct rss_remap);
 } lt_rss_remap SEC(".maps");
-
-static __always_inline void rss_count(__u32 idx)
-{
-	__u64 *c = bpf_map_lookup_elem(&lt_rss_cnt, &idx);
-
-	if (c)
-		(*c)++;
-}
-
-/* --- allocations watched for untouched pages (hooks in record_*()) --- */
-
-static __always_inline void rss_big_note(__u64 addr, const struct lt_alloc *a)
-{
-	if (rss_big_min && a->size >= rss_big_min &&
-	    bpf_map_update_elem(&lt_rss_big, &addr, a, BPF_ANY))
-		rss_count(LT_RSS_BIG_FULL);
-}
-
-static __always_inline void rss_big_forget(__u64 addr, __u64 size)
-{
-	if (rss_big_min && size >= rss_big_min)
-		bpf_map_delete_elem(&lt_rss_big, &addr);
-}
 
 /* --- fault side --- */
 
