@@ -277,6 +277,19 @@ static bool rd_next(struct rd *r, uint32_t *fn, int *wt, uint64_t *v, struct rd 
 	return !*r->bad;
 }
 
+/* A message's varint fields 1..n-1 into v[field]; others are skipped. */
+static void rd_fields(struct rd *r, uint64_t *v, uint32_t n)
+{
+	struct rd sub;
+	uint32_t fn;
+	uint64_t x;
+	int wt;
+
+	while (rd_next(r, &fn, &wt, &x, &sub))
+		if (wt == 0 && fn < n)
+			v[fn] = x;
+}
+
 /* A repeated varint field, packed or not. */
 static void rd_rep(struct rd *sub, int wt, uint64_t v, uint64_t *out, int *n, bool *bad)
 {
@@ -364,25 +377,16 @@ static void decode(struct dprof *d, const uint8_t *buf, size_t n)
 		case 2:
 			dec_sample(d, &sub);
 			break;
-		case 3: {
-			int i = d->nm;
+		case 3: /* mapping */
+		case 5: { /* function */
+			uint64_t f[10] = {};
 
-			if (!ROOM(d->m, d->nm, d))
-				break;
-			d->nm++;
-			while (rd_next(&sub, &fn2, &wt2, &v2, &sub2)) {
-				switch (fn2) {
-				case 1: d->m[i].id = v2; break;
-				case 2: d->m[i].start = v2; break;
-				case 3: d->m[i].limit = v2; break;
-				case 4: d->m[i].off = v2; break;
-				case 5: d->m[i].file = v2; break;
-				case 6: d->m[i].bid = v2; break;
-				case 7: d->m[i].hf = v2; break;
-				case 8: d->m[i].hfl = v2; break;
-				case 9: d->m[i].hl = v2; break;
-				}
-			}
+			rd_fields(&sub, f, 10);
+			if (fn == 3 && ROOM(d->m, d->nm, d))
+				d->m[d->nm++] = (typeof(d->m[0])){ f[1], f[2], f[3], f[4], f[5],
+								 f[6], f[7], f[8], f[9] };
+			else if (fn == 5 && ROOM(d->f, d->nf, d))
+				d->f[d->nf++] = (typeof(d->f[0])){ f[1], f[2], f[3], f[4], f[5] };
 			break;
 		}
 		case 4: {
@@ -405,23 +409,6 @@ static void decode(struct dprof *d, const uint8_t *buf, size_t n)
 							d->l[i].fid = v3;
 						else if (fn3 == 2)
 							d->l[i].line = v3;
-				}
-			}
-			break;
-		}
-		case 5: {
-			int i = d->nf;
-
-			if (!ROOM(d->f, d->nf, d))
-				break;
-			d->nf++;
-			while (rd_next(&sub, &fn2, &wt2, &v2, &sub2)) {
-				switch (fn2) {
-				case 1: d->f[i].id = v2; break;
-				case 2: d->f[i].name = v2; break;
-				case 3: d->f[i].sys = v2; break;
-				case 4: d->f[i].file = v2; break;
-				case 5: d->f[i].start = v2; break;
 				}
 			}
 			break;
@@ -885,6 +872,23 @@ static int go_pprof(const char *dir, const char *args, const char *file, char *o
 	return pclose(p);
 }
 
+/* go tool pprof ARGS on file, which must succeed; returns ut_failed before
+ * its checks, for show_if_failed(). */
+static int go_view(const char *dir, const char *args, const char *file, char *out, size_t sz)
+{
+	int before = ut_failed;
+
+	CHECK_EQ_INT(go_pprof(dir, args, file, out, sz), 0);
+	return before;
+}
+
+/* The tool's output, when a check since before failed. */
+static void show_if_failed(int before, const char *out)
+{
+	if (ut_failed != before)
+		printf("%s", out);
+}
+
 /* The first row after the "flat  flat%" header of -top. */
 static const char *top_row(const char *out, char *row, size_t sz)
 {
@@ -904,7 +908,7 @@ UT_TEST(pprof_go_tool)
 	char dir[] = "/tmp/lt-pprof-go-XXXXXX", file[64], row[256], cmd[128];
 	static char out[16384];
 	struct fake x;
-	int rc, before;
+	int before;
 
 	if (!have_go()) {
 		printf("  note: go not on PATH, `go tool pprof` checks skipped "
@@ -916,21 +920,16 @@ UT_TEST(pprof_go_tool)
 	fake_profile(&x);
 	CHECK_EQ_INT(write_fake(file, &x.p), 0);
 
-	before = ut_failed;
-	rc = go_pprof(dir, "-raw", file, out, sizeof(out));
-	CHECK_EQ_INT(rc, 0);
+	before = go_view(dir, "-raw", file, out, sizeof(out));
 	CHECK(strstr(out, "PeriodType: space bytes") != NULL);
 	CHECK(strstr(out, "Period: 1") != NULL);
 	CHECK(strstr(out, "alloc_objects/count alloc_space/bytes inuse_objects/count "
 			  "inuse_space/bytes[dflt]") != NULL);
 	CHECK(strstr(out, "leak_node") && strstr(out, "Cache.add") && strstr(out, "<module>"));
-	if (ut_failed != before)
-		printf("%s", out);
+	show_if_failed(before, out);
 
 	/* the leak first, exact bytes; names kept as written */
-	before = ut_failed;
-	rc = go_pprof(dir, "-top -sample_index=inuse_space", file, out, sizeof(out));
-	CHECK_EQ_INT(rc, 0);
+	before = go_view(dir, "-top -sample_index=inuse_space", file, out, sizeof(out));
 	CHECK(strstr(out, "Type: inuse_space") != NULL);
 	CHECK(strstr(out, "Total samples = 44960B") != NULL);
 	top_row(out, row, sizeof(row));
@@ -938,18 +937,14 @@ UT_TEST(pprof_go_tool)
 	CHECK(strncmp(row + strspn(row, " "), "40960B ", 7) == 0);
 	CHECK(strstr(out, " <module>\n") != NULL);
 	CHECK(strstr(out, " [demo]\n") != NULL); /* the frame without a name */
-	if (ut_failed != before)
-		printf("%s", out);
+	show_if_failed(before, out);
 
-	before = ut_failed;
-	rc = go_pprof(dir, "-top -sample_index=alloc_objects", file, out, sizeof(out));
-	CHECK_EQ_INT(rc, 0);
+	before = go_view(dir, "-top -sample_index=alloc_objects", file, out, sizeof(out));
 	CHECK(strstr(out, "Type: alloc_objects") != NULL);
 	top_row(out, row, sizeof(row));
 	CHECK(strstr(row, "cache_put") != NULL);
 	CHECK(strncmp(row + strspn(row, " "), "100 ", 4) == 0);
-	if (ut_failed != before)
-		printf("%s", out);
+	show_if_failed(before, out);
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	CHECK_EQ_INT(system(cmd), 0);
