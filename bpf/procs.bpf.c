@@ -72,6 +72,16 @@ int BPF_PROG(lt_img_exec, struct task_struct *task, pid_t old_pid, struct linux_
 /* -a with per-process links (user/proclinks.c), set by the loader */
 bool hold_new_images;
 
+/* The images held (SIGSTOP) at exec, tgid -> start_boottime: continued by
+ * leaktrace once their links are on, or by its guardian process should
+ * leaktrace die first (user/proclinks.c). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u64);
+} lt_held SEC(".maps");
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(lt_proc_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -100,10 +110,16 @@ int BPF_PROG(lt_proc_exec, struct task_struct *task, pid_t old_pid, struct linux
 	/* per-process links: held before its first instruction until they
 	 * are on, unless on a terminal (its shell would see it stop) */
 	if (hold_new_images && !BPF_CORE_READ(task, signal, tty)) {
+		__u64 start = BPF_CORE_READ(task, start_boottime);
+
+		/* never stop what could not be remembered to be continued */
+		if (bpf_map_update_elem(&lt_held, &tgid, &start, BPF_ANY))
+			goto run;
 		bpf_send_signal(19 /* SIGSTOP */);
 		proc_event(LT_EV_NEW_HELD, tgid, np.epoch, BPF_CORE_READ(task, real_parent, tgid));
 		return 0;
 	}
+run:
 	proc_event(LT_EV_NEW, tgid, np.epoch, BPF_CORE_READ(task, real_parent, tgid));
 	return 0;
 }

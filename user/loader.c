@@ -123,23 +123,6 @@ static bool same_time_ns(int pid)
 	       a.st_dev == b.st_dev;
 }
 
-/* Field 22 of /proc/PID/stat: when it started, in clock ticks since boot. */
-static int proc_start_ticks(int pid, unsigned long long *out)
-{
-	const char *p;
-	char buf[1024];
-	int err;
-
-	err = proc_stat_fields(pid, buf, sizeof(buf), &p);
-	if (err)
-		return err;
-	/* state, 5 ids, 7 counts, 6 more (cutime .. itrealvalue), starttime */
-	if (sscanf(p, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u"
-		   " %*d %*d %*d %*d %*d %*d %llu", out) != 1)
-		return -EINVAL;
-	return 0;
-}
-
 static __u64 min_map_addr(void)
 {
 	unsigned long long v = 0;
@@ -429,9 +412,10 @@ const char *loader_held_path(struct loader *l, dev_t dev, ino_t ino)
 	return links_held_at(l->links, dev, ino);
 }
 
-void loader_hold_new_images(struct loader *l)
+int loader_hold_new_images(struct loader *l, bool on)
 {
-	l->skel->bss->hold_new_images = true;
+	l->skel->bss->hold_new_images = on;
+	return bpf_map__fd(l->skel->maps.lt_held);
 }
 
 void loader_forget_pids(struct loader *l, const int *pids, size_t n)

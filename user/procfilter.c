@@ -154,6 +154,22 @@ int proc_stat_fields(int pid, char *buf, size_t len, const char **fields)
 	return 0;
 }
 
+int proc_start_ticks(int pid, unsigned long long *out)
+{
+	const char *p;
+	char buf[1024];
+	int err;
+
+	err = proc_stat_fields(pid, buf, sizeof(buf), &p);
+	if (err)
+		return err;
+	/* state, 5 ids, 7 counts, 6 more (cutime .. itrealvalue), starttime */
+	if (sscanf(p, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u"
+		   " %*d %*d %*d %*d %*d %*d %llu", out) != 1)
+		return -EINVAL;
+	return 0;
+}
+
 int proc_comm(int pid, char *buf, size_t len)
 {
 	char path[64], comm[64];

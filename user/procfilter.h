@@ -36,5 +36,8 @@ int proc_comm(int pid, char *buf, size_t len);
 /* /proc/PID/stat read into buf, *fields pointing past comm (at " STATE
  * PPID ..."): 0, or -errno (-ESRCH: gone as it was read). */
 int proc_stat_fields(int pid, char *buf, size_t len, const char **fields);
+/* Field 22 of /proc/PID/stat: when it started, in clock ticks since boot
+ * (as this time namespace sees it). 0 or -errno. */
+int proc_start_ticks(int pid, unsigned long long *out);
 
 #endif

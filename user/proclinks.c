@@ -1,12 +1,22 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <bpf/bpf.h>
 #include "loader.h"
 #include "log.h"
+#include "procfilter.h"
 #include "proclinks.h"
 #include "util.h"
+
+#define MAX_HELD 4096	/* lt_held's size */
 
 /* A file probed for a process */
 struct pl_ent {
@@ -22,32 +32,131 @@ struct proclinks {
 	size_t n, cap;
 	int *gone;		/* exited since the last flush */
 	size_t ngone, cgone;
+	int held_fd;		/* lt_held: the images held at exec */
+	int guard_fd;		/* its guardian's pipe: closed, the guardian acts */
+	pid_t guard;
 };
 
 static void flush(struct proclinks *pl, bool wait);
 
+/*
+ * Continue every image still held: lt_held's entries, each only if the
+ * process by that number started when the held one did (a number taken
+ * again is another process), and forget them.
+ */
+static void continue_held(int fd)
+{
+	static __u32 keys[MAX_HELD];
+	long tck = sysconf(_SC_CLK_TCK);
+	__u32 key, next;
+	size_t n = 0;
+
+	for (int err = bpf_map_get_next_key(fd, NULL, &next); !err && n < MAX_HELD;
+	     err = bpf_map_get_next_key(fd, &key, &next))
+		keys[n++] = key = next;
+	for (size_t i = 0; i < n; i++) {
+		unsigned long long ticks;
+		__u64 start;
+
+		if (!bpf_map_lookup_elem(fd, &keys[i], &start) && tck > 0 &&
+		    !proc_start_ticks(keys[i], &ticks) && ticks == start / (1000000000ULL / tck))
+			kill(keys[i], SIGCONT);
+		bpf_map_delete_elem(fd, &keys[i]);
+	}
+}
+
+/*
+ * The guardian: a child that outlives a leaktrace killed (SIGKILL, the OOM
+ * killer) between an image's hold and its release, and continues what is
+ * held then. It keeps only lt_held and its end of a pipe whose other end
+ * leaktrace holds; end of file is leaktrace gone. No probe or link of ours
+ * outlives us through it.
+ */
+static int guardian_start(struct proclinks *pl)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	pl->guard = fork();
+	if (pl->guard < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -errno;
+	}
+	if (pl->guard == 0) {
+		char c;
+
+		/* fds 3 and 4 only: the map and the pipe */
+		if (dup2(pl->held_fd, 3) < 0 || dup2(p[0], 4) < 0)
+			_exit(1);
+		syscall(SYS_close_range, 5, ~0U, 0);
+		prctl(PR_SET_NAME, "leaktrace-guard");
+		/* the terminal's Ctrl-C is for leaktrace, which then releases */
+		signal(SIGINT, SIG_IGN);
+		signal(SIGTERM, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
+		while (read(4, &c, 1) != 0 && (errno == EINTR || errno == EAGAIN))
+			;
+		/* a hold in flight as leaktrace went lands a moment later */
+		continue_held(3);
+		usleep(50000);
+		continue_held(3);
+		_exit(0);
+	}
+	close(p[0]);
+	pl->guard_fd = p[1];
+	return 0;
+}
+
 int proclinks_new(struct loader *ld, const char *host_libc, struct proclinks **out)
 {
 	struct proclinks *pl = calloc(1, sizeof(*pl));
+	int err;
 
 	if (!pl)
 		return -ENOMEM;
-	/* an exec that matches is held until its links are on (procs.c) */
-	loader_hold_new_images(ld);
 	pl->ld = ld;
+	pl->guard_fd = -1;
 	pl->libc = strdup(host_libc);
 	if (!pl->libc) {
 		free(pl);
 		return -ENOMEM;
 	}
+	/* an exec that matches is held until its links are on (procs.c);
+	 * the guardian first, for a hold never to outlive us */
+	pl->held_fd = loader_hold_new_images(ld, false);
+	err = guardian_start(pl);
+	if (err) {
+		elog("cannot start the process that releases held execs: %s\n", strerror(-err));
+		proclinks_free(pl);
+		return err;
+	}
+	loader_hold_new_images(ld, true);
 	*out = pl;
 	return 0;
+}
+
+void proclinks_release(struct proclinks *pl, int pid)
+{
+	__u32 key = pid;
+
+	/* a SIGSTOP still pending is dropped by this: never stopped */
+	kill(pid, SIGCONT);
+	bpf_map_delete_elem(pl->held_fd, &key);
 }
 
 void proclinks_free(struct proclinks *pl)
 {
 	if (!pl)
 		return;
+	/* no more holds; what is held runs on */
+	loader_hold_new_images(pl->ld, false);
+	continue_held(pl->held_fd);
+	if (pl->guard_fd >= 0)
+		close(pl->guard_fd);
+	if (pl->guard > 0)
+		waitpid(pl->guard, NULL, 0);
 	free(pl->libc);
 	free(pl->v);
 	free(pl->gone);

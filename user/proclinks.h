@@ -20,7 +20,11 @@ struct proclinks;
 
 /* host_libc: the libc every process is probed on first. 0 or -errno. */
 int proclinks_new(struct loader *ld, const char *host_libc, struct proclinks **out);
+/* Continues what is still held first (and its guardian, started by _new(),
+ * does that if we are killed). */
 void proclinks_free(struct proclinks *pl);
+/* An image held at exec, its links on: continue it. */
+void proclinks_release(struct proclinks *pl, int pid);
 /* Probe pid's allocators: on the libc it maps, else the host's. 1 if links
  * were added, 0 (there already), or -errno. */
 int proclinks_add(struct proclinks *pl, int pid);

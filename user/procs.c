@@ -142,9 +142,8 @@ static int on_proc_event(void *arg, void *data, size_t len)
 		/* its own probes at once: a fork runs on; an exec waits, held */
 		if (p && ps->pl)
 			proclinks_add(ps->pl, p->tgid);
-		/* a SIGSTOP still pending is dropped by this: never stopped */
-		if (e->type == LT_EV_NEW_HELD)
-			kill(e->tgid, SIGCONT);
+		if (e->type == LT_EV_NEW_HELD && ps->pl)
+			proclinks_release(ps->pl, e->tgid);
 		break;
 	case LT_EV_EXIT:
 		p = procs_find(ps, e->tgid, e->epoch);

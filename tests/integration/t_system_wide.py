@@ -689,3 +689,47 @@ def t_system_wide_fds(c):
     got = fd_stacks_at(p, "fds_files.py")
     if got.get(line) != n or len(got) != 1 or p["fds"]["open"] < n:
         raise Fail(f"open descriptors by line {got} ({p['fds']['open']} open), want {{{line}: {n}}}")
+
+
+def proc_state(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return None
+
+
+@test(60)
+def t_system_wide_held_exec_outlives_tracer(c):
+    """-a with a filter holds each exec it chooses (SIGSTOP) until the
+    image's links are on. A leaktrace killed with an image held must not
+    leave it stopped for good: its guardian continues it. leaktrace is
+    frozen (SIGSTOP) so that it cannot release, a matching program execs
+    and is held, then leaktrace is killed (SIGKILL): the program runs to
+    its end, and the guardian is gone."""
+    prog = os.path.join(c.tmp, "ltheldprog")
+    shutil.copy("/bin/sleep", prog)
+    lt, _ = start_all(c, ["--max-overhead", "0", "--comm", "ltheldprog"], 60)
+    lt.signal(signal.SIGSTOP)
+    p = c.spawn([prog, "0.2"])
+    deadline = time.monotonic() + 10
+    while proc_state(p.pid) != "T" and time.monotonic() < deadline and p.rc is None:
+        time.sleep(0.02)
+    if proc_state(p.pid) != "T":
+        lt.signal(signal.SIGCONT)
+        raise Fail(f"the matching exec was not held (state {proc_state(p.pid)!r}, rc {p.rc})")
+    guards = subprocess.run(["pgrep", "-x", "-P", str(lt.pid), "leaktrace-guard"],
+                            capture_output=True, text=True).stdout.split()
+    if len(guards) != 1:
+        raise Fail(f"leaktrace's guardian children: {guards}, want one")
+    lt.signal(signal.SIGKILL)
+    lt.wait(5)
+    rc = p.wait(10)
+    if rc != 0:
+        raise Fail(f"the held program did not run on after leaktrace was killed "
+                   f"(state {proc_state(p.pid)!r}, rc {rc})")
+    deadline = time.monotonic() + 5
+    while proc_state(int(guards[0])) not in (None, "Z") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if proc_state(int(guards[0])) not in (None, "Z"):
+        raise Fail(f"the guardian (pid {guards[0]}) is still running")
