@@ -304,6 +304,7 @@ int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t 
 {
 	struct bpf_map *map = skel->maps.lt_agg;
 	struct site_table tmp;
+	struct site_slot *sl;
 	size_t k = 0;
 	int err, fd = bpf_map__fd(map);
 
@@ -323,7 +324,6 @@ int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t 
 		return err;
 	for (size_t i = 0; i < a->ngc; i++) {
 		struct lt_agg_val v;
-		struct site_slot *sl;
 
 		if (bpf_map_lookup_and_delete_elem(fd, &a->gc[i], &v) &&
 		    (bpf_map_lookup_elem(fd, &a->gc[i], &v) || bpf_map_delete_elem(fd, &a->gc[i])))
@@ -341,11 +341,9 @@ int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t 
 	if (!a->sorted || !a->fds)
 		return -ENOMEM;
 	a->nfds = 0;
-	for (size_t i = 0; i < a->cur.cap; i++) {
-		struct site_slot *sl = &a->cur.v[i], *o;
+	for (size_t i = 0; (sl = site_table_next(&a->cur, &i));) {
+		struct site_slot *o;
 
-		if (!sl->used)
-			continue;
 		o = site_table_get(&a->old, site_table_proc(&sl->s), sl->s.stack_id, sl->s.caller,
 				   sl->s.kind, false);
 		if (o) {
@@ -436,10 +434,11 @@ const struct lt_totals *aggregate_totals(const struct aggregate *a)
 
 void aggregate_mark_reported(struct aggregate *a)
 {
+	struct site_slot *sl;
+
 	a->totals.arena_prev_bytes = a->totals.arena_bytes;
-	for (size_t i = 0; i < a->cur.cap; i++)
-		if (a->cur.v[i].used)
-			a->cur.v[i].s.prev_bytes = a->cur.v[i].s.bytes;
+	for (size_t i = 0; (sl = site_table_next(&a->cur, &i));)
+		sl->s.prev_bytes = sl->s.bytes;
 }
 
 /* The slot for id: its entry, or the empty slot where it belongs. */
