@@ -10,6 +10,7 @@
 #include "growth.h"
 #include "log.h"
 #include "proc_sums.h"
+#include "hmap.h"
 #include "site_table.h"
 #include "util.h"
 
@@ -34,8 +35,7 @@ struct aggregate {
 	struct lt_site **fds;
 	size_t nfds;
 	struct lt_totals totals;
-	struct stack_slot *stacks;
-	size_t stacks_cap, stacks_n;
+	struct hmap stacks;		/* of stack_slot, by id */
 	struct lt_agg_key *keys;	/* batch buffers */
 	struct lt_agg_val *vals;
 	size_t batch_cap;
@@ -69,6 +69,7 @@ int aggregate_new(struct aggregate **out)
 
 	if (!a)
 		return -ENOMEM;
+	hmap_init(&a->stacks, sizeof(struct stack_slot), sizeof(uint64_t), 64);
 	*out = a;
 	return 0;
 }
@@ -95,7 +96,7 @@ void aggregate_free(struct aggregate *a)
 	free(a->sorted);
 	free(a->suspects);
 	free(a->fds);
-	free(a->stacks);
+	hmap_free(&a->stacks);
 	free(a->keys);
 	free(a->vals);
 	free(a->gc);
@@ -441,46 +442,25 @@ void aggregate_mark_reported(struct aggregate *a)
 		sl->s.prev_bytes = sl->s.bytes;
 }
 
-/* The slot for id: its entry, or the empty slot where it belongs. */
-static struct stack_slot *stack_slot(struct aggregate *a, uint64_t id)
-{
-	size_t j = lt_mix64(id) & (a->stacks_cap - 1);
+struct forget_arg {
+	bool (*gone)(void *arg, uint32_t tgid, uint32_t epoch);
+	void *arg;
+};
 
-	for (; a->stacks[j].id; j = (j + 1) & (a->stacks_cap - 1))
-		if (a->stacks[j].id == id)
-			break;
-	return &a->stacks[j];
+static bool stack_kept(void *ent, void *arg)
+{
+	const struct stack_slot *sl = ent;
+	const struct forget_arg *f = arg;
+
+	return !f->gone(f->arg, sl->st.tgid, sl->st.epoch);
 }
 
 void aggregate_forget(struct aggregate *a, bool (*gone)(void *arg, uint32_t tgid, uint32_t epoch),
 		      void *arg)
 {
-	struct stack_slot *old = a->stacks;
-	size_t ocap = a->stacks_cap, keep = 0, ncap = 64;
+	struct forget_arg f = { gone, arg };
 
-	for (size_t i = 0; i < ocap; i++) { /* the gone lose their id: asked once each */
-		if (old[i].id && gone(arg, old[i].st.tgid, old[i].st.epoch))
-			old[i].id = 0;
-		keep += old[i].id != 0;
-	}
-	while (ncap < keep * 2 + 2)
-		ncap *= 2;
-	a->stacks = calloc(ncap, sizeof(*a->stacks));
-	if (!a->stacks) { /* a cache: start it again, stacks are re-read from the map */
-		memset(old, 0, ocap * sizeof(*old));
-		a->stacks = old;
-		a->stacks_n = 0;
-		return;
-	}
-	a->stacks_cap = ncap;
-	a->stacks_n = 0;
-	for (size_t i = 0; i < ocap; i++) {
-		if (!old[i].id)
-			continue;
-		*stack_slot(a, old[i].id) = old[i];
-		a->stacks_n++;
-	}
-	free(old);
+	hmap_retain(&a->stacks, stack_kept, &f); /* the gone are asked once each */
 }
 
 /* Descriptors outlive an exec (those without O_CLOEXEC); memory does not. */
@@ -560,34 +540,21 @@ const struct lt_stack *aggregate_stack(struct aggregate *a, struct leaktrace_bpf
 				       uint64_t id)
 {
 	struct stack_slot *sl;
+	int r;
 
 	if (!id)
 		return NULL;
-	if (a->stacks_cap && (sl = stack_slot(a, id))->id)
-		return &sl->st;
-	if ((a->stacks_n + 1) * 2 > a->stacks_cap) {
-		size_t ncap = a->stacks_cap ? a->stacks_cap * 2 : 64;
-		struct stack_slot *old = a->stacks, *nv = calloc(ncap, sizeof(*nv));
-		size_t ocap = a->stacks_cap;
-
-		if (!nv)
-			return NULL;
-		a->stacks = nv;
-		a->stacks_cap = ncap;
-		for (size_t i = 0; i < ocap; i++)
-			if (old[i].id)
-				*stack_slot(a, old[i].id) = old[i];
-		free(old);
-	}
-	sl = stack_slot(a, id);
-	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.lt_stacks), &id, &sl->st))
+	r = hmap_get(&a->stacks, lt_mix64(id), &id, (void **)&sl);
+	if (r <= 0)
+		return r ? NULL : &sl->st;
+	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.lt_stacks), &id, &sl->st)) {
+		hmap_del(&a->stacks, sl);
 		return NULL;
+	}
 	if (sl->st.depth > LT_MAX_STACK_DEPTH)
 		sl->st.depth = LT_MAX_STACK_DEPTH;
 	if (sl->st.py_depth > LT_MAX_PY_DEPTH)
 		sl->st.py_depth = LT_MAX_PY_DEPTH;
-	sl->id = id;
-	a->stacks_n++;
 	return &sl->st;
 }
 
