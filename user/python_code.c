@@ -261,34 +261,17 @@ bool python_frame(struct python *py, const struct lt_py_frame *f, struct py_fram
 	return true;
 }
 
+/* true the first time id is seen; false again, or without memory (as if
+ * seen: the stack is not prefetched). Id 0 is no stack: always new. */
 static bool seen_add(struct python *py, uint64_t id)
 {
-	size_t j;
+	uint64_t *e;
 
-	if ((py->nseen + 1) * 2 > py->seen_cap) {
-		size_t ncap = py->seen_cap ? py->seen_cap * 2 : 1024;
-		uint64_t *nv = calloc(ncap, sizeof(*nv));
-
-		if (!nv)
-			return false;
-		for (size_t i = 0; i < py->seen_cap; i++) {
-			if (!py->seen[i])
-				continue;
-			j = lt_mix64(py->seen[i]) & (ncap - 1);
-			while (nv[j])
-				j = (j + 1) & (ncap - 1);
-			nv[j] = py->seen[i];
-		}
-		free(py->seen);
-		py->seen = nv;
-		py->seen_cap = ncap;
-	}
-	for (j = lt_mix64(id) & (py->seen_cap - 1); py->seen[j]; j = (j + 1) & (py->seen_cap - 1))
-		if (py->seen[j] == id)
-			return false;
-	py->seen[j] = id;
-	py->nseen++;
-	return true;
+	if (!id)
+		return true;
+	if (!py->seen.esz)
+		hmap_init(&py->seen, sizeof(id), sizeof(id), 1024);
+	return hmap_get(&py->seen, lt_mix64(id), &id, (void **)&e) == 1;
 }
 
 static void prefetch_frames(struct python *py, const struct lt_stack *st)
@@ -339,5 +322,5 @@ void python_codes_free(struct python *py)
 	for (size_t i = 0; i < py->cap; i++)
 		py_code_free(&py->codes[i]);
 	free(py->codes);
-	free(py->seen);
+	hmap_free(&py->seen);
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "hmap.h"
 #include "py_offsets.h"
 
 #define MAX_STR 1024		/* longest name or path read from the target */
@@ -63,8 +64,7 @@ struct python {
 	size_t code_bytes, code_budget;	/* held by codes[], and the most before a sweep */
 	size_t evicted;
 	int pidfd;		/* the process python_detect() found, or -1 */
-	uint64_t *seen;		/* stack ids already prefetched */
-	size_t nseen, seen_cap;
+	struct hmap seen;	/* of uint64_t: stack ids already prefetched */
 };
 
 #endif
