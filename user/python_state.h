@@ -59,8 +59,8 @@ struct python {
 	uint64_t type_type;	/* &PyType_Type, 0 if unknown */
 	bool lto_stripped;
 	bool libc_malloc;
-	struct py_code *codes;	/* open addressing by addr */
-	size_t ncodes, cap;
+	struct hmap codes;	/* of py_code, by (addr, check) */
+	size_t ncodes;
 	size_t code_bytes, code_budget;	/* held by codes[], and the most before a sweep */
 	size_t evicted;
 	int pidfd;		/* the process python_detect() found, or -1 */
