@@ -212,7 +212,7 @@ testprogs:
 
 # tests/exports/check.sh's sample profile, from the exporters' own objects
 $(OUTPUT)/gen_sample: tests/exports/gen_sample.c $(addprefix $(OUTPUT)/user/,export_folded.o \
-		export_flame.o export_speedscope.o export_pprof.o pb.o json.o)
+		export_flame.o export_speedscope.o export_pprof.o pb.o json.o hmap.o)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -lz -o $@
 

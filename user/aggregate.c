@@ -10,6 +10,7 @@
 #include "growth.h"
 #include "log.h"
 #include "proc_sums.h"
+#include "hmap.h"
 #include "site_table.h"
 #include "util.h"
 
@@ -34,8 +35,7 @@ struct aggregate {
 	struct lt_site **fds;
 	size_t nfds;
 	struct lt_totals totals;
-	struct stack_slot *stacks;
-	size_t stacks_cap, stacks_n;
+	struct hmap stacks;		/* of stack_slot, by id */
 	struct lt_agg_key *keys;	/* batch buffers */
 	struct lt_agg_val *vals;
 	size_t batch_cap;
@@ -69,6 +69,7 @@ int aggregate_new(struct aggregate **out)
 
 	if (!a)
 		return -ENOMEM;
+	hmap_init(&a->stacks, sizeof(struct stack_slot), sizeof(uint64_t), 64);
 	*out = a;
 	return 0;
 }
@@ -95,7 +96,7 @@ void aggregate_free(struct aggregate *a)
 	free(a->sorted);
 	free(a->suspects);
 	free(a->fds);
-	free(a->stacks);
+	hmap_free(&a->stacks);
 	free(a->keys);
 	free(a->vals);
 	free(a->gc);
@@ -304,6 +305,7 @@ int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t 
 {
 	struct bpf_map *map = skel->maps.lt_agg;
 	struct site_table tmp;
+	struct site_slot *sl;
 	size_t k = 0;
 	int err, fd = bpf_map__fd(map);
 
@@ -323,7 +325,6 @@ int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t 
 		return err;
 	for (size_t i = 0; i < a->ngc; i++) {
 		struct lt_agg_val v;
-		struct site_slot *sl;
 
 		if (bpf_map_lookup_and_delete_elem(fd, &a->gc[i], &v) &&
 		    (bpf_map_lookup_elem(fd, &a->gc[i], &v) || bpf_map_delete_elem(fd, &a->gc[i])))
@@ -341,11 +342,9 @@ int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t 
 	if (!a->sorted || !a->fds)
 		return -ENOMEM;
 	a->nfds = 0;
-	for (size_t i = 0; i < a->cur.cap; i++) {
-		struct site_slot *sl = &a->cur.v[i], *o;
+	for (size_t i = 0; (sl = site_table_next(&a->cur, &i));) {
+		struct site_slot *o;
 
-		if (!sl->used)
-			continue;
 		o = site_table_get(&a->old, site_table_proc(&sl->s), sl->s.stack_id, sl->s.caller,
 				   sl->s.kind, false);
 		if (o) {
@@ -436,52 +435,32 @@ const struct lt_totals *aggregate_totals(const struct aggregate *a)
 
 void aggregate_mark_reported(struct aggregate *a)
 {
+	struct site_slot *sl;
+
 	a->totals.arena_prev_bytes = a->totals.arena_bytes;
-	for (size_t i = 0; i < a->cur.cap; i++)
-		if (a->cur.v[i].used)
-			a->cur.v[i].s.prev_bytes = a->cur.v[i].s.bytes;
+	for (size_t i = 0; (sl = site_table_next(&a->cur, &i));)
+		sl->s.prev_bytes = sl->s.bytes;
 }
 
-/* The slot for id: its entry, or the empty slot where it belongs. */
-static struct stack_slot *stack_slot(struct aggregate *a, uint64_t id)
-{
-	size_t j = lt_mix64(id) & (a->stacks_cap - 1);
+struct forget_arg {
+	bool (*gone)(void *arg, uint32_t tgid, uint32_t epoch);
+	void *arg;
+};
 
-	for (; a->stacks[j].id; j = (j + 1) & (a->stacks_cap - 1))
-		if (a->stacks[j].id == id)
-			break;
-	return &a->stacks[j];
+static bool stack_kept(void *ent, void *arg)
+{
+	const struct stack_slot *sl = ent;
+	const struct forget_arg *f = arg;
+
+	return !f->gone(f->arg, sl->st.tgid, sl->st.epoch);
 }
 
 void aggregate_forget(struct aggregate *a, bool (*gone)(void *arg, uint32_t tgid, uint32_t epoch),
 		      void *arg)
 {
-	struct stack_slot *old = a->stacks;
-	size_t ocap = a->stacks_cap, keep = 0, ncap = 64;
+	struct forget_arg f = { gone, arg };
 
-	for (size_t i = 0; i < ocap; i++) { /* the gone lose their id: asked once each */
-		if (old[i].id && gone(arg, old[i].st.tgid, old[i].st.epoch))
-			old[i].id = 0;
-		keep += old[i].id != 0;
-	}
-	while (ncap < keep * 2 + 2)
-		ncap *= 2;
-	a->stacks = calloc(ncap, sizeof(*a->stacks));
-	if (!a->stacks) { /* a cache: start it again, stacks are re-read from the map */
-		memset(old, 0, ocap * sizeof(*old));
-		a->stacks = old;
-		a->stacks_n = 0;
-		return;
-	}
-	a->stacks_cap = ncap;
-	a->stacks_n = 0;
-	for (size_t i = 0; i < ocap; i++) {
-		if (!old[i].id)
-			continue;
-		*stack_slot(a, old[i].id) = old[i];
-		a->stacks_n++;
-	}
-	free(old);
+	hmap_retain(&a->stacks, stack_kept, &f); /* the gone are asked once each */
 }
 
 /* Descriptors outlive an exec (those without O_CLOEXEC); memory does not. */
@@ -561,34 +540,21 @@ const struct lt_stack *aggregate_stack(struct aggregate *a, struct leaktrace_bpf
 				       uint64_t id)
 {
 	struct stack_slot *sl;
+	int r;
 
 	if (!id)
 		return NULL;
-	if (a->stacks_cap && (sl = stack_slot(a, id))->id)
-		return &sl->st;
-	if ((a->stacks_n + 1) * 2 > a->stacks_cap) {
-		size_t ncap = a->stacks_cap ? a->stacks_cap * 2 : 64;
-		struct stack_slot *old = a->stacks, *nv = calloc(ncap, sizeof(*nv));
-		size_t ocap = a->stacks_cap;
-
-		if (!nv)
-			return NULL;
-		a->stacks = nv;
-		a->stacks_cap = ncap;
-		for (size_t i = 0; i < ocap; i++)
-			if (old[i].id)
-				*stack_slot(a, old[i].id) = old[i];
-		free(old);
-	}
-	sl = stack_slot(a, id);
-	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.lt_stacks), &id, &sl->st))
+	r = hmap_get(&a->stacks, lt_mix64(id), &id, (void **)&sl);
+	if (r <= 0)
+		return r ? NULL : &sl->st;
+	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.lt_stacks), &id, &sl->st)) {
+		hmap_del(&a->stacks, sl);
 		return NULL;
+	}
 	if (sl->st.depth > LT_MAX_STACK_DEPTH)
 		sl->st.depth = LT_MAX_STACK_DEPTH;
 	if (sl->st.py_depth > LT_MAX_PY_DEPTH)
 		sl->st.py_depth = LT_MAX_PY_DEPTH;
-	sl->id = id;
-	a->stacks_n++;
 	return &sl->st;
 }
 

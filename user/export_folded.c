@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "export_folded.h"
+#include "hmap.h"
 
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 if none. Rejects
  * overlong forms, surrogates and U+FFFE/U+FFFF (not XML characters). */
@@ -122,11 +123,12 @@ char *exp_frame_name(const struct lt_out_frame *f)
 	return name;
 }
 
-/* Frame names -> index, open addressing over a power-of-two table. */
+/* Frame names -> index into fs->frames: a table of indexes (hmap.h), the
+ * names staying in the frames. Indexes go by first appearance, as ever. */
 struct interner {
 	struct exp_folded *fs;
-	uint32_t *slot;	/* index + 1, 0 = empty */
-	size_t cap, frames_cap;
+	struct hmap names;	/* of uint32_t */
+	size_t frames_cap;
 };
 
 static uint64_t hash_str(const char *s)
@@ -138,48 +140,37 @@ static uint64_t hash_str(const char *s)
 	return h;
 }
 
-static int intern_grow(struct interner *in)
+static bool name_eq(const void *key, const void *ent, void *ctx)
 {
-	size_t cap = in->cap ? in->cap * 2 : 256;
-	uint32_t *slot = calloc(cap, sizeof(*slot));
+	const struct exp_folded *fs = ctx;
 
-	if (!slot)
-		return -ENOMEM;
-	for (size_t i = 0; i < in->fs->nframes; i++) {
-		size_t h = hash_str(in->fs->frames[i].name) & (cap - 1);
+	return !strcmp(fs->frames[*(const uint32_t *)ent].name, key);
+}
 
-		while (slot[h])
-			h = (h + 1) & (cap - 1);
-		slot[h] = i + 1;
-	}
-	free(in->slot);
-	in->slot = slot;
-	in->cap = cap;
-	return 0;
+static void intern_init(struct interner *in, struct exp_folded *fs)
+{
+	memset(in, 0, sizeof(*in));
+	in->fs = fs;
+	hmap_init(&in->names, sizeof(uint32_t), 0, 256);
+	hmap_set_eq(&in->names, name_eq, fs);
 }
 
 /* Takes ownership of name. Returns the frame's index, or -ENOMEM. */
 static int64_t intern(struct interner *in, char *name, const char *file, int line, bool python)
 {
 	struct exp_folded *fs = in->fs;
+	uint64_t h = hash_str(name);
 	struct exp_frame *fr;
-	size_t h;
+	uint32_t *ix = hmap_find(&in->names, h, name);
 
-	if ((fs->nframes + 1) * 2 > in->cap && intern_grow(in)) {
-		free(name);
-		return -ENOMEM;
-	}
-	h = hash_str(name) & (in->cap - 1);
-	for (; in->slot[h]; h = (h + 1) & (in->cap - 1)) {
-		fr = &fs->frames[in->slot[h] - 1];
-		if (strcmp(fr->name, name))
-			continue;
+	if (ix) {
+		fr = &fs->frames[*ix];
 		free(name);
 		if (fr->file && (!file || strcmp(fr->file, file)))
 			fr->file = NULL;
 		if (fr->line != line)
 			fr->line = 0;
-		return in->slot[h] - 1;
+		return *ix;
 	}
 	if (fs->nframes == in->frames_cap) {
 		size_t cap = in->frames_cap ? in->frames_cap * 2 : 256;
@@ -192,13 +183,17 @@ static int64_t intern(struct interner *in, char *name, const char *file, int lin
 		fs->frames = a;
 		in->frames_cap = cap;
 	}
+	if (hmap_get(&in->names, h, name, (void **)&ix) < 0) {
+		free(name);
+		return -ENOMEM;
+	}
+	*ix = (uint32_t)fs->nframes;
 	fr = &fs->frames[fs->nframes];
 	fr->name = name;
 	fr->file = file;
 	fr->line = line;
 	fr->python = python;
-	in->slot[h] = ++fs->nframes;
-	return fs->nframes - 1;
+	return fs->nframes++;
 }
 
 static int stack_cmp(const void *a, const void *b, void *arg)
@@ -263,11 +258,12 @@ static int add_stack(struct interner *in, const struct lt_prof_stack *ps, struct
 
 int exp_folded_build(const struct lt_profile *p, struct exp_folded *out)
 {
-	struct interner in = { .fs = out };
+	struct interner in;
 	size_t k = 0;
 	int err = 0;
 
 	memset(out, 0, sizeof(*out));
+	intern_init(&in, out);
 	out->stacks = calloc(p->n ? p->n : 1, sizeof(*out->stacks));
 	if (!out->stacks)
 		return -ENOMEM;
@@ -280,8 +276,7 @@ int exp_folded_build(const struct lt_profile *p, struct exp_folded *out)
 		if (err)
 			goto cleanup;
 	}
-	free(in.slot);
-	in.slot = NULL;
+	hmap_free(&in.names);
 
 	qsort_r(out->stacks, out->nstacks, sizeof(*out->stacks), stack_cmp, out);
 	for (size_t i = 0; i < out->nstacks; i++) {
@@ -306,7 +301,7 @@ int exp_folded_build(const struct lt_profile *p, struct exp_folded *out)
 	out->nstacks = k;
 	return 0;
 cleanup:
-	free(in.slot);
+	hmap_free(&in.names);
 	exp_folded_free(out);
 	return err;
 }

@@ -48,6 +48,7 @@
 #include <time.h>
 #include <zlib.h>
 #include "export_pprof.h"
+#include "hmap.h"
 #include "pb.h"
 #include "profile.h"
 
@@ -70,18 +71,6 @@ enum { FUNC_ID = 1, FUNC_NAME, FUNC_SYSTEM_NAME, FUNC_FILENAME, FUNC_START_LINE 
 #define PP_PB_MAX ((size_t)64 << 20)	/* one top-level field at most */
 #define PP_FLUSH (64 << 10)		/* deflate the pending fields past this */
 #define PP_MAX_IDS UINT32_MAX
-
-/* Open-addressing index: slot id 0 is empty; ids are table index + 1
- * (string index for strings, whose entry 0 "" is never looked up). */
-struct slot {
-	uint64_t h;
-	uint32_t id;
-};
-
-struct itab {
-	struct slot *s;
-	size_t cap, n;	/* cap: a power of two, at most half full */
-};
 
 struct pp_map {
 	uint32_t file, build_id;	/* string indices */
@@ -115,16 +104,16 @@ struct pprof_w {
 
 	const char **str;
 	size_t nstr, capstr;
-	struct itab stab;
+	struct hmap stab;	/* of uint32_t ids, each table over its array */
 	struct pp_map *map;
 	size_t nmap, capmap;
-	struct itab mtab;
+	struct hmap mtab;
 	struct pp_func *fn;
 	size_t nfn, capfn;
-	struct itab ftab;
+	struct hmap ftab;
 	struct pp_loc *loc;
 	size_t nloc, caploc;
-	struct itab ltab;
+	struct hmap ltab;
 
 	uint64_t *ids;		/* one sample's location ids */
 	size_t capids;
@@ -174,94 +163,68 @@ static int grow(void *arrp, size_t *cap, size_t n, size_t elem)
 	return 0;
 }
 
-/* Room for one more entry at load <= 1/2. */
-static int itab_reserve(struct itab *t)
+/* An index table: uint32_t ids into one of w's arrays (1-based; strings
+ * 0-based, "" never looked up), compared by eq on what they index. Ids go
+ * by first appearance, so the output does not depend on the table. */
+static void itab_init(struct hmap *t, hmap_eq_fn eq, struct pprof_w *w)
 {
-	size_t ncap = t->cap ? t->cap * 2 : 64;
-	struct slot *ns;
+	hmap_init(t, sizeof(uint32_t), 0, 64);
+	hmap_set_eq(t, eq, w);
+}
 
-	if (t->cap && (t->n + 1) * 2 <= t->cap)
-		return 0;
-	if (ncap > SIZE_MAX / 2 / sizeof(*ns))
-		return -E2BIG;
-	ns = calloc(ncap, sizeof(*ns));
-	if (!ns)
-		return -ENOMEM;
-	for (size_t i = 0; i < t->cap; i++) {
-		size_t j;
+/* The id of key in t, or 0. */
+static uint32_t itab_find(const struct hmap *t, uint64_t h, const void *key)
+{
+	const uint32_t *id = hmap_find(t, h, key);
 
-		if (!t->s[i].id)
-			continue;
-		for (j = t->s[i].h & (ncap - 1); ns[j].id; j = (j + 1) & (ncap - 1))
-			;
-		ns[j] = t->s[i];
-	}
-	free(t->s);
-	t->s = ns;
-	t->cap = ncap;
+	return id ? *id : 0;
+}
+
+/* Enter id, new, for key. 0 or -ENOMEM. */
+static int itab_put(struct hmap *t, uint64_t h, const void *key, uint32_t id)
+{
+	uint32_t *e;
+	int r = hmap_get(t, h, key, (void **)&e);
+
+	if (r < 0)
+		return r;
+	*e = id;
 	return 0;
 }
 
-typedef bool (*eq_fn)(const struct pprof_w *w, uint32_t id, const void *key);
-
-/* The id of an equal entry, or 0 with *pos at the free slot for it.
- * itab_reserve() must have been called. */
-static uint32_t itab_find(const struct itab *t, uint64_t h, eq_fn eq, const struct pprof_w *w,
-			  const void *key, size_t *pos)
+static bool str_eq(const void *key, const void *ent, void *ctx)
 {
-	size_t mask = t->cap - 1, i = h & mask;
+	const struct pprof_w *w = ctx;
 
-	for (;; i = (i + 1) & mask) {
-		if (!t->s[i].id) {
-			*pos = i;
-			return 0;
-		}
-		if (t->s[i].h == h && eq(w, t->s[i].id, key))
-			return t->s[i].id;
-	}
-}
-
-static void itab_put(struct itab *t, size_t pos, uint64_t h, uint32_t id)
-{
-	t->s[pos].h = h;
-	t->s[pos].id = id;
-	t->n++;
-}
-
-static bool str_eq(const struct pprof_w *w, uint32_t id, const void *key)
-{
-	return !strcmp(w->str[id], key);
+	return !strcmp(w->str[*(const uint32_t *)ent], key);
 }
 
 /* String-table index of s (NULL and "" are 0). s must outlive the export. */
 static int str_id(struct pprof_w *w, const char *s, uint32_t *out)
 {
 	uint64_t h;
-	size_t pos;
 	int err;
 
 	*out = 0;
 	if (!s || !*s)
 		return 0;
 	h = hash_str(s);
-	err = itab_reserve(&w->stab);
-	if (err)
-		return err;
-	*out = itab_find(&w->stab, h, str_eq, w, s, &pos);
+	*out = itab_find(&w->stab, h, s);
 	if (*out)
 		return 0;
-	err = grow(&w->str, &w->capstr, w->nstr, sizeof(*w->str));
+	err = grow(&w->str, &w->capstr, w->nstr, sizeof(*w->str)) ?:
+	      itab_put(&w->stab, h, s, (uint32_t)w->nstr);
 	if (err)
 		return err;
 	w->str[w->nstr] = s;
 	*out = w->nstr++;
-	itab_put(&w->stab, pos, h, *out);
 	return 0;
 }
 
-static bool map_eq(const struct pprof_w *w, uint32_t id, const void *key)
+static bool map_eq(const void *key, const void *ent, void *ctx)
 {
-	const struct pp_map *a = &w->map[id - 1], *b = key;
+	const struct pprof_w *w = ctx;
+	const struct pp_map *a = &w->map[*(const uint32_t *)ent - 1], *b = key;
 
 	return a->file == b->file && a->start == b->start;
 }
@@ -270,32 +233,30 @@ static int map_id(struct pprof_w *w, const struct lt_frame *fr, uint32_t *out)
 {
 	struct pp_map m = { .start = fr->map_start, .limit = fr->map_end, .pgoff = fr->map_pgoff };
 	uint64_t h;
-	size_t pos;
 	int err;
 
 	err = str_id(w, fr->module, &m.file);
 	if (!err)
 		err = str_id(w, fr->build_id, &m.build_id);
-	if (!err)
-		err = itab_reserve(&w->mtab);
 	if (err)
 		return err;
 	h = mix64(m.file ^ mix64(m.start));
-	*out = itab_find(&w->mtab, h, map_eq, w, &m, &pos);
+	*out = itab_find(&w->mtab, h, &m);
 	if (*out)
 		return 0;
-	err = grow(&w->map, &w->capmap, w->nmap, sizeof(*w->map));
+	err = grow(&w->map, &w->capmap, w->nmap, sizeof(*w->map)) ?:
+	      itab_put(&w->mtab, h, &m, (uint32_t)w->nmap + 1);
 	if (err)
 		return err;
 	w->map[w->nmap++] = m;
 	*out = w->nmap;
-	itab_put(&w->mtab, pos, h, *out);
 	return 0;
 }
 
-static bool func_eq(const struct pprof_w *w, uint32_t id, const void *key)
+static bool func_eq(const void *key, const void *ent, void *ctx)
 {
-	const struct pp_func *a = &w->fn[id - 1], *b = key;
+	const struct pprof_w *w = ctx;
+	const struct pp_func *a = &w->fn[*(const uint32_t *)ent - 1], *b = key;
 
 	return a->name == b->name && a->sys == b->sys && a->file == b->file && a->py == b->py;
 }
@@ -305,7 +266,6 @@ static int func_id(struct pprof_w *w, const char *name, const char *sys, const c
 {
 	struct pp_func fn = { .py = py };
 	uint64_t h;
-	size_t pos;
 	int err;
 
 	err = str_id(w, name, &fn.name);
@@ -313,26 +273,25 @@ static int func_id(struct pprof_w *w, const char *name, const char *sys, const c
 		err = str_id(w, sys, &fn.sys);
 	if (!err)
 		err = str_id(w, file, &fn.file);
-	if (!err)
-		err = itab_reserve(&w->ftab);
 	if (err)
 		return err;
 	h = mix64(((uint64_t)fn.name << 32 | fn.file) ^ py);
-	*out = itab_find(&w->ftab, h, func_eq, w, &fn, &pos);
+	*out = itab_find(&w->ftab, h, &fn);
 	if (*out)
 		return 0;
-	err = grow(&w->fn, &w->capfn, w->nfn, sizeof(*w->fn));
+	err = grow(&w->fn, &w->capfn, w->nfn, sizeof(*w->fn)) ?:
+	      itab_put(&w->ftab, h, &fn, (uint32_t)w->nfn + 1);
 	if (err)
 		return err;
 	w->fn[w->nfn++] = fn;
 	*out = w->nfn;
-	itab_put(&w->ftab, pos, h, *out);
 	return 0;
 }
 
-static bool loc_eq(const struct pprof_w *w, uint32_t id, const void *key)
+static bool loc_eq(const void *key, const void *ent, void *ctx)
 {
-	const struct pp_loc *a = &w->loc[id - 1], *b = key;
+	const struct pprof_w *w = ctx;
+	const struct pp_loc *a = &w->loc[*(const uint32_t *)ent - 1], *b = key;
 
 	if (a->py != b->py)
 		return false;
@@ -346,7 +305,6 @@ static int loc_id(struct pprof_w *w, const struct lt_out_frame *inl, int ninl,
 	struct pp_loc l = { .py = f->python };
 	uint32_t id;
 	uint64_t h;
-	size_t pos;
 	int err;
 
 	if (f->python) {
@@ -360,16 +318,12 @@ static int loc_id(struct pprof_w *w, const struct lt_out_frame *inl, int ninl,
 		l.addr = f->n.addr;
 		h = mix64(l.addr);
 	}
-	err = itab_reserve(&w->ltab);
-	if (err)
-		return err;
-	id = itab_find(&w->ltab, h, loc_eq, w, &l, &pos);
+	id = itab_find(&w->ltab, h, &l);
 	if (id) {
 		*out = id;
 		return 0;
 	}
-	/* a new native address: its mapping and function (ltab untouched, so
-	 * pos stays valid) */
+	/* a new native address: its mapping and function */
 	if (!f->python && f->n.module)
 		err = map_id(w, &f->n, &l.map);
 	if (!err && !f->python && f->n.function) {
@@ -385,11 +339,11 @@ static int loc_id(struct pprof_w *w, const struct lt_out_frame *inl, int ninl,
 		l.iline[l.ninl++] = inl[i].n.line;
 	}
 	if (!err)
-		err = grow(&w->loc, &w->caploc, w->nloc, sizeof(*w->loc));
+		err = grow(&w->loc, &w->caploc, w->nloc, sizeof(*w->loc)) ?:
+		      itab_put(&w->ltab, h, &l, (uint32_t)w->nloc + 1);
 	if (err)
 		return err;
 	w->loc[w->nloc++] = l;
-	itab_put(&w->ltab, pos, h, w->nloc);
 	*out = w->nloc;
 	return 0;
 }
@@ -575,13 +529,13 @@ static void pprof_w_free(struct pprof_w *w)
 		deflateEnd(&w->z);
 	free(w->zout);
 	free(w->str);
-	free(w->stab.s);
+	hmap_free(&w->stab);
 	free(w->map);
-	free(w->mtab.s);
+	hmap_free(&w->mtab);
 	free(w->fn);
-	free(w->ftab.s);
+	hmap_free(&w->ftab);
 	free(w->loc);
-	free(w->ltab.s);
+	hmap_free(&w->ltab);
 	free(w->ids);
 	pb_free(&w->top);
 	pb_free(&w->msg);
@@ -599,6 +553,10 @@ int export_pprof(FILE *f, const struct lt_profile *p)
 
 	if (!f || !p || (p->n && !p->stacks))
 		return -EINVAL;
+	itab_init(&w.stab, str_eq, &w);
+	itab_init(&w.mtab, map_eq, &w);
+	itab_init(&w.ftab, func_eq, &w);
+	itab_init(&w.ltab, loc_eq, &w);
 	pb_init(&w.top, PP_PB_MAX);
 	pb_init(&w.msg, PP_PB_MAX);
 	pb_init(&w.sub, PP_PB_MAX);

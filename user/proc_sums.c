@@ -46,6 +46,7 @@ static int cmp_proc_growth(const void *pa, const void *pb)
 int proc_sums_update(struct proc_sums *ps, const struct site_table *sites)
 {
 	struct lt_proc_sum *v, *p;
+	const struct site_slot *sl;
 	size_t n = 0, k = 0;
 
 	free(ps->old);
@@ -58,22 +59,18 @@ int proc_sums_update(struct proc_sums *ps, const struct site_table *sites)
 	v = calloc(sites->n ? sites->n : 1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	for (size_t i = 0; i < sites->cap; i++) {
-		const struct lt_site *s = &sites->v[i].s;
-
-		if (sites->v[i].used)
-			v[n++] = (struct lt_proc_sum){ .tgid = s->tgid, .epoch = s->epoch };
-	}
+	for (size_t i = 0; (sl = site_table_next(sites, &i));)
+		v[n++] = (struct lt_proc_sum){ .tgid = sl->s.tgid, .epoch = sl->s.epoch };
 	qsort(v, n, sizeof(*v), cmp_proc_id);
 	for (size_t i = 0; i < n; i++) /* unique */
 		if (!k || cmp_proc_id(&v[k - 1], &v[i]))
 			v[k++] = v[i];
 	n = k;
-	for (size_t i = 0; i < sites->cap; i++) {
-		const struct lt_site *s = &sites->v[i].s;
+	for (size_t i = 0; (sl = site_table_next(sites, &i));) {
+		const struct lt_site *s = &sl->s;
 		struct lt_totals *t;
 
-		if (!sites->v[i].used || !(p = proc_find(v, n, s->tgid, s->epoch)))
+		if (!(p = proc_find(v, n, s->tgid, s->epoch)))
 			continue;
 		t = &p->totals;
 		if (s->kind == LT_FD) {

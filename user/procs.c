@@ -221,6 +221,7 @@ int procs_new(const struct lt_env *env, struct loader *ld, struct proclinks *pl,
 	ps->pl = pl;
 	ps->skel = loader_skel(ld);
 	ps->lite = lite;
+	hmap_init(&ps->stacks, sizeof(struct stack_own), sizeof(uint64_t), 1024);
 	ps->clk_tck = sysconf(_SC_CLK_TCK);
 	if (env->cgroup) {
 		err = procfilter_cgroup(env->cgroup, &ps->cg);
@@ -267,7 +268,7 @@ void procs_free(struct procs *ps)
 		free(ps->unsupported_why[i]);
 	free(ps->unsupported.v);
 	free(ps->unsupported_why);
-	free(ps->stacks);
+	hmap_free(&ps->stacks);
 	free(ps->loads);
 	free(ps);
 }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "hmap.h"
 #include "procfilter.h"
 #include "procs.h"
 
@@ -51,8 +52,7 @@ struct procs {
 	 * each of their processes says so in the reports */
 	struct file_set unsupported;
 	char **unsupported_why;
-	struct stack_own *stacks;	/* open addressing, id 0: empty */
-	size_t stacks_cap, stacks_n;
+	struct hmap stacks;		/* of stack_own, by id */
 	uint64_t newstacks_lost;	/* LT_CNT_NEWSTACKS_LOST at the last catch-up */
 	double caught_up_s;
 	struct unwind_maps *uw;		/* each process's code for the CFI walker */

@@ -15,32 +15,6 @@
 #include "util.h"
 
 #define BATCH 4096	/* map entries per batch syscall in a purge */
-#define DEAD (~0ULL)	/* stack_own.proc of a stack deleted in a purge */
-
-static struct stack_own *own_slot(struct stack_own *v, size_t cap, uint64_t id)
-{
-	size_t j = lt_mix64(id) & (cap - 1);
-
-	while (v[j].id && v[j].id != id)
-		j = (j + 1) & (cap - 1);
-	return &v[j];
-}
-
-static int own_grow(struct procs *ps)
-{
-	size_t ncap = ps->stacks_cap ? ps->stacks_cap * 2 : 1024;
-	struct stack_own *nv = calloc(ncap, sizeof(*nv));
-
-	if (!nv)
-		return -ENOMEM;
-	for (size_t i = 0; i < ps->stacks_cap; i++)
-		if (ps->stacks[i].id)
-			*own_slot(nv, ncap, ps->stacks[i].id) = ps->stacks[i];
-	free(ps->stacks);
-	ps->stacks = nv;
-	ps->stacks_cap = ncap;
-	return 0;
-}
 
 /* Learn the owner of every stack not seen before (one read of each), and
  * read the code objects of its Python frames while they exist: a stack
@@ -59,16 +33,13 @@ void procs_learn_stacks(struct procs *ps)
 		struct stack_own *o;
 
 		key = next;
-		if ((ps->stacks_n + 1) * 2 > ps->stacks_cap && own_grow(ps))
-			break;
-		o = own_slot(ps->stacks, ps->stacks_cap, key);
-		if (o->id)
+		if (hmap_find(&ps->stacks, lt_mix64(key), &key))
 			continue;
 		if (bpf_map_lookup_elem(fd, &key, st))
 			continue;
-		o->id = key;
+		if (hmap_get(&ps->stacks, lt_mix64(key), &key, (void **)&o) < 0)
+			break;
 		o->proc = proc_key(st->tgid, st->epoch);
-		ps->stacks_n++;
 		if (st->py_depth) {
 			struct lt_pstate *p = procs_find(ps, st->tgid, st->epoch);
 
@@ -95,6 +66,18 @@ static bool dead(struct procs *ps, uint32_t tgid, uint32_t epoch)
 static bool dead_cb(void *arg, uint32_t tgid, uint32_t epoch)
 {
 	return dead(arg, tgid, epoch);
+}
+
+/* hmap_retain()'s: a dead image's stack also leaves lt_stacks. */
+static bool stack_alive(void *ent, void *arg)
+{
+	const struct stack_own *o = ent;
+	struct procs *ps = arg;
+
+	if (!dead(ps, o->proc >> 32, (uint32_t)o->proc))
+		return true;
+	bpf_map_delete_elem(bpf_map__fd(ps->skel->maps.lt_stacks), &o->id);
+	return false;
 }
 
 /* Delete the entries of dead images from a hash map whose keys start with
@@ -137,9 +120,7 @@ cleanup:
 
 int procs_purge(struct procs *ps, struct aggregate *agg)
 {
-	int sfd = bpf_map__fd(ps->skel->maps.lt_stacks), freed = 0;
-	struct stack_own *nv;
-	size_t ncap = 1024;
+	int freed = 0;
 	bool any = false;
 
 	for (size_t b = 0; b < NBUCKETS; b++)
@@ -153,26 +134,7 @@ int procs_purge(struct procs *ps, struct aggregate *agg)
 		  sizeof(struct lt_agg_val), offsetof(struct lt_agg_key, tgid));
 	procs_learn_stacks(ps);
 	/* the dead ones' stacks go; the table shrinks to what is left */
-	for (size_t i = 0; i < ps->stacks_cap; i++) {
-		struct stack_own *o = &ps->stacks[i];
-
-		if (o->id && dead(ps, o->proc >> 32, (uint32_t)o->proc)) {
-			bpf_map_delete_elem(sfd, &o->id);
-			o->proc = DEAD;
-			ps->stacks_n--;
-		}
-	}
-	while (ncap < ps->stacks_n * 2 + 2)
-		ncap *= 2;
-	nv = ps->stacks_cap ? calloc(ncap, sizeof(*nv)) : NULL;
-	if (nv) {
-		for (size_t i = 0; i < ps->stacks_cap; i++)
-			if (ps->stacks[i].id && ps->stacks[i].proc != DEAD)
-				*own_slot(nv, ncap, ps->stacks[i].id) = ps->stacks[i];
-		free(ps->stacks);
-		ps->stacks = nv;
-		ps->stacks_cap = ncap;
-	}
+	hmap_retain(&ps->stacks, stack_alive, ps);
 	aggregate_forget(agg, dead_cb, ps);
 	for (size_t b = 0; b < NBUCKETS; b++) {
 		struct lt_pstate **pp = &ps->buckets[b];

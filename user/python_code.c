@@ -130,38 +130,22 @@ static size_t code_size(const struct py_code *c)
 	       c->nlines;
 }
 
-/* The table rebuilt in ncap slots; keep_unused false: without the entries
- * no frame named since the last sweep (their strings freed). */
-static int code_rehash(struct python *py, size_t ncap, bool keep_unused)
+/* hmap_retain()'s: keep what a frame named since the last sweep, and
+ * count it again; the rest go with their strings. */
+static bool code_kept(void *ent, void *arg)
 {
-	struct py_code *nv = calloc(ncap, sizeof(*nv));
-	size_t j;
+	struct py_code *c = ent;
+	struct python *py = arg;
 
-	if (!nv)
-		return -ENOMEM;
-	py->ncodes = py->code_bytes = 0;
-	for (size_t i = 0; i < py->cap; i++) {
-		struct py_code *c = &py->codes[i];
-
-		if (!c->addr)
-			continue;
-		if (!keep_unused && !c->used) {
-			py_code_free(c);
-			py->evicted++;
-			continue;
-		}
-		c->used = keep_unused && c->used;
-		j = code_hash(c->addr, c->check) & (ncap - 1);
-		while (nv[j].addr)
-			j = (j + 1) & (ncap - 1);
-		nv[j] = *c;
-		py->ncodes++;
-		py->code_bytes += code_size(c);
+	if (!c->used) {
+		py_code_free(c);
+		py->evicted++;
+		return false;
 	}
-	free(py->codes);
-	py->codes = nv;
-	py->cap = ncap;
-	return 0;
+	c->used = false;
+	py->ncodes++;
+	py->code_bytes += code_size(c);
+	return true;
 }
 
 /* Over budget: drop what no frame named since the last sweep. Only between
@@ -171,27 +155,48 @@ static void code_sweep(struct python *py)
 {
 	size_t before = py->ncodes;
 
-	if (py->code_bytes <= py->code_budget || code_rehash(py, py->cap, false))
+	if (py->code_bytes <= py->code_budget)
 		return;
+	py->ncodes = py->code_bytes = 0;
+	hmap_retain(&py->codes, code_kept, py);
 	vlog("python: code objects over %zu KiB: %zu of %zu dropped, %zu KiB kept\n",
 	     py->code_budget >> 10, before - py->ncodes, before, py->code_bytes >> 10);
 }
 
+struct code_key {
+	uint64_t addr;
+	uint32_t check;
+};
+
+static bool code_eq(const void *key, const void *ent, void *ctx)
+{
+	const struct code_key *k = key;
+	const struct py_code *c = ent;
+
+	(void)ctx;
+	return c->addr == k->addr && c->check == k->check;
+}
+
 static struct py_code *code_slot(struct python *py, uint64_t addr, uint32_t check)
 {
-	size_t j;
+	struct py_code *c;
+	int r;
 
-	if ((py->ncodes + 1) * 2 > py->cap && code_rehash(py, py->cap ? py->cap * 2 : 256, true))
+	if (!py->codes.esz) {
+		hmap_init(&py->codes, sizeof(struct py_code), 0, 256);
+		hmap_set_eq(&py->codes, code_eq, NULL);
+	}
+	r = hmap_get(&py->codes, code_hash(addr, check), &(struct code_key){ addr, check },
+		     (void **)&c);
+	if (r < 0)
 		return NULL;
-	for (j = code_hash(addr, check) & (py->cap - 1); py->codes[j].addr;
-	     j = (j + 1) & (py->cap - 1))
-		if (py->codes[j].addr == addr && py->codes[j].check == check)
-			return &py->codes[j];
-	py->codes[j].addr = addr;
-	py->codes[j].check = check;
-	py->ncodes++;
-	py->code_bytes += sizeof(py->codes[j]);
-	return &py->codes[j];
+	if (r) {
+		c->addr = addr;
+		c->check = check;
+		py->ncodes++;
+		py->code_bytes += sizeof(*c);
+	}
+	return c;
 }
 
 /* Read the code object once, while the target is alive (see
@@ -261,34 +266,17 @@ bool python_frame(struct python *py, const struct lt_py_frame *f, struct py_fram
 	return true;
 }
 
+/* true the first time id is seen; false again, or without memory (as if
+ * seen: the stack is not prefetched). Id 0 is no stack: always new. */
 static bool seen_add(struct python *py, uint64_t id)
 {
-	size_t j;
+	uint64_t *e;
 
-	if ((py->nseen + 1) * 2 > py->seen_cap) {
-		size_t ncap = py->seen_cap ? py->seen_cap * 2 : 1024;
-		uint64_t *nv = calloc(ncap, sizeof(*nv));
-
-		if (!nv)
-			return false;
-		for (size_t i = 0; i < py->seen_cap; i++) {
-			if (!py->seen[i])
-				continue;
-			j = lt_mix64(py->seen[i]) & (ncap - 1);
-			while (nv[j])
-				j = (j + 1) & (ncap - 1);
-			nv[j] = py->seen[i];
-		}
-		free(py->seen);
-		py->seen = nv;
-		py->seen_cap = ncap;
-	}
-	for (j = lt_mix64(id) & (py->seen_cap - 1); py->seen[j]; j = (j + 1) & (py->seen_cap - 1))
-		if (py->seen[j] == id)
-			return false;
-	py->seen[j] = id;
-	py->nseen++;
-	return true;
+	if (!id)
+		return true;
+	if (!py->seen.esz)
+		hmap_init(&py->seen, sizeof(id), sizeof(id), 1024);
+	return hmap_get(&py->seen, lt_mix64(id), &id, (void **)&e) == 1;
 }
 
 static void prefetch_frames(struct python *py, const struct lt_stack *st)
@@ -336,8 +324,10 @@ void python_prefetch(struct python *py, int fd)
 
 void python_codes_free(struct python *py)
 {
-	for (size_t i = 0; i < py->cap; i++)
-		py_code_free(&py->codes[i]);
-	free(py->codes);
-	free(py->seen);
+	struct py_code *c;
+
+	for (size_t i = 0; (c = hmap_next(&py->codes, &i));)
+		py_code_free(c);
+	hmap_free(&py->codes);
+	hmap_free(&py->seen);
 }

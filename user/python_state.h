@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "hmap.h"
 #include "py_offsets.h"
 
 #define MAX_STR 1024		/* longest name or path read from the target */
@@ -58,13 +59,12 @@ struct python {
 	uint64_t type_type;	/* &PyType_Type, 0 if unknown */
 	bool lto_stripped;
 	bool libc_malloc;
-	struct py_code *codes;	/* open addressing by addr */
-	size_t ncodes, cap;
+	struct hmap codes;	/* of py_code, by (addr, check) */
+	size_t ncodes;
 	size_t code_bytes, code_budget;	/* held by codes[], and the most before a sweep */
 	size_t evicted;
 	int pidfd;		/* the process python_detect() found, or -1 */
-	uint64_t *seen;		/* stack ids already prefetched */
-	size_t nseen, seen_cap;
+	struct hmap seen;	/* of uint64_t: stack ids already prefetched */
 };
 
 #endif

@@ -16,78 +16,69 @@ uint64_t site_table_proc(const struct lt_site *s)
 	return (uint64_t)s->tgid << 32 | s->epoch;
 }
 
-static int grow(struct site_table *t)
+struct site_key {
+	uint64_t proc, stack_id, caller;
+	uint16_t kind;
+};
+
+static bool site_eq(const void *key, const void *ent, void *ctx)
 {
-	size_t ncap = t->cap ? t->cap * 2 : 256;
-	struct site_slot *nv = calloc(ncap, sizeof(*nv));
+	const struct site_key *k = key;
+	const struct site_slot *sl = ent;
 
-	if (!nv)
-		return -ENOMEM;
-	for (size_t i = 0; i < t->cap; i++) {
-		struct site_slot *o = &t->v[i];
-		size_t j;
+	(void)ctx;
+	return sl->s.stack_id == k->stack_id && sl->s.caller == k->caller &&
+	       sl->s.kind == k->kind && site_table_proc(&sl->s) == k->proc;
+}
 
-		if (!o->used)
-			continue;
-		j = site_hash(site_table_proc(&o->s), o->s.stack_id, o->s.caller, o->s.kind) & (ncap - 1);
-		while (nv[j].used)
-			j = (j + 1) & (ncap - 1);
-		nv[j] = *o;
+/* A zeroed table is made ready on first use: 256 slots first, as ever. */
+static void ready(struct site_table *t)
+{
+	if (!t->m.esz) {
+		hmap_init(&t->m, sizeof(struct site_slot), 0, 256);
+		hmap_set_eq(&t->m, site_eq, NULL);
 	}
-	free(t->v);
-	t->v = nv;
-	t->cap = ncap;
-	return 0;
 }
 
 struct site_slot *site_table_get(struct site_table *t, uint64_t proc, uint64_t stack_id,
 				 uint64_t caller, uint16_t kind, bool create)
 {
-	size_t j;
+	struct site_key k = { proc, stack_id, caller, kind };
+	uint64_t h = site_hash(proc, stack_id, caller, kind);
+	struct site_slot *sl;
+	int r;
 
-	if (create && (t->n + 1) * 2 > t->cap && grow(t))
-		return NULL;
-	if (!t->cap)
-		return NULL;
-	j = site_hash(proc, stack_id, caller, kind) & (t->cap - 1);
-	for (;; j = (j + 1) & (t->cap - 1)) {
-		struct site_slot *sl = &t->v[j];
-
-		if (!sl->used)
-			break;
-		if (sl->s.stack_id == stack_id && sl->s.caller == caller && sl->s.kind == kind &&
-		    site_table_proc(&sl->s) == proc)
-			return sl;
-	}
+	ready(t);
 	if (!create)
-		return NULL;
-	memset(&t->v[j], 0, sizeof(t->v[j]));
-	t->v[j].used = true;
-	t->v[j].s.tgid = proc >> 32;
-	t->v[j].s.epoch = (uint32_t)proc;
-	t->v[j].s.stack_id = stack_id;
-	t->v[j].s.caller = caller;
-	t->v[j].s.kind = kind;
-	t->v[j].s.oldest_ms = UINT64_MAX;
-	t->n++;
-	return &t->v[j];
+		return hmap_find(&t->m, h, &k);
+	r = hmap_get(&t->m, h, &k, (void **)&sl);
+	if (r <= 0)
+		return r ? NULL : sl;
+	sl->s.tgid = proc >> 32;
+	sl->s.epoch = (uint32_t)proc;
+	sl->s.stack_id = stack_id;
+	sl->s.caller = caller;
+	sl->s.kind = kind;
+	sl->s.oldest_ms = UINT64_MAX;
+	t->n = t->m.n;
+	return sl;
 }
 
 void site_table_clear(struct site_table *t, size_t expect)
 {
-	if (t->cap > 256 && expect * 8 < t->cap) {
-		free(t->v);
-		t->v = NULL;
-		t->cap = 0;
-	}
-	if (t->v)
-		memset(t->v, 0, t->cap * sizeof(*t->v));
+	if (t->m.cap > 256 && expect * 8 < t->m.cap)
+		hmap_free(&t->m);
+	hmap_clear(&t->m);
 	t->n = 0;
+}
+
+struct site_slot *site_table_next(const struct site_table *t, size_t *i)
+{
+	return hmap_next(&t->m, i);
 }
 
 void site_table_free(struct site_table *t)
 {
-	free(t->v);
-	t->v = NULL;
-	t->cap = t->n = 0;
+	hmap_free(&t->m);
+	t->n = 0;
 }

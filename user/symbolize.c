@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "elfsym.h"
+#include "hmap.h"
 #include "log.h"
 #include "mapfile.h"
 #include "procmaps.h"
@@ -64,7 +65,7 @@ struct sym_mod {
 
 struct sym_cache_ent {
 	uint64_t addr;
-	bool used, ret;
+	bool ret;
 	bool miss;		/* addr was in no mapping */
 	bool miss_final;	/* ... even after a re-read of the maps */
 	uint64_t gen;		/* maps generation the miss was seen in */
@@ -84,8 +85,7 @@ struct symbolizer {
 	struct sym_mod **mods;
 	size_t nmods, cmods;
 
-	struct sym_cache_ent *tab;
-	size_t tcap, tcount;
+	struct hmap cache;	/* of sym_cache_ent, by (addr, ret) */
 };
 
 static void elf_put(struct shared_elf *sh)
@@ -143,11 +143,11 @@ static bool maps_equal(const struct lt_maps *a, const struct lt_maps *b)
 	return true;
 }
 
+static bool cache_eq(const void *key, const void *ent, void *ctx);
+
 static void cache_clear(struct symbolizer *s)
 {
-	if (s->tab)
-		memset(s->tab, 0, s->tcap * sizeof(*s->tab));
-	s->tcount = 0;
+	hmap_clear(&s->cache);
 }
 
 int symbolizer_refresh(struct symbolizer *s)
@@ -201,6 +201,8 @@ int symbolizer_new(int pid, struct symbolizer **out)
 	if (!s)
 		return -ENOMEM;
 	s->pid = pid;
+	hmap_init(&s->cache, sizeof(struct sym_cache_ent), 0, SYM_CACHE_MIN);
+	hmap_set_eq(&s->cache, cache_eq, NULL);
 	s->tokens = REFRESH_BURST;
 	clock_gettime(CLOCK_MONOTONIC, &s->last_fill);
 	snprintf(path, sizeof(path), "/proc/%d", pid);
@@ -228,7 +230,7 @@ void symbolizer_free(struct symbolizer *s)
 	for (i = 0; i < s->nmods; i++)
 		mod_free(s->mods[i]);
 	free(s->mods);
-	free(s->tab);
+	hmap_free(&s->cache);
 	procmaps_free(&s->maps);
 	if (s->procfd >= 0)
 		close(s->procfd);
@@ -354,58 +356,36 @@ static uint64_t hash_addr(uint64_t addr, bool ret)
 	return h;
 }
 
-static struct sym_cache_ent *cache_slot(const struct symbolizer *s, uint64_t addr, bool ret)
-{
-	size_t i = hash_addr(addr, ret) & (s->tcap - 1);
+struct cache_key {
+	uint64_t addr;
+	bool ret;
+};
 
-	while (s->tab[i].used && (s->tab[i].addr != addr || s->tab[i].ret != ret))
-		i = (i + 1) & (s->tcap - 1);
-	return &s->tab[i];
+static bool cache_eq(const void *key, const void *ent, void *ctx)
+{
+	const struct cache_key *k = key;
+	const struct sym_cache_ent *e = ent;
+
+	(void)ctx;
+	return e->addr == k->addr && e->ret == k->ret;
 }
 
 static struct sym_cache_ent *cache_get(const struct symbolizer *s, uint64_t addr, bool ret)
 {
-	struct sym_cache_ent *e;
-
-	if (!s->tcap)
-		return NULL;
-	e = cache_slot(s, addr, ret);
-	return e->used ? e : NULL;
-}
-
-static int cache_grow(struct symbolizer *s)
-{
-	struct sym_cache_ent *old = s->tab, *tab;
-	size_t i, oldcap = s->tcap, cap = oldcap ? oldcap * 2 : SYM_CACHE_MIN;
-
-	if (cap > SYM_CACHE_MAX) {
-		cache_clear(s);
-		return 0;
-	}
-	tab = calloc(cap, sizeof(*tab));
-	if (!tab)
-		return -ENOMEM;
-	s->tab = tab;
-	s->tcap = cap;
-	for (i = 0; i < oldcap; i++) {
-		if (old[i].used)
-			*cache_slot(s, old[i].addr, old[i].ret) = old[i];
-	}
-	free(old);
-	return 0;
+	return hmap_find(&s->cache, hash_addr(addr, ret), &(struct cache_key){ addr, ret });
 }
 
 static void cache_put(struct symbolizer *s, const struct sym_cache_ent *e)
 {
 	struct sym_cache_ent *slot;
 
-	if ((s->tcount + 1) * 2 > s->tcap && cache_grow(s))
+	/* bounded: at the largest size, start again rather than grow */
+	if ((s->cache.n + 1) * 2 > s->cache.cap && s->cache.cap * 2 > SYM_CACHE_MAX)
+		cache_clear(s);
+	if (hmap_get(&s->cache, hash_addr(e->addr, e->ret), &(struct cache_key){ e->addr, e->ret },
+		     (void **)&slot) < 0)
 		return; /* no memory: just do not cache */
-	slot = cache_slot(s, e->addr, e->ret);
-	if (!slot->used)
-		s->tcount++;
 	*slot = *e;
-	slot->used = true;
 }
 
 static void resolve(struct symbolizer *s, const struct lt_map *m, uint64_t addr, bool ret,

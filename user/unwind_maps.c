@@ -17,11 +17,13 @@
 #include <unistd.h>
 #include "leaktrace.h"
 #include "leaktrace.skel.h"
+#include "hmap.h"
 #include "log.h"
 #include "mapfile.h"
 #include "procmaps.h"
 #include "unwind_maps.h"
 #include "unwind_table.h"
+#include "util.h"
 
 /* Limits on what is loaded (each module's array is sized to its table, so
  * the kernel holds only what is used): 8 and 32 MiB of 8-byte entries */
@@ -33,7 +35,7 @@
 #define UW_DEFAULT_CACHE "/var/cache/leaktrace/unwind"
 
 struct uw_mod {
-	uint64_t dev, ino;
+	uint64_t dev, ino;		/* the key (hmap: its first 16 bytes) */
 	uint32_t id;			/* lt_uw_tabs index; 0: no table */
 	bool fp;			/* LT_UW_MAP_FP */
 	uint32_t nsegs;
@@ -46,8 +48,7 @@ struct unwind_maps {
 	bool single;			/* one process: lt_uw_proc1, else lt_uw_procs */
 	bool off;			/* LEAKTRACE_UNWIND=fp: frame pointers only */
 	char *cache_dir;
-	struct uw_mod *mods;
-	size_t nmods, mods_cap;
+	struct hmap mods;		/* of uw_mod, by (dev, ino) */
 	struct lt_uw_rule rules[UW_RULES];
 	uint32_t nrules, nrows, npages, next_mod, max_ents, max_mods;
 	uint32_t built, cached, full_said;
@@ -111,6 +112,7 @@ int unwind_maps_new(struct leaktrace_bpf *skel, const char *cache_dir, struct un
 		unwind_maps_free(u);
 		return -ENOMEM;
 	}
+	hmap_init(&u->mods, sizeof(struct uw_mod), 2 * sizeof(uint64_t), 32);
 	u->nrules = 0;
 	u->next_mod = 1; /* 0: no table */
 	u->max_ents = u->single ? UW_ENTS : UW_ENTS_ALL;
@@ -144,7 +146,7 @@ void unwind_maps_free(struct unwind_maps *u)
 		     (double)shared / (1 << 20));
 	}
 	free(u->cache_dir);
-	free(u->mods);
+	hmap_free(&u->mods);
 	free(u->val);
 	free(u);
 }
@@ -261,22 +263,12 @@ static struct uw_mod *module(struct unwind_maps *u, int pid, const struct lt_map
 	char path[4200];
 	int err;
 
-	for (size_t i = 0; i < u->nmods; i++)
-		if (u->mods[i].dev == dev && u->mods[i].ino == m->inode)
-			return &u->mods[i];
-	if (u->nmods == u->mods_cap) {
-		size_t cap = u->mods_cap ? u->mods_cap * 2 : 32;
-		struct uw_mod *v = realloc(u->mods, cap * sizeof(*v));
+	uint64_t key[2] = { dev, m->inode };
+	int r = hmap_get(&u->mods, lt_mix64(dev ^ lt_mix64(m->inode)), key, (void **)&md);
 
-		if (!v)
-			return NULL;
-		u->mods = v;
-		u->mods_cap = cap;
-	}
-	md = &u->mods[u->nmods++];
-	memset(md, 0, sizeof(*md));
-	md->dev = dev;
-	md->ino = m->inode;
+	if (r <= 0) /* known (its table loaded or not), or no memory */
+		return r ? NULL : md;
+	/* new: dev and ino set, the rest zero */
 	/* exactly the file mapped (chroot, container, replaced) */
 	err = mapfile_path(pid, m, path, sizeof(path));
 	err = err ?: uw_table_get(path, u->cache_dir, &t);
