@@ -507,6 +507,20 @@ static int write_fake(const char *path, const struct lt_profile *p)
 	return err;
 }
 
+/* p exported into a new temporary file, its name written into path (a
+ * mkstemp() template): 0, or -1 (a check failed). */
+static int export_tmp(char *path, const struct lt_profile *p)
+{
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	CHECK_EQ_INT(write_fake(path, p), 0);
+	return 0;
+}
+
 static struct dprof *read_back(const char *path)
 {
 	struct dprof *d = calloc(1, sizeof(*d));
@@ -586,15 +600,11 @@ UT_TEST(pprof_decode)
 	char path[] = "/tmp/lt-pprof-XXXXXX";
 	struct dprof *d = NULL;
 	struct fake x;
-	int fd, i, j;
+	int i, j;
 
 	fake_profile(&x);
-	fd = mkstemp(path);
-	CHECK(fd >= 0);
-	if (fd < 0)
+	if (export_tmp(path, &x.p))
 		return;
-	close(fd);
-	CHECK_EQ_INT(write_fake(path, &x.p), 0);
 	d = read_back(path);
 	CHECK(d != NULL);
 	if (!d)
@@ -726,14 +736,9 @@ UT_TEST(pprof_empty_and_errors)
 	struct dprof *d;
 	struct fake x;
 	FILE *f;
-	int fd;
 
-	fd = mkstemp(path);
-	CHECK(fd >= 0);
-	if (fd < 0)
+	if (export_tmp(path, &empty))
 		return;
-	close(fd);
-	CHECK_EQ_INT(write_fake(path, &empty), 0);
 	d = read_back(path);
 	CHECK(d && !d->bad && d->nst == 4 && d->ns == 0 && d->nl == 0 && d->nstr > 0);
 	dprof_free(d);
@@ -767,7 +772,7 @@ UT_TEST(pprof_many)
 	struct rd r, sub, sub2;
 	uint32_t fn, fn2;
 	uint64_t v, v2;
-	int fd, wt, wt2;
+	int wt, wt2;
 
 	for (int i = 0; i < NNAME; i++)
 		snprintf(names[i], sizeof(names[i]), "fn_%d", i);
@@ -789,12 +794,8 @@ UT_TEST(pprof_many)
 		st[i] = (struct lt_prof_stack){ .site = &site[i], .nframes = NFR,
 						.frames = fr[i] };
 	}
-	fd = mkstemp(path);
-	CHECK(fd >= 0);
-	if (fd < 0)
+	if (export_tmp(path, &p))
 		return;
-	close(fd);
-	CHECK_EQ_INT(write_fake(path, &p), 0);
 	raw = gunzip_file(path, &len);
 	unlink(path);
 	CHECK(raw != NULL && len > 256 * 1024); /* several flushes */
@@ -956,17 +957,12 @@ UT_TEST(pprof_sampled_period)
 	char path[] = "/tmp/lt-pprof-XXXXXX";
 	struct dprof *d;
 	struct fake x;
-	int fd;
 
 	fake_profile(&x);
 	x.p.mode = "sampled";
 	x.p.sample_bytes = 524288;
-	fd = mkstemp(path);
-	CHECK(fd >= 0);
-	if (fd < 0)
+	if (export_tmp(path, &x.p))
 		return;
-	close(fd);
-	CHECK_EQ_INT(write_fake(path, &x.p), 0);
 	d = read_back(path);
 	CHECK(d && !d->bad);
 	if (d) {
