@@ -22,6 +22,9 @@
 #define CYCLE_S 1.0	/* a thinned duty cycle's shortest period */
 #define MAX_CYCLE_S 2.5	/* and longest: each report interval should see an on-phase */
 #define MIN_ON_S 0.02
+/* on-time a rate is extrapolated from: half the shortest on-phase (on-time
+ * is exact, so a 1% duty's phase counts) */
+#define MIN_ON_RATE_S (MIN_ON_S / 2)
 #define MIN_DUTY 0.01
 #define MIN_CPU_NS 20e6	/* a window with less target CPU decides nothing */
 #define MEASURE_S 0.2	/* unthinned: a phase of frees alone that measures the cost */
@@ -371,8 +374,8 @@ static void judge_procs(struct budget *b, double span, const struct lt_prog_stat
 			const struct lt_prog_stats *df_, struct verdict *v)
 {
 	double a_hit = hit_ns(b, da_), f_hit = hit_ns(b, df_);
-	double sa = b->alloc_g.on_s > 0.02 * span ? span / fmin(b->alloc_g.on_s, span) : 0;
-	double sf = b->free_g.on_s > 0.02 * span ? span / fmin(b->free_g.on_s, span) : 0;
+	double sa = b->alloc_g.on_s >= MIN_ON_RATE_S ? span / fmin(b->alloc_g.on_s, span) : 0;
+	double sf = b->free_g.on_s >= MIN_ON_RATE_S ? span / fmin(b->free_g.on_s, span) : 0;
 	double k = probecost_factor(&b->pc);
 	uint64_t most_frees = 0;
 	struct lt_proc_load *l;
@@ -453,9 +456,9 @@ static void window_end(struct budget *b, double now)
 		b->info.free_duty = b->free_duty = fmin(1, b->free_duty * 2);
 		return;
 	}
-	if (b->alloc_g.on_s > 0.02 * span)
+	if (b->alloc_g.on_s >= MIN_ON_RATE_S)
 		b->alloc_g.full_ns = alloc_ns * span / (b->alloc_g.on_s < span ? b->alloc_g.on_s : span);
-	if (b->free_g.on_s > 0.02 * span)
+	if (b->free_g.on_s >= MIN_ON_RATE_S)
 		b->free_g.full_ns = free_ns * span / (b->free_g.on_s < span ? b->free_g.on_s : span);
 	A = b->alloc_g.full_ns ?: 1;
 	F = b->free_g.full_ns;
