@@ -30,6 +30,32 @@ static int allocator_kind(const char *fn)
 	return -1;
 }
 
+/*
+ * ips[from..n): the C runtime's frames up to the program's call. The
+ * outermost allocator among them is the call the program made: its kind,
+ * or -1 if none; *caller: the index of the first frame past the runtime
+ * (n if none).
+ */
+static int through_allocator(struct symbolizer *sym, const uint64_t *ips, int from, int n,
+			     int *caller)
+{
+	int kind = -1, i;
+
+	for (i = from; i < n; i++) {
+		struct lt_frame fr;
+		int k;
+
+		symbolizer_frame(sym, ips[i] & ~LT_IP_EXACT, true, &fr);
+		if (!fr.module || !loader_is_runtime_module(fr.module))
+			break;
+		k = allocator_kind(fr.function);
+		if (k >= 0)
+			kind = k;
+	}
+	*caller = i;
+	return kind;
+}
+
 /* glibc's HEAP_MAX_SIZE: a thread arena's heap, reserved whole by new_heap() */
 #define ARENA_HEAP_SIZE (64ull << 20)
 
@@ -44,18 +70,15 @@ enum lt_mmap_class mmap_class(struct symbolizer *sym, const uint64_t *ips, int n
 	if (!fr.module)
 		return LT_MMAP_PROGRAM;
 	if (loader_is_runtime_module(fr.module)) {
+		int caller;
+
 		/* A large block of malloc's own, mapped while the allocation
 		 * probes were off (a thinned duty cycle) and so seen by its
 		 * mmap alone: the program's, like the malloc it is. Not a
 		 * thread arena's heap, which holds many blocks. */
-		for (int i = 1; i < n && block_size != ARENA_HEAP_SIZE; i++) {
-			symbolizer_frame(sym, ips[i], true, &fr);
-			if (!fr.module || !loader_is_runtime_module(fr.module))
-				break;
-			if (allocator_kind(fr.function) >= 0)
-				return LT_MMAP_PROGRAM;
-		}
-		return LT_MMAP_RUNTIME;
+		return block_size != ARENA_HEAP_SIZE && through_allocator(sym, ips, 1, n, &caller) >= 0
+			       ? LT_MMAP_PROGRAM
+			       : LT_MMAP_RUNTIME;
 	}
 	/* CPython maps memory itself only for pymalloc's arenas */
 	if (py_module && !strcmp(fr.module, py_module))
@@ -68,22 +91,10 @@ bool mmap_alias(struct symbolizer *sym, const struct lt_stack *st, bool system_w
 {
 	int depth = st->depth < LT_MAX_STACK_DEPTH ? st->depth : LT_MAX_STACK_DEPTH;
 	int py = st->py_depth < LT_MAX_PY_DEPTH ? st->py_depth : LT_MAX_PY_DEPTH;
-	int kind = -1, j;
 	uint64_t h = LT_HASH_SEED;
+	/* past the mmap wrapper (frame 0) */
+	int j, kind = through_allocator(sym, (const uint64_t *)st->ips, 1, depth, &j);
 
-	/* past the mmap wrapper (frame 0), libc's frames up to its caller: the
-	 * outermost allocator among them is the call the program made */
-	for (j = 1; j < depth; j++) {
-		struct lt_frame fr;
-		int k;
-
-		symbolizer_frame(sym, st->ips[j] & ~LT_IP_EXACT, true, &fr);
-		if (!fr.module || !loader_is_runtime_module(fr.module))
-			break;
-		k = allocator_kind(fr.function);
-		if (k >= 0)
-			kind = k;
-	}
 	if (kind < 0 || j >= depth)
 		return false;
 	/* that call's return would have walked from its return address */
