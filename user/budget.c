@@ -506,8 +506,7 @@ static int snap(struct budget *b, int pid, struct pc_snap *s)
 }
 
 /* Tell the cost meter which probes are on now: allocations and frees, or
- * frees alone. A detach takes the breakpoints out at once; its background
- * part waits for handlers in flight, which the target no longer enters. */
+ * frees alone (off from the detach request on, see account()). */
 static void meter(struct budget *b)
 {
 	int pid = b->hits ? b->meter_pid : b->pid;
@@ -534,7 +533,7 @@ static void meter(struct budget *b)
 
 void budget_tick(struct budget *b, double now)
 {
-	double t, lat;
+	double t, lat, a_end, f_end;
 	bool thinning, measuring;
 
 	if (!b)
@@ -570,19 +569,19 @@ void budget_tick(struct budget *b, double now)
 		/* the next cycle waits for this one's detach to end */
 		b->cycle_s = fmin(fmax((lat + MIN_ON_S) / b->info.duty, CYCLE_S), MAX_CYCLE_S);
 	}
+	/* each group's on-phase ends this far into the cycle */
+	a_end = fmax(b->info.duty * b->cycle_s, MIN_ON_S);
+	f_end = fmax(b->free_duty * b->cycle_s, MIN_ON_S);
 	measuring = now < b->measure_until;
-	set_group(b, &b->free_g, measuring || b->free_duty >= 1 ||
-				 t < fmax(b->free_duty * b->cycle_s, MIN_ON_S), now);
-	set_group(b, &b->alloc_g, !measuring && (b->info.duty >= 1 ||
-				  t < fmax(b->info.duty * b->cycle_s, MIN_ON_S)), now);
+	set_group(b, &b->free_g, measuring || b->free_duty >= 1 || t < f_end, now);
+	set_group(b, &b->alloc_g, !measuring && (b->info.duty >= 1 || t < a_end), now);
 	meter(b);
 	/* a tick can be 50 ms late, and an on-phase is ~0.1 s: wake on time */
 	b->next_s = 0;
 	if (measuring)
 		b->next_s = b->measure_until;
 	else if (thinning) {
-		double ends[] = { fmax(b->info.duty * b->cycle_s, MIN_ON_S),
-				  fmax(b->free_duty * b->cycle_s, MIN_ON_S), b->cycle_s };
+		double ends[] = { a_end, f_end, b->cycle_s };
 
 		for (int i = 0; i < 3; i++)
 			if (ends[i] > t && (!b->next_s || b->cycle_start + ends[i] < b->next_s))
