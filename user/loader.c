@@ -412,9 +412,13 @@ const char *loader_held_path(struct loader *l, dev_t dev, ino_t ino)
 	return links_held_at(l->links, dev, ino);
 }
 
-int loader_hold_new_images(struct loader *l, bool on)
+void loader_hold_new_images(struct loader *l, bool on)
 {
 	l->skel->bss->hold_new_images = on;
+}
+
+int loader_held_fd(struct loader *l)
+{
 	return bpf_map__fd(l->skel->maps.lt_held);
 }
 

@@ -31,8 +31,10 @@ int loader_attach_libc_pid(struct loader *l, const char *libc_path, int pid);
 const char *loader_held_path(struct loader *l, dev_t dev, ino_t ino);
 /* -a: stop each new image the filters choose at its exec (SIGSTOP, unless
  * on a terminal), its event LT_EV_NEW_HELD, for its links to go on first
- * (on), or no more (off). Returns the fd of lt_held, the images held. */
-int loader_hold_new_images(struct loader *l, bool on);
+ * (on), or no more (off). */
+void loader_hold_new_images(struct loader *l, bool on);
+/* lt_held: the images held, tgid -> start_boottime. */
+int loader_held_fd(struct loader *l);
 /* Detach and forget the per-process links of these processes. */
 void loader_forget_pids(struct loader *l, const int *pids, size_t n);
 /* Attach CPython's allocator probes on its module (libpython or the

@@ -125,7 +125,7 @@ int proclinks_new(struct loader *ld, const char *host_libc, struct proclinks **o
 	}
 	/* an exec that matches is held until its links are on (procs.c);
 	 * the guardian first, for a hold never to outlive us */
-	pl->held_fd = loader_hold_new_images(ld, false);
+	pl->held_fd = loader_held_fd(ld);
 	err = guardian_start(pl);
 	if (err) {
 		elog("cannot start the process that releases held execs: %s\n", strerror(-err));
