@@ -31,6 +31,11 @@ volatile __u32 bucket_ms = 100;
 /* CLOCK_MONOTONIC ns when tracing started (set when the target is released):
  * birth buckets count from here. */
 volatile __u64 t0_ns = 1;
+/* --max-overhead thinning: bumped by the loader as each on-phase of the
+ * allocation probes begins (0: not thinning). A block keeps the one it was
+ * born in, so that the loader sees how many of an on-phase's blocks the
+ * drain after it has seen freed. */
+volatile __u32 lt_gen;
 /* One process: its state, and its CPython config, which the loader sets
  * once it finds CPython (enabled last). */
 struct lt_proc single;

@@ -70,6 +70,9 @@ enum lt_counter {
 	 * the per-CPU PC -> rule cache missed */
 	LT_CNT_UW_LOOKUPS,
 	LT_CNT_UW_MISSES,
+	/* --max-overhead thinning: frees of blocks born in the current duty
+	 * cycle's on-phase (lt_gen), which size its drain */
+	LT_CNT_GEN_FREES,
 	LT_CNT_MAX,
 };
 
@@ -346,6 +349,8 @@ struct lt_alloc {
 	__u64 size;		/* bytes in the aggregate: the size, or (sampled) its estimate */
 	struct lt_agg_key key;
 	__u64 weight;		/* --sample-bytes: allocations it stands for; 0: exactly one */
+	__u32 gen;		/* lt_gen at its birth */
+	__u32 pad;
 };
 
 /*

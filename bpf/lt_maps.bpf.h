@@ -34,6 +34,7 @@
 extern const volatile __u32 target_tgid;
 extern volatile __u32 bucket_ms;
 extern volatile __u64 t0_ns;
+extern volatile __u32 lt_gen;
 extern struct lt_proc single;
 extern const volatile __u64 rss_big_min;
 extern const volatile bool noop_probes;

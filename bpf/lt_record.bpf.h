@@ -46,6 +46,8 @@ static __always_inline void record_free(__u64 ptr, const struct lt_proc *pr)
 	agg_sub(&a);
 	rss_big_forget(ptr, a.size);
 	count(LT_CNT_FREES);
+	if (lt_gen && a.gen == lt_gen)
+		count(LT_CNT_GEN_FREES);
 }
 
 /* weight: allocations this one stands for (--sample-bytes), 0 for one; size
@@ -71,6 +73,7 @@ static __always_inline void record_alloc_w(void *ctx, const struct lt_proc *p, _
 
 	a.size = size;
 	a.weight = weight;
+	a.gen = lt_gen;
 	a.key.stack_id = store_stack_x(ctx, p, uret);
 	a.key.caller = caller;
 	a.key.bucket_ms = ms / width * width;

@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include <sys/wait.h>
 #include <bpf/bpf.h>
+#include "leaktrace.h"
+#include "leaktrace.skel.h"
 #include "budget.h"
 #include "loader.h"
 #include "log.h"
@@ -29,6 +31,15 @@
 #define MIN_CPU_NS 20e6	/* a window with less target CPU decides nothing */
 #define MEASURE_S 0.2	/* unthinned: a phase of frees alone that measures the cost */
 #define REMEASURE_S 30.0
+/* A drain goes on past its planned length while the on-phase's blocks are
+ * still being freed (drain_goes_on()): up to DRAIN_MAX on-phases long, until
+ * at most DRAIN_HELD of them are held or fewer than DRAIN_DYING died in the
+ * last DRAIN_SLICE_S. */
+#define DRAIN_MAX 4.0
+#define DRAIN_HELD 0.05
+#define DRAIN_DYING 0.01
+#define DRAIN_SLICE_S 0.01
+#define MIN_BIRTHS 50
 
 /* A group of probes that is switched on and off as one. */
 struct probe_group {
@@ -68,6 +79,16 @@ struct budget {
 	int meter_pid;		/* -a: the process with the most free hits */
 	double measure_until, measured_at;
 	double next_s;		/* the next switch, when thinning */
+	/* the cycle's report point (budget_report_due()): the cycle it was
+	 * last reached in, and whether by the last tick */
+	double snap_cycle;
+	bool snap_now;
+	/* the drain: allocations and frees of the phase's blocks as the
+	 * on-phase began; the last slice's start and frees */
+	uint64_t gen_c0[2];
+	double slice_at;
+	uint64_t slice_deaths;
+	bool finishing;		/* the run waits for a last report point */
 };
 
 /* What a window's costs call for. */
@@ -483,6 +504,63 @@ static void window_end(struct budget *b, double now)
 		     b->info.hot_pid ?: b->pid, v.full_pct, v.da * 100, v.fduty * 100);
 }
 
+static void gen_counters(struct budget *b, uint64_t c[2])
+{
+	c[0] = loader_counter(b->ld, LT_CNT_ALLOCS);
+	c[1] = loader_counter(b->ld, LT_CNT_GEN_FREES);
+}
+
+/* An on-phase of the allocation probes begins: a new generation of blocks. */
+static void gen_begin(struct budget *b)
+{
+	loader_skel(b->ld)->bss->lt_gen++;
+	gen_counters(b, b->gen_c0);
+	b->slice_at = 0;
+}
+
+/*
+ * The drain has run its planned length (as long as the on-phase): does it go
+ * on? A block of the on-phase still held when frees go off is freed unseen
+ * if it dies before they are on again, and counts, as if leaked, until its
+ * address is freed or handed out while they are. So the drain goes on while
+ * the phase's blocks are still dying (a request's a little longer than the
+ * phase), and ends once few are held or none died in the last slice: the
+ * rest live long, and no drain would see them go. Its cost is counted as
+ * the frees' (judge()).
+ */
+static bool drain_goes_on(struct budget *b, double now, double t, double a_end)
+{
+	uint64_t c[2], births, deaths, dying;
+
+	if (t >= a_end * (1 + DRAIN_MAX))
+		return false;
+	gen_counters(b, c);
+	births = c[0] - b->gen_c0[0];
+	deaths = c[1] - b->gen_c0[1];
+	if (births < MIN_BIRTHS || deaths >= births * (1 - DRAIN_HELD))
+		return false;
+	if (!b->slice_at || now - b->slice_at >= DRAIN_SLICE_S) {
+		dying = deaths - b->slice_deaths;
+		if (b->slice_at && dying < births * DRAIN_DYING)
+			return false;
+		b->slice_at = now;
+		b->slice_deaths = deaths;
+	}
+	return true;
+}
+
+/* A drain ended: what it left held, and how long it ran. */
+static void drain_end(struct budget *b, double t, double a_end)
+{
+	uint64_t c[2], births, deaths;
+
+	gen_counters(b, c);
+	births = c[0] - b->gen_c0[0];
+	deaths = c[1] - b->gen_c0[1];
+	b->info.drain = a_end > 0 ? (t - a_end) / a_end : 0;
+	b->info.drain_survivors = births && deaths < births ? (double)(births - deaths) / births : 0;
+}
+
 /* The counters of the process whose probe cost is measured. */
 static int snap(struct budget *b, int pid, struct pc_snap *s)
 {
@@ -533,8 +611,8 @@ static void meter(struct budget *b)
 
 void budget_tick(struct budget *b, double now)
 {
-	double t, lat, a_end, f_end;
-	bool thinning, measuring;
+	double t, lat, a_end, f_end, snap;
+	bool thinning, measuring, was_a, was_f, draining, drained;
 
 	if (!b)
 		return;
@@ -561,9 +639,12 @@ void budget_tick(struct budget *b, double now)
 		     : now - b->win_start >= (b->windows ? WINDOW_S : FIRST_WINDOW_S)) {
 		if (loader_detaching(b->ld))
 			return; /* the last detach is not over: wait */
-		window_end(b, now);
-		window_start(b, now);
-		b->windows++;
+		/* finishing: the duties stay as judged, for the final report */
+		if (!b->finishing) {
+			window_end(b, now);
+			window_start(b, now);
+			b->windows++;
+		}
 		b->cycle_start = now;
 		t = 0;
 		/* the next cycle waits for this one's detach to end */
@@ -572,18 +653,41 @@ void budget_tick(struct budget *b, double now)
 	/* each group's on-phase ends this far into the cycle */
 	a_end = fmax(b->info.duty * b->cycle_s, MIN_ON_S);
 	f_end = fmax(b->free_duty * b->cycle_s, MIN_ON_S);
+	/* The cycle's report point: what a report reads depends on where in
+	 * the cycle it is taken (blocks of an on-phase still in flight; blocks
+	 * freed while frees were off), and reports that drift through the
+	 * cycles would see growth that is not there. Taken at one point of
+	 * each cycle they compare like with like: as the drain ends, the last
+	 * moment frees are on, or late in the off-phase if frees stay on; the
+	 * on-phase's short-lived blocks are freed by then, and seen freed. */
+	snap = a_end + 0.75 * (b->cycle_s - a_end);
 	measuring = now < b->measure_until;
-	set_group(b, &b->free_g, measuring || b->free_duty >= 1 || t < f_end, now);
+	was_a = b->alloc_g.on;
+	was_f = b->free_g.on;
+	draining = !measuring && b->free_duty < 1 && b->free_g.on && t >= f_end && t < b->cycle_s &&
+		   drain_goes_on(b, now, t, a_end);
+	set_group(b, &b->free_g, measuring || b->free_duty >= 1 || t < f_end || draining, now);
 	set_group(b, &b->alloc_g, !measuring && (b->info.duty >= 1 || t < a_end), now);
+	if (thinning && b->alloc_g.on && !was_a)
+		gen_begin(b);
+	drained = thinning && was_f && !b->free_g.on && !b->alloc_g.on;
+	if (drained)
+		drain_end(b, t, a_end);
+	b->snap_now = thinning && (b->free_duty < 1 ? drained : t >= snap) &&
+		      b->snap_cycle != b->cycle_start;
+	if (b->snap_now)
+		b->snap_cycle = b->cycle_start;
 	meter(b);
 	/* a tick can be 50 ms late, and an on-phase is ~0.1 s: wake on time */
 	b->next_s = 0;
 	if (measuring)
 		b->next_s = b->measure_until;
+	else if (draining)
+		b->next_s = now + DRAIN_SLICE_S;
 	else if (thinning) {
-		double ends[] = { a_end, f_end, b->cycle_s };
+		double ends[] = { a_end, f_end, snap, b->cycle_s };
 
-		for (int i = 0; i < 3; i++)
+		for (int i = 0; i < 4; i++)
 			if (ends[i] > t && (!b->next_s || b->cycle_start + ends[i] < b->next_s))
 				b->next_s = b->cycle_start + ends[i];
 	}
@@ -606,6 +710,22 @@ void budget_set_loads(struct budget *b, lt_loads_fn fn, lt_hits_fn hits, void *a
 	b->loads = fn;
 	b->hits = hits;
 	b->loads_arg = arg;
+}
+
+double budget_finish_s(struct budget *b)
+{
+	if (!b)
+		return 0;
+	b->finishing = true;
+	return b->cycle_s;
+}
+
+bool budget_report_due(const struct budget *b, double since_last, double interval)
+{
+	if (!b || (b->info.duty >= 1 && b->free_duty >= 1))
+		return since_last >= interval;
+	/* at the report point of the cycle that ends the interval, or nearly */
+	return b->snap_now && since_last >= 0.75 * interval;
 }
 
 bool budget_allocs_seen_since(const struct budget *b, double t)

@@ -25,6 +25,8 @@ struct lt_budget_info {
 	double full_pct;	/* the same with every probe on */
 	double duty;		/* share of time allocation probes are on (1: always) */
 	double free_duty;	/* share of time free probes are on */
+	double drain;		/* frees thinned: the last drain's length, in on-phases */
+	double drain_survivors;	/* and the share of its on-phase's blocks still held */
 	double thinned_s;	/* time allocation probes were off so far */
 	int hot_pid;		/* -a: the process whose load set the duties (0: none) */
 };
@@ -60,6 +62,14 @@ const struct lt_budget_info *budget_info(const struct budget *b);
 /* utime + stime of process pid (0: the host's busy time), in clock ticks;
  * 0 once it is gone. */
 uint64_t budget_cpu_ticks(int pid);
+/* A report is due, since_last seconds after the last one: after the interval;
+ * while thinned, at the report point of a cycle (see budget_tick()), the
+ * first one the interval ends in (or nearly). */
+bool budget_report_due(const struct budget *b, double since_last, double interval);
+/* The run is ending and waits for a last report point: cycles go on with
+ * the duties as judged, which the final report shows. The longest wait, in
+ * seconds (a cycle; 0: no budget). */
+double budget_finish_s(struct budget *b);
 /* The allocation probes were on at some time after t (or no budget). */
 bool budget_allocs_seen_since(const struct budget *b, double t);
 void budget_free(struct budget *b);

@@ -551,6 +551,19 @@ int loader_prog_stats(struct loader *l, struct lt_prog_stats *alloc, struct lt_p
 	return 0;
 }
 
+uint64_t loader_counter(struct loader *l, unsigned int k)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *v, sum = 0;
+
+	v = ncpu > 0 ? calloc(ncpu, sizeof(*v)) : NULL;
+	if (v && !bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.lt_counters), &k, v))
+		for (int c = 0; c < ncpu; c++)
+			sum += v[c];
+	free(v);
+	return sum;
+}
+
 int loader_attach_calib(struct loader *l, const char *libc_path, int pid, unsigned int what)
 {
 	static const struct probe_spec calib[] = {

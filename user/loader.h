@@ -69,6 +69,10 @@ struct lt_prog_stats {
 };
 int loader_prog_stats(struct loader *l, struct lt_prog_stats *alloc, struct lt_prog_stats *frees);
 
+/* One lt_counters entry (enum lt_counter), summed over the CPUs; 0 if
+ * unreadable. */
+uint64_t loader_counter(struct loader *l, unsigned int k);
+
 /* --rss: the page-fault and charge-back tracepoints. 0 or -errno. */
 int loader_attach_rss(struct loader *l);
 /* Detach every probe (maps stay readable). */

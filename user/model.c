@@ -52,6 +52,7 @@ const char *const lt_counter_names[LT_CNT_MAX] = {
 	[LT_CNT_PY_WALK_FRAMES] = "py_walk_frames",
 	[LT_CNT_UW_LOOKUPS] = "uw_lookups",
 	[LT_CNT_UW_MISSES] = "uw_misses",
+	[LT_CNT_GEN_FREES] = "gen_frees",
 };
 
 void model_mark_reported(struct lt_model *m)

@@ -422,21 +422,6 @@ static void look_for_python(struct procs *ps, struct lt_pstate *p)
 	vlog("pid %u (%s): CPython %s\n", p->tgid, p->comm, python_version(p->py));
 }
 
-/* LT_CNT_NEWSTACKS_LOST, summed over the CPUs */
-static uint64_t newstacks_lost(struct procs *ps)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	__u32 k = LT_CNT_NEWSTACKS_LOST;
-	uint64_t *v, sum = 0;
-
-	v = ncpu > 0 ? calloc(ncpu, sizeof(*v)) : NULL;
-	if (v && !bpf_map_lookup_elem(bpf_map__fd(ps->skel->maps.lt_counters), &k, v))
-		for (int c = 0; c < ncpu; c++)
-			sum += v[c];
-	free(v);
-	return sum;
-}
-
 void procs_tick(struct procs *ps, double now)
 {
 	uint64_t lost;
@@ -447,7 +432,7 @@ void procs_tick(struct procs *ps, double now)
 	 * map instead, once a second at most, before their code objects go. */
 	if (now - ps->caught_up_s >= 1) {
 		ps->caught_up_s = now;
-		lost = newstacks_lost(ps);
+		lost = loader_counter(ps->ld, LT_CNT_NEWSTACKS_LOST);
 		if (lost != ps->newstacks_lost) {
 			ps->newstacks_lost = lost;
 			procs_learn_stacks(ps);

@@ -127,8 +127,9 @@ static void text_mode(FILE *f, const struct report_info *ri)
 		fprintf(f, "; THINNED: allocation probes on %.0f%% of the time (%.1f%% with all on), "
 			   "so sizes are of the traced share; %s", b->duty * 100, b->full_pct,
 			b->free_duty < 1 ? "frees thinned too: a block freed while they were off "
-					   "counts until its address is handed out again"
-					 : "frees always traced");
+					   "counts until its address is freed or handed out while "
+					   "they are on; reports taken as the drain of frees ends"
+					 : "frees always traced; reports taken late in the off-phase");
 	else if (b->thinned_s > 0)
 		fprintf(f, "; thinned for %.1fs earlier", b->thinned_s);
 	fputc('\n', f);
@@ -253,6 +254,8 @@ void report_mode_json(struct json *j, const struct report_info *ri)
 		json_double_field(j, "alloc_probe_duty", b->duty, 3);
 		json_double_field(j, "thinned_s", b->thinned_s, 2);
 		json_double_field(j, "free_probe_duty", b->free_duty, 3);
+		json_double_field(j, "drain", b->drain, 2);
+		json_double_field(j, "drain_survivors", b->drain_survivors, 3);
 		if (b->hot_pid) { /* -a: the process the duties were set for */
 			json_int_field(j, "hot_pid", b->hot_pid);
 		}

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -72,6 +73,11 @@ static int finish(struct runloop *rl, double elapsed)
 	if (d->last)
 		d->last(rl, elapsed);
 	rl->ri.final = true;
+	/* thinned, and taken off the cycle's report point: what it reads is
+	 * not comparable with the reports before it (budget_tick()); the
+	 * suspects stay as they judged them */
+	if (!budget_report_due(rl->mode.budget, INFINITY, 0))
+		aggregate_set_blind(rl->agg, true);
 	if (d->report(rl, elapsed))
 		return 1;
 	if (rl->json_out) {
@@ -93,7 +99,7 @@ int runloop_run(struct runloop *rl)
 	const struct runloop_driver *d = rl->drv;
 	const struct lt_env *env = rl->env;
 	struct leaktrace_bpf *skel = loader_skel(rl->ld);
-	double elapsed, now;
+	double elapsed, now, stop_at = -1, stop_wait = 0;
 
 	rl->rc.agg = rl->agg;
 	rl->rc.skel = skel;
@@ -110,12 +116,23 @@ int runloop_run(struct runloop *rl)
 		now = lt_now_s() - rl->start; /* the tick's work took time */
 		skel->data->bucket_ms = lt_bucket_width(now);
 		budget_tick(rl->mode.budget, now);
-		if (stop_signal || (d->done && d->done(rl)) ||
-		    (env->duration && elapsed >= env->duration))
+		if (d->done && d->done(rl))
 			break;
+		if (stop_signal || (env->duration && elapsed >= env->duration)) {
+			/* thinned: the final report waits for the cycle's report
+			 * point, so that it compares with the reports before it
+			 * (budget_tick()); a cycle at most */
+			if (stop_at < 0) {
+				stop_at = now;
+				stop_wait = budget_finish_s(rl->mode.budget);
+			}
+			if (budget_report_due(rl->mode.budget, INFINITY, 0) ||
+			    now - stop_at > stop_wait)
+				break;
+		}
 		if (d->idle && d->idle(rl, elapsed))
 			break;
-		if (lt_now_s() - rl->last_report >= env->interval) {
+		if (budget_report_due(rl->mode.budget, lt_now_s() - rl->last_report, env->interval)) {
 			aggregate_set_blind(rl->agg, !budget_allocs_seen_since(rl->mode.budget,
 									       rl->last_report - rl->start));
 			rl->last_report = lt_now_s();
