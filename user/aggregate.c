@@ -313,7 +313,7 @@ int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t 
 	tmp = a->old;
 	a->old = a->cur;
 	a->cur = tmp;
-	site_table_clear(&a->cur, a->old.n);
+	site_table_clear(&a->cur, a->old.m.n);
 	a->totals.bytes = a->totals.allocs = 0;
 	a->totals.runtime_bytes = a->totals.runtime_allocs = 0;
 	a->totals.arena_bytes = a->totals.arena_allocs = 0;
@@ -337,8 +337,8 @@ int aggregate_collect(struct aggregate *a, struct leaktrace_bpf *skel, uint64_t 
 
 	free(a->sorted);
 	free(a->fds);
-	a->sorted = calloc(a->cur.n ? a->cur.n : 1, sizeof(*a->sorted));
-	a->fds = calloc(a->cur.n ? a->cur.n : 1, sizeof(*a->fds));
+	a->sorted = calloc(a->cur.m.n ? a->cur.m.n : 1, sizeof(*a->sorted));
+	a->fds = calloc(a->cur.m.n ? a->cur.m.n : 1, sizeof(*a->fds));
 	if (!a->sorted || !a->fds)
 		return -ENOMEM;
 	a->nfds = 0;

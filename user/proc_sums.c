@@ -56,7 +56,7 @@ int proc_sums_update(struct proc_sums *ps, const struct site_table *sites)
 		qsort(ps->old, ps->nold, sizeof(*ps->old), cmp_proc_id);
 	ps->v = NULL;
 	ps->n = 0;
-	v = calloc(sites->n ? sites->n : 1, sizeof(*v));
+	v = calloc(sites->m.n ? sites->m.n : 1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	for (size_t i = 0; (sl = site_table_next(sites, &i));)

@@ -60,7 +60,6 @@ struct site_slot *site_table_get(struct site_table *t, uint64_t proc, uint64_t s
 	sl->s.caller = caller;
 	sl->s.kind = kind;
 	sl->s.oldest_ms = UINT64_MAX;
-	t->n = t->m.n;
 	return sl;
 }
 
@@ -69,7 +68,6 @@ void site_table_clear(struct site_table *t, size_t expect)
 	if (t->m.cap > 256 && expect * 8 < t->m.cap)
 		hmap_free(&t->m);
 	hmap_clear(&t->m);
-	t->n = 0;
 }
 
 struct site_slot *site_table_next(const struct site_table *t, size_t *i)
@@ -80,5 +78,4 @@ struct site_slot *site_table_next(const struct site_table *t, size_t *i)
 void site_table_free(struct site_table *t)
 {
 	hmap_free(&t->m);
-	t->n = 0;
 }

@@ -19,8 +19,7 @@ struct site_slot {
 
 /* All zeroes is an empty table (aggregate.c swaps them by value). */
 struct site_table {
-	struct hmap m;
-	size_t n;		/* sites */
+	struct hmap m;		/* of site_slot; m.n: the sites */
 };
 
 /* A site's process image as one key: tgid << 32 | epoch. */
