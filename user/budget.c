@@ -720,6 +720,11 @@ double budget_finish_s(struct budget *b)
 	return b->cycle_s;
 }
 
+bool budget_at_report_point(const struct budget *b)
+{
+	return !b || (b->info.duty >= 1 && b->free_duty >= 1) || b->snap_now;
+}
+
 bool budget_report_due(const struct budget *b, double since_last, double interval)
 {
 	if (!b || (b->info.duty >= 1 && b->free_duty >= 1))

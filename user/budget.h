@@ -62,6 +62,9 @@ const struct lt_budget_info *budget_info(const struct budget *b);
 /* utime + stime of process pid (0: the host's busy time), in clock ticks;
  * 0 once it is gone. */
 uint64_t budget_cpu_ticks(int pid);
+/* A report taken now compares with the ones before: probes not thinned (or
+ * no budget), or the last tick reached the cycle's report point. */
+bool budget_at_report_point(const struct budget *b);
 /* A report is due, since_last seconds after the last one: after the interval;
  * while thinned, at the report point of a cycle (see budget_tick()), the
  * first one the interval ends in (or nearly). */

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: MIT
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -76,7 +75,7 @@ static int finish(struct runloop *rl, double elapsed)
 	/* thinned, and taken off the cycle's report point: what it reads is
 	 * not comparable with the reports before it (budget_tick()); the
 	 * suspects stay as they judged them */
-	if (!budget_report_due(rl->mode.budget, INFINITY, 0))
+	if (!budget_at_report_point(rl->mode.budget))
 		aggregate_set_blind(rl->agg, true);
 	if (d->report(rl, elapsed))
 		return 1;
@@ -126,7 +125,7 @@ int runloop_run(struct runloop *rl)
 				stop_at = now;
 				stop_wait = budget_finish_s(rl->mode.budget);
 			}
-			if (budget_report_due(rl->mode.budget, INFINITY, 0) ||
+			if (budget_at_report_point(rl->mode.budget) ||
 			    now - stop_at > stop_wait)
 				break;
 		}
