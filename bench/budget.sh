@@ -5,9 +5,11 @@
 # leak in open_session()) untraced, and beside `leaktrace -a` with its default
 # budget, rounds interleaved. Per round: the service's slowdown, in its own
 # CPU time per request (the probes' traps run in its threads; other jobs'
-# time does not count), and leaktrace's estimate for that process (the median
-# of its per-window estimates while the service ran, from -v), side by side;
-# and where open_session() ranks among the service's suspects.
+# time does not count), and leaktrace's estimates for that process, side by
+# side: for the run (JSON processes[].probe_cost_pct, the start included:
+# what the slowdown measures) and the median of its per-window estimates while the service ran
+# (from -v, steady state); and where open_session() ranks among the
+# service's suspects.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
@@ -39,7 +41,7 @@ run_untraced() {
 	"$svc" "$secs" >"$tmp/svc.out" && cpu_of "$tmp/svc.out"
 }
 
-# -> "cpu_ns_per_request estimate_pct rank duty"
+# -> "cpu_ns_per_request run_pct window_pct rank duty"
 run_all() {
 	local s l
 	"$svc" "$secs" -w >"$tmp/svc.out" &
@@ -73,44 +75,50 @@ for line in open(log, errors="replace"):
 est = est[2:] or est
 d = json.load(open(js))
 rank = "-"
-duty = d.get("overhead", {}).get("alloc_probe_duty", 1)
+ov = d.get("overhead", {})
+duty = ov.get("alloc_probe_duty", 1)
+run = "-"
 for p in d.get("processes", []):
     if p.get("pid") != pid:
         continue
+    if "probe_cost_pct" in p:
+        run = f"{p['probe_cost_pct']:.1f}"
     sus = [s for s in p.get("stacks", []) if s.get("suspect")]
     for i, s in enumerate(sus):
         if any(f.get("function") == "open_session" for f in s.get("frames", [])):
             rank = str(i + 1)
             break
-print(cpu, f"{statistics.median(est):.1f}" if est else "-", rank, duty)
+print(cpu, run, f"{statistics.median(est):.1f}" if est else "-", rank, duty)
 EOF
 }
 
 echo "bench/budget.sh: servicebench ${secs}s, $rounds interleaved rounds, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-declare -a base=() traced=() ests=() ranks=()
+declare -a base=() traced=() ests=() wins=() ranks=()
 for ((r = 1; r <= rounds; r++)); do
 	u=$(run_untraced) || u=
-	read -r t e k duty < <(run_all) || t=
-	printf '  round %d untraced %s cpu-ns/request; -a %s cpu-ns/request, estimate %s%%, open_session() suspect #%s\n' \
-		"$r" "${u:-failed}" "${t:-failed}" "${e:--}" "${k:--}"
+	read -r t e w k duty < <(run_all) || t=
+	printf '  round %d untraced %s cpu-ns/request; -a %s cpu-ns/request, estimate %s%% for the run (windows %s%%), open_session() suspect #%s\n' \
+		"$r" "${u:-failed}" "${t:-failed}" "${e:--}" "${w:--}" "${k:--}"
 	[ -n "$u" ] && base+=("$u")
-	[ -n "$t" ] && traced+=("$t") && ests+=("$e") && ranks+=("$k")
+	[ -n "$t" ] && traced+=("$t") && ests+=("$e") && wins+=("$w") && ranks+=("$k")
 done
 [ ${#base[@]} -gt 0 ] && [ ${#traced[@]} -gt 0 ] || { echo "bench/budget.sh: runs failed" >&2; exit 1; }
-"$python" - "${base[*]}" "${traced[*]}" "${ests[*]}" "${ranks[*]}" <<'EOF'
+"$python" - "${base[*]}" "${traced[*]}" "${ests[*]}" "${ranks[*]}" "${wins[*]}" <<'EOF'
 import statistics, sys
 base = [float(v) for v in sys.argv[1].split()]
 traced = [float(v) for v in sys.argv[2].split()]
 ests = [float(v) for v in sys.argv[3].split() if v != "-"]
 ranks = sys.argv[4].split()
+wins = [float(v) for v in sys.argv[5].split() if v != "-"]
 u, t = statistics.median(base), statistics.median(traced)
 slow = (t / u - 1) * 100
 est = statistics.median(ests) if ests else float("nan")
+win = statistics.median(wins) if wins else float("nan")
 print()
-print("| config | cpu-ns/request (median) | slowdown | leaktrace's estimate | open_session() suspect rank |")
+print("| config | cpu-ns/request (median) | slowdown | leaktrace's estimate: run (windows) | open_session() suspect rank |")
 print("|---|---|---|---|---|")
 print(f"| untraced | {u:.0f} | - | - | - |")
-print(f"| leaktrace -a, default budget (5%) | {t:.0f} | {t / u:.3f}x ({slow:+.1f}%) | {est:.1f}% | {' '.join(ranks)} |")
+print(f"| leaktrace -a, default budget (5%) | {t:.0f} | {t / u:.3f}x ({slow:+.1f}%) | {est:.1f}% ({win:.1f}%) | {' '.join(ranks)} |")
 print()
 ok = t <= u * 1.05
 print(f"{'met' if ok else 'MISSED':7} -a default budget: the service <= 1.05x: {t / u:.3f}x")

@@ -1,26 +1,25 @@
 // SPDX-License-Identifier: MIT
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/wait.h>
 #include <bpf/bpf.h>
 #include "leaktrace.h"
 #include "leaktrace.skel.h"
 #include "budget.h"
+#include "calib.h"
 #include "loader.h"
 #include "log.h"
 #include "probecost.h"
 #include "procfilter.h"
+#include "runcost.h"
 
 #define WINDOW_S 1.0	/* overhead is measured over windows this long */
-#define FIRST_WINDOW_S 0.15
+#define FIRST_WINDOW_S 0.05	/* every probe on: a verdict soon */
 #define CYCLE_S 1.0	/* a thinned duty cycle's shortest period */
 #define MAX_CYCLE_S 2.5	/* and longest: each report interval should see an on-phase */
 #define MIN_ON_S 0.02
@@ -31,15 +30,20 @@
 #define MIN_CPU_NS 20e6	/* a window with less target CPU decides nothing */
 #define MEASURE_S 0.2	/* unthinned: a phase of frees alone that measures the cost */
 #define REMEASURE_S 30.0
-/* A drain goes on past its planned length while the on-phase's blocks are
- * still being freed (drain_goes_on()): up to DRAIN_MAX on-phases long, until
- * at most DRAIN_HELD of them are held or fewer than DRAIN_DYING died in the
- * last DRAIN_SLICE_S. */
+/* A drain goes on while the on-phase's blocks are still being freed
+ * (drain_goes_on()): up to DRAIN_MAX on-phases long, until at most DRAIN_HELD
+ * of them are held or fewer than DRAIN_DYING died in the last DRAIN_SLICE_S.
+ * Few held: a report at the drain's end lists no request in flight. */
 #define DRAIN_MAX 4.0
-#define DRAIN_HELD 0.05
+#define DRAIN_HELD 0.005
 #define DRAIN_DYING 0.01
 #define DRAIN_SLICE_S 0.01
 #define MIN_BIRTHS 50
+#define DRAIN_WEIGHT 0.3	/* of the last drain in the judged length */
+#define WIND_SLICE_S 0.005	/* ticks while the allocation probes leave */
+/* idle: the target ran less than IDLE_SHARE of a CPU over the last IDLE_S */
+#define IDLE_S 0.5
+#define IDLE_SHARE 0.02
 
 /* A group of probes that is switched on and off as one. */
 struct probe_group {
@@ -59,7 +63,7 @@ struct budget {
 	long clk_tck;
 	/* the current window */
 	double win_start;
-	uint64_t cpu_ticks;
+	double cpu_ns;		/* the target's CPU time at its start */
 	struct lt_prog_stats alloc, frees;
 	/* the duty cycle: allocations and frees on, then frees only (the
 	 * drain: what was allocated last is mostly freed by then), then off */
@@ -79,6 +83,10 @@ struct budget {
 	int meter_pid;		/* -a: the process with the most free hits */
 	double measure_until, measured_at;
 	double next_s;		/* the next switch, when thinning */
+	/* the allocation probes are leaving (meter()): their traps' cost at
+	 * the last tick */
+	bool winding;
+	double wind_traps;
 	/* the cycle's report point (budget_report_due()): the cycle it was
 	 * last reached in, and whether by the last tick */
 	double snap_cycle;
@@ -87,8 +95,14 @@ struct budget {
 	 * on-phase began; the last slice's start and frees */
 	uint64_t gen_c0[2];
 	double slice_at;
-	uint64_t slice_deaths;
+	uint64_t slice_births, slice_deaths;
+	double a_off_cycle;	/* the cycle the allocation probes last went off in */
+	double drain_len;	/* drains, in on-phases (decayed mean; 1 until one ends) */
 	bool finishing;		/* the run waits for a last report point */
+	/* idle (IDLE_S): nothing in flight, a report needs no report point */
+	bool idle;
+	double idle_at, idle_cpu;
+	struct runcost run;	/* the cost since the start */
 };
 
 /* What a window's costs call for. */
@@ -127,124 +141,6 @@ uint64_t budget_cpu_ticks(int pid)
 	return ut + st;
 }
 
-/*
- * The calibration child: runs n malloc(64)/free pairs per request and
- * answers with the time they took. A hot loop: what a trap costs a real
- * program beyond that (the caches and TLB it disturbs) is measured in the
- * target itself (probecost.h), and a loop that also read memory was at the
- * mercy of whatever else the machine ran. Calls go through volatile
- * pointers so that the compiler keeps every one.
- */
-static void __attribute__((noreturn)) calib_child(int rfd, int wfd)
-{
-	void *(*volatile m)(size_t) = malloc;
-	void (*volatile f)(void *) = free;
-	uint32_t n;
-
-	while (read(rfd, &n, sizeof(n)) == sizeof(n)) {
-		struct timespec a, b;
-		uint64_t ns;
-
-		clock_gettime(CLOCK_MONOTONIC, &a);
-		for (uint32_t i = 0; i < n; i++)
-			f(m(64 + (i & 1)));
-		clock_gettime(CLOCK_MONOTONIC, &b);
-		ns = (b.tv_sec - a.tv_sec) * 1000000000ULL + b.tv_nsec - a.tv_nsec;
-		if (write(wfd, &ns, sizeof(ns)) != sizeof(ns))
-			break;
-	}
-	_exit(0);
-}
-
-/* Best of CALIB_RUNS runs of n pairs, in ns per pair; < 0 on error. The
- * other jobs on a machine only ever slow a run down: the best is the
- * least disturbed. */
-#define CALIB_RUNS 11
-static double calib_run(int wfd, int rfd, uint32_t n)
-{
-	double best = -1;
-
-	for (int i = 0; i < CALIB_RUNS; i++) {
-		uint64_t ns;
-
-		if (write(wfd, &n, sizeof(n)) != sizeof(n) || read(rfd, &ns, sizeof(ns)) != sizeof(ns))
-			return -1;
-		if (best < 0 || (double)ns / n < best)
-			best = (double)ns / n;
-	}
-	return best;
-}
-
-/*
- * A trap's cost, by kind: a child times malloc/free pairs untraced, with
- * free probed (one entry trap a pair), then with malloc's entry and return
- * probed too. The BPF programs run there but return at once (the child is
- * no target); their time, from bpf_stats, is taken off, since the live
- * estimate adds the real BPF time of each program.
- */
-static int calibrate(struct budget *b, const char *libc_path)
-{
-	struct lt_prog_stats a0, f0, a1, f1, a2, f2;
-	int to_child[2] = { -1, -1 }, from_child[2] = { -1, -1 };
-	double untraced, frees, both, bpf_f, bpf_m;
-	const uint32_t n = 8000;
-	pid_t child = -1;
-	int err;
-
-	if (pipe2(to_child, O_CLOEXEC) || pipe2(from_child, O_CLOEXEC)) {
-		err = -errno;
-		goto cleanup;
-	}
-	child = fork();
-	if (child < 0) {
-		err = -errno;
-		goto cleanup;
-	}
-	if (child == 0) {
-		close(to_child[1]);
-		close(from_child[0]);
-		calib_child(to_child[0], from_child[1]);
-	}
-	close(to_child[0]);
-	close(from_child[1]);
-	to_child[0] = from_child[1] = -1;
-
-	untraced = calib_run(to_child[1], from_child[0], n);
-	err = untraced < 0 ? -EIO : loader_attach_calib(b->ld, libc_path, child, LT_CALIB_FREE);
-	err = err ?: loader_prog_stats(b->ld, &a0, &f0);
-	if (err)
-		goto cleanup;
-	frees = calib_run(to_child[1], from_child[0], n);
-	err = frees < 0 ? -EIO : loader_prog_stats(b->ld, &a1, &f1);
-	err = err ?: loader_attach_calib(b->ld, libc_path, child, LT_CALIB_MALLOC);
-	if (err)
-		goto cleanup;
-	both = calib_run(to_child[1], from_child[0], n);
-	err = both < 0 ? -EIO : loader_prog_stats(b->ld, &a2, &f2);
-	if (err)
-		goto cleanup;
-	bpf_f = (double)(f1.run_ns - f0.run_ns) / ((double)CALIB_RUNS * n);
-	bpf_m = (double)(a2.run_ns - a1.run_ns + f2.run_ns - f1.run_ns) / ((double)CALIB_RUNS * n) - bpf_f;
-	/* below 50 ns is noise: a trap costs more than that anywhere */
-	b->info.trap_ns = fmax(frees - untraced - bpf_f, 50);
-	b->info.ret_trap_ns = fmax(both - frees - bpf_m - b->info.trap_ns, 50);
-	vlog("calibration: malloc+free %.1f ns untraced, %.1f ns with free "
-	     "probed, %.1f ns with malloc too (BPF %.1f + %.1f ns): %.0f ns an entry trap, %.0f ns "
-	     "a return trap\n", untraced, frees, both, bpf_f, bpf_m, b->info.trap_ns,
-	     b->info.ret_trap_ns);
-cleanup:
-	for (int i = 0; i < 2; i++) {
-		if (to_child[i] >= 0)
-			close(to_child[i]);
-		if (from_child[i] >= 0)
-			close(from_child[i]);
-	}
-	if (child > 0)
-		waitpid(child, NULL, 0);
-	loader_drop(b->ld, LT_LINK_CALIB);
-	return err;
-}
-
 int budget_new(struct loader *ld, const char *libc_path, double budget_pct, int pid,
 	       struct budget **out)
 {
@@ -256,12 +152,15 @@ int budget_new(struct loader *ld, const char *libc_path, double budget_pct, int 
 		return -ENOMEM;
 	b->ld = ld;
 	b->stats_fd = -1;
+	runcost_init(&b->run);
 	b->pid = pid;
 	b->clk_tck = sysconf(_SC_CLK_TCK);
 	b->info.on = true;
 	b->info.budget_pct = budget_pct;
 	b->info.duty = b->info.free_duty = 1;
 	b->info.cost_factor = 1;
+	b->info.run_pct = -1;
+	b->drain_len = 1;
 	b->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 	if (b->stats_fd < 0) {
 		err = -errno;
@@ -269,7 +168,7 @@ int budget_new(struct loader *ld, const char *libc_path, double budget_pct, int 
 		     strerror(-err));
 		goto cleanup;
 	}
-	err = calibrate(b, libc_path);
+	err = calib_traps(ld, libc_path, &b->info.trap_ns, &b->info.ret_trap_ns);
 	if (err) {
 		elog("cannot calibrate the probe cost (for --max-overhead): %s\n", strerror(-err));
 		goto cleanup;
@@ -281,24 +180,47 @@ cleanup:
 	return err;
 }
 
-/* Probe hits' direct cost: BPF run time plus their traps. */
-static double direct_ns(const struct budget *b, const struct lt_prog_stats *d)
+/* Probe hits' direct cost: BPF run time, and their traps. */
+static struct lt_cost direct(const struct budget *b, const struct lt_prog_stats *d)
 {
-	return d->run_ns + (d->runs - d->rets) * b->info.trap_ns + d->rets * b->info.ret_trap_ns;
+	return (struct lt_cost){ d->run_ns, (d->runs - d->rets) * b->info.trap_ns +
+						    d->rets * b->info.ret_trap_ns };
 }
 
 /* The mean direct cost of one hit of these probes (a trap alone, if none
  * ran). */
-static double hit_ns(const struct budget *b, const struct lt_prog_stats *d)
+static struct lt_cost hit(const struct budget *b, const struct lt_prog_stats *d)
 {
-	return d->runs ? direct_ns(b, d) / d->runs : b->info.trap_ns;
+	struct lt_cost c = direct(b, d);
+
+	if (!d->runs)
+		return (struct lt_cost){ 0, b->info.trap_ns };
+	return (struct lt_cost){ c.run_ns / d->runs, c.trap_ns / d->runs };
+}
+
+/* n hits at c each */
+static struct lt_cost times(struct lt_cost c, double n)
+{
+	return (struct lt_cost){ c.run_ns * n, c.trap_ns * n };
+}
+
+static struct lt_cost plus(struct lt_cost a, struct lt_cost b)
+{
+	return (struct lt_cost){ a.run_ns + b.run_ns, a.trap_ns + b.trap_ns };
+}
+
+/* The target's CPU time, to the ns (the first window is short); the host's
+ * busy time with -a; < 0 once the target is gone. */
+static double cpu_now_ns(const struct budget *b)
+{
+	return b->pid > 0 ? probecost_cpu_ns(b->pid) : budget_cpu_ticks(0) * 1e9 / b->clk_tck;
 }
 
 /* The base a window's deltas count from: the target's CPU time and the
  * probes' run totals. */
 static void take_base(struct budget *b)
 {
-	b->cpu_ticks = budget_cpu_ticks(b->pid);
+	b->cpu_ns = cpu_now_ns(b);
 	if (loader_prog_stats(b->ld, &b->alloc, &b->frees)) {
 		memset(&b->alloc, 0, sizeof(b->alloc));
 		memset(&b->frees, 0, sizeof(b->frees));
@@ -322,14 +244,29 @@ static void account(struct probe_group *g, double now)
 	g->since = now;
 }
 
-static void set_group(struct budget *b, struct probe_group *g, bool on, double now)
+static double mono_s(void)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Switch group g on or off at now; returns the seconds that took. On, it
+ * is on from when its attach returns (the first of a cycle takes ~15 ms
+ * here: an on-phase counted from the request lost that much). */
+static double set_group(struct budget *b, struct probe_group *g, bool on, double now)
+{
+	double took = 0;
+
 	if (on == g->on)
-		return;
+		return 0;
 	if (on) {
 		/* what could not come back stays off; the rest is on */
+		double t0 = mono_s();
 		int err = loader_reattach(b->ld, g->links);
 
+		took = mono_s() - t0;
 		if (err && !b->reattach_said) {
 			wlog("cannot re-attach some %s probes: %s; their allocations are not "
 			     "traced from now on (run with -vv for which)\n",
@@ -342,21 +279,18 @@ static void set_group(struct budget *b, struct probe_group *g, bool on, double n
 		g->off_at = now;
 	}
 	g->on = on;
-	g->since = now;
+	g->since = now + took;
+	return took;
 }
 
 /*
- * Judge the window that ends at now: estimate each group's cost if always
- * on, then pick the duties that fit the budget: allocation probes first
- * (frees stay on, so nothing freed is missed); when frees alone are too
- * many, frees are thinned too, each off-phase preceded by a drain with only
- * frees on. A block freed while frees are off stays counted until the
- * allocator hands its address out again, which proves the free.
- */
-/*
  * The duties that keep the probes' cost to a CPU time of cpu_ns within the
- * budget, given their direct costs this window (alloc_ns, free_ns) and the
- * always-on costs A and F they extrapolate to.
+ * budget, given their costs this window (alloc_ns, free_ns) and the always-on
+ * costs A and F they extrapolate to: allocation probes first (frees stay on,
+ * so nothing freed is missed); when frees alone are too many, frees are
+ * thinned too, each off-phase preceded by a drain with only frees on, as
+ * long as drains have run. A block freed while frees are off stays counted
+ * until the allocator hands its address out again, which proves the free.
  */
 static void judge(const struct budget *b, double cpu_ns, double alloc_ns, double free_ns,
 		  double A, double F, struct verdict *v)
@@ -375,16 +309,16 @@ static void judge(const struct budget *b, double cpu_ns, double alloc_ns, double
 	if (F + A <= B)
 		return;
 	da = (B - F) / A; /* frees always on */
-	if (da < 0.5) {
-		/* frees on twice as long as allocations (the drain) */
-		double d2 = B / (A + 2 * F);
+	if (da < 1 / (1 + b->drain_len)) {
+		/* frees on for the on-phase and its drain, as drains have run */
+		double d2 = B / (A + (1 + b->drain_len) * F);
 
 		if (d2 > da)
-			da = d2 < 0.5 ? d2 : 0.5;
+			da = fmin(d2, 1 / (1 + b->drain_len));
 	}
 	if (da < MIN_DUTY)
 		da = MIN_DUTY;
-	v->fduty = da * 2 < 1 && (B - F) / A < da ? da * 2 : 1;
+	v->fduty = da * (1 + b->drain_len) < 1 && (B - F) / A < da ? da * (1 + b->drain_len) : 1;
 	v->da = da;
 }
 
@@ -394,7 +328,7 @@ static void judge(const struct budget *b, double cpu_ns, double alloc_ns, double
 static void judge_procs(struct budget *b, double span, const struct lt_prog_stats *da_,
 			const struct lt_prog_stats *df_, struct verdict *v)
 {
-	double a_hit = hit_ns(b, da_), f_hit = hit_ns(b, df_);
+	struct lt_cost a_hit = hit(b, da_), f_hit = hit(b, df_);
 	double sa = b->alloc_g.on_s >= MIN_ON_RATE_S ? span / fmin(b->alloc_g.on_s, span) : 0;
 	double sf = b->free_g.on_s >= MIN_ON_RATE_S ? span / fmin(b->free_g.on_s, span) : 0;
 	double k = probecost_factor(&b->pc);
@@ -402,12 +336,15 @@ static void judge_procs(struct budget *b, double span, const struct lt_prog_stat
 	struct lt_proc_load *l;
 	size_t n = b->loads(b->loads_arg, &l);
 
+	for (size_t i = 0; i < n; i++)
+		runcost_add(&b->run, l[i].pid, l[i].cpu_ns,
+			    plus(times(a_hit, l[i].alloc_runs), times(f_hit, l[i].free_runs)));
 	b->info.hot_pid = 0;
 	if (!sa || !sf)
 		return; /* a group was off all window: no rate to extrapolate */
 	for (size_t i = 0; i < n; i++) {
-		double alloc_ns = k * l[i].alloc_runs * a_hit;
-		double free_ns = k * l[i].free_runs * f_hit;
+		double alloc_ns = lt_cost_at(times(a_hit, l[i].alloc_runs), k);
+		double free_ns = lt_cost_at(times(f_hit, l[i].free_runs), k);
 		struct verdict pv;
 
 		if (l[i].cpu_ns < MIN_CPU_NS)
@@ -436,38 +373,52 @@ static void rebase_loads(struct budget *b)
 		b->loads(b->loads_arg, &l);
 }
 
-static void window_end(struct budget *b, double now)
+/* The run's cost so far: of the process the duties were last set for (-a;
+ * the host's until there is one), or of the target. */
+static void run_update(struct budget *b, double k)
+{
+	if (!b->loads || b->info.hot_pid || b->info.run_pct < 0) {
+		double pct = runcost_pct(&b->run, b->info.hot_pid, k);
+
+		if (pct >= 0)
+			b->info.run_pct = pct;
+	}
+	runcost_window_end(&b->run);
+}
+
+/* Ends the window; true if it was judged (the target ran enough). */
+static bool window_end(struct budget *b, double now)
 {
 	struct lt_prog_stats a, f, da_, df_;
-	uint64_t ticks = budget_cpu_ticks(b->pid);
-	double cpu_ns, free_ns, alloc_ns, span = now - b->win_start, A, F;
+	double cpu = cpu_now_ns(b), cpu_ns, free_ns, alloc_ns, span = now - b->win_start, A, F;
 	double k = probecost_factor(&b->pc);
 	struct verdict v;
 
 	account(&b->alloc_g, now);
 	account(&b->free_g, now);
-	if (!ticks || loader_prog_stats(b->ld, &a, &f)) {
+	if (cpu < 0 || loader_prog_stats(b->ld, &a, &f)) {
 		take_base(b);
 		rebase_loads(b);
-		return;
+		return false;
 	}
 	/* this window's runs; its end is the next one's base */
 	da_ = (struct lt_prog_stats){ a.run_ns - b->alloc.run_ns, a.runs - b->alloc.runs,
 				      a.rets - b->alloc.rets };
 	df_ = (struct lt_prog_stats){ f.run_ns - b->frees.run_ns, f.runs - b->frees.runs,
 				      f.rets - b->frees.rets };
-	cpu_ns = (double)(ticks - b->cpu_ticks) * 1e9 / b->clk_tck;
-	free_ns = k * direct_ns(b, &df_);
-	alloc_ns = k * direct_ns(b, &da_);
+	cpu_ns = cpu - b->cpu_ns;
+	free_ns = lt_cost_at(direct(b, &df_), k);
+	alloc_ns = lt_cost_at(direct(b, &da_), k);
 	b->info.cost_factor = k;
 	b->info.cost_measured = b->pc.samples > 0;
 	dlog("budget window %.2fs: target cpu %.1f ms, frees %.1f ms (%llu runs, on %.2fs), "
 	     "allocs %.1f ms (%llu runs, on %.2fs), cost x%.2f (%u phases)\n", span,
 	     cpu_ns / 1e6, free_ns / 1e6, (unsigned long long)df_.runs, b->free_g.on_s,
 	     alloc_ns / 1e6, (unsigned long long)da_.runs, b->alloc_g.on_s, k, b->pc.samples);
-	b->cpu_ticks = ticks;
+	b->cpu_ns = cpu;
 	b->alloc = a;
 	b->frees = f;
+	runcost_add(&b->run, 0, cpu_ns, plus(direct(b, &df_), direct(b, &da_)));
 	if (cpu_ns < MIN_CPU_NS) {
 		rebase_loads(b);
 		/* Idle: too little to judge, and whatever the probes cost, they
@@ -475,7 +426,8 @@ static void window_end(struct budget *b, double now)
 		 * (a request, a batch) is seen, and is judged anew. */
 		b->info.duty = fmin(1, b->info.duty * 2);
 		b->info.free_duty = b->free_duty = fmin(1, b->free_duty * 2);
-		return;
+		run_update(b, k);
+		return false;
 	}
 	if (b->alloc_g.on_s >= MIN_ON_RATE_S)
 		b->alloc_g.full_ns = alloc_ns * span / (b->alloc_g.on_s < span ? b->alloc_g.on_s : span);
@@ -498,10 +450,13 @@ static void window_end(struct budget *b, double now)
 	b->info.full_pct = v.full_pct;
 	b->info.duty = v.da;
 	b->info.free_duty = b->free_duty = v.fduty;
+	run_update(b, k);
 	if (v.da < 1)
-		vlog("probe cost %.1f%% of pid %d's CPU (%.1f%% with every probe on): allocation "
-		     "probes on %.0f%% of the time, frees %.0f%%\n", v.overhead_pct,
-		     b->info.hot_pid ?: b->pid, v.full_pct, v.da * 100, v.fduty * 100);
+		vlog("probe cost %.1f%% of pid %d's CPU (%.1f%% with every probe on, %.1f%% since "
+		     "the start): allocation probes on %.0f%% of the time, frees %.0f%%\n",
+		     v.overhead_pct, b->info.hot_pid ?: b->pid, v.full_pct, b->info.run_pct,
+		     v.da * 100, v.fduty * 100);
+	return true;
 }
 
 static void gen_counters(struct budget *b, uint64_t c[2])
@@ -519,45 +474,52 @@ static void gen_begin(struct budget *b)
 }
 
 /*
- * The drain has run its planned length (as long as the on-phase): does it go
- * on? A block of the on-phase still held when frees go off is freed unseen
- * if it dies before they are on again, and counts, as if leaked, until its
- * address is freed or handed out while they are. So the drain goes on while
- * the phase's blocks are still dying (a request's a little longer than the
- * phase), and ends once few are held or none died in the last slice: the
- * rest live long, and no drain would see them go. Its cost is counted as
- * the frees' (judge()).
+ * The on-phase is over: does its drain go on? A block of the on-phase still
+ * held when frees go off is freed unseen if it dies before they are on
+ * again, and counts, as if leaked, until its address is freed or handed out
+ * while they are. So the drain goes on while the allocation probes still
+ * hit (a detach winds down), and while the phase's blocks are still dying
+ * (a request's a little longer than the phase); it ends once few are held
+ * or none died in the last slice: the rest live long, and no drain would
+ * see them go. Blocks that die at once (a hot malloc/free loop's) need no
+ * more than the winding down. Too few blocks to tell: as long as the
+ * on-phase. Its cost is counted as the frees' (judge()).
  */
-static bool drain_goes_on(struct budget *b, double now, double t, double a_end)
+static bool drain_goes_on(struct budget *b, double now, double a_len)
 {
 	uint64_t c[2], births, deaths, dying;
+	double t = now - b->alloc_g.off_at;
+	bool born;
 
-	if (t >= a_end * (1 + DRAIN_MAX))
+	if (t >= a_len * DRAIN_MAX)
 		return false;
 	gen_counters(b, c);
 	births = c[0] - b->gen_c0[0];
 	deaths = c[1] - b->gen_c0[1];
-	if (births < MIN_BIRTHS || deaths >= births * (1 - DRAIN_HELD))
-		return false;
-	if (!b->slice_at || now - b->slice_at >= DRAIN_SLICE_S) {
-		dying = deaths - b->slice_deaths;
-		if (b->slice_at && dying < births * DRAIN_DYING)
-			return false;
-		b->slice_at = now;
-		b->slice_deaths = deaths;
-	}
-	return true;
+	if (births < MIN_BIRTHS)
+		return t < a_len;
+	if (b->slice_at && now - b->slice_at < DRAIN_SLICE_S)
+		return true;
+	born = !b->slice_at || births != b->slice_births;
+	dying = deaths - b->slice_deaths;
+	b->slice_at = now;
+	b->slice_births = births;
+	b->slice_deaths = deaths;
+	if (born)
+		return true;
+	return deaths < births * (1 - DRAIN_HELD) && dying >= births * DRAIN_DYING;
 }
 
 /* A drain ended: what it left held, and how long it ran. */
-static void drain_end(struct budget *b, double t, double a_end)
+static void drain_end(struct budget *b, double now, double a_len)
 {
 	uint64_t c[2], births, deaths;
 
 	gen_counters(b, c);
 	births = c[0] - b->gen_c0[0];
 	deaths = c[1] - b->gen_c0[1];
-	b->info.drain = a_end > 0 ? (t - a_end) / a_end : 0;
+	b->info.drain = (now - b->alloc_g.off_at) / a_len;
+	b->drain_len = b->drain_len * (1 - DRAIN_WEIGHT) + b->info.drain * DRAIN_WEIGHT;
 	b->info.drain_survivors = births && deaths < births ? (double)(births - deaths) / births : 0;
 }
 
@@ -572,14 +534,14 @@ static int snap(struct budget *b, int pid, struct pc_snap *s)
 		return -ESRCH;
 	if (!b->hits) {
 		s->free_hits = f.runs;
-		s->alloc_direct_ns = direct_ns(b, &a);
+		s->alloc = direct(b, &a);
 		return 0;
 	}
 	/* -a: the process's own hits, at every process's mean cost a hit */
 	if (b->hits(b->loads_arg, pid, &ah, &fh))
 		return -ESRCH;
 	s->free_hits = fh;
-	s->alloc_direct_ns = ah * hit_ns(b, &a);
+	s->alloc = times(hit(b, &a), ah);
 	return 0;
 }
 
@@ -594,7 +556,11 @@ static void meter(struct budget *b)
 	if (pid <= 0)
 		return;
 	probecost_track(&b->pc, pid);
-	if (b->alloc_g.on && b->free_g.on)
+	/* the first window, every probe on, is the target's start too (its
+	 * caches, a ring still filling): no pace to compare */
+	if (!b->windows)
+		ph = PC_NONE;
+	else if (b->alloc_g.on && b->free_g.on)
 		ph = PC_ALLOC_FREE;
 	else if (!b->alloc_g.on && b->free_g.on)
 		ph = PC_FREE_ONLY;
@@ -602,17 +568,34 @@ static void meter(struct budget *b)
 		return;
 	if (snap(b, pid, &s))
 		ph = PC_NONE, s = (struct pc_snap){};
+	/* A detach takes out the breakpoints over the next ms (~15 here, its
+	 * threads starting), and the probes still hit meanwhile: a phase of
+	 * frees alone counted from the request has them, and the allocation
+	 * probes' cost reads low. It begins at the first tick that saw none. */
+	if (ph == PC_FREE_ONLY && b->pc.phase == PC_ALLOC_FREE) {
+		b->winding = true;
+		b->wind_traps = s.alloc.trap_ns;
+		ph = PC_NONE;
+	} else if (ph == PC_FREE_ONLY && b->winding) {
+		b->winding = s.alloc.trap_ns != b->wind_traps;
+		b->wind_traps = s.alloc.trap_ns;
+		if (b->winding)
+			return;
+	} else {
+		b->winding = false;
+	}
 	if (lt_verbosity >= 3)
 		dlog("phase %d -> %d: cpu %.1f ms, frees %.0f, alloc direct %.1f ms\n", b->pc.phase, ph,
 		     (s.cpu_ns - b->pc.at.cpu_ns) / 1e6, s.free_hits - b->pc.at.free_hits,
-		     (s.alloc_direct_ns - b->pc.at.alloc_direct_ns) / 1e6);
+		     (s.alloc.run_ns + s.alloc.trap_ns - b->pc.at.alloc.run_ns - b->pc.at.alloc.trap_ns) /
+			     1e6);
 	probecost_phase(&b->pc, ph, &s);
 }
 
 void budget_tick(struct budget *b, double now)
 {
-	double t, lat, a_end, f_end, snap;
-	bool thinning, measuring, was_a, was_f, draining, drained;
+	double t, a_len, on_from, a_end, snap;
+	bool thinning, measuring, was_f, want_a, a_done, draining, drained;
 
 	if (!b)
 		return;
@@ -628,11 +611,18 @@ void budget_tick(struct budget *b, double now)
 	}
 	if (!b->alloc_g.on)
 		b->info.thinned_s += now - b->last_tick;
+	if (now - b->idle_at >= IDLE_S) {
+		double cpu = cpu_now_ns(b);
+
+		b->idle = cpu >= 0 && b->idle_at > 0 &&
+			  cpu - b->idle_cpu < IDLE_SHARE * (now - b->idle_at) * 1e9;
+		b->idle_at = now;
+		b->idle_cpu = cpu;
+	}
 	b->last_tick = now;
 	/* A window is one duty cycle [allocations + frees][frees only][off],
 	 * so that each measures the mix as it runs. */
 	t = now - b->cycle_start;
-	lat = loader_last_detach_s(b->ld);
 	thinning = b->info.duty < 1 || b->free_duty < 1;
 	/* the first window is short: an expensive start is cut early */
 	if (thinning ? t >= b->cycle_s
@@ -641,18 +631,23 @@ void budget_tick(struct budget *b, double now)
 			return; /* the last detach is not over: wait */
 		/* finishing: the duties stay as judged, for the final report */
 		if (!b->finishing) {
-			window_end(b, now);
+			b->windows += window_end(b, now);
 			window_start(b, now);
-			b->windows++;
 		}
 		b->cycle_start = now;
 		t = 0;
-		/* the next cycle waits for this one's detach to end */
-		b->cycle_s = fmin(fmax((lat + MIN_ON_S) / b->info.duty, CYCLE_S), MAX_CYCLE_S);
+		/* long enough for the shortest on-phase: a detach takes the
+		 * breakpoints out at once (its wait for handlers in flight goes
+		 * on behind), and a cycle that ends while one runs waits (above) */
+		b->cycle_s = fmin(fmax(MIN_ON_S / b->info.duty, CYCLE_S), MAX_CYCLE_S);
 	}
-	/* each group's on-phase ends this far into the cycle */
-	a_end = fmax(b->info.duty * b->cycle_s, MIN_ON_S);
-	f_end = fmax(b->free_duty * b->cycle_s, MIN_ON_S);
+	/* The allocation probes' on-phase: a_len from when their attach
+	 * returned, once a cycle; a_end is where it ends in the cycle. */
+	a_len = fmax(b->info.duty * b->cycle_s, MIN_ON_S);
+	on_from = fmax(b->alloc_g.since, b->cycle_start);
+	a_done = b->a_off_cycle == b->cycle_start;
+	a_end = a_done ? b->alloc_g.off_at - b->cycle_start
+		       : (b->alloc_g.on ? on_from - b->cycle_start : t) + a_len;
 	/* The cycle's report point: what a report reads depends on where in
 	 * the cycle it is taken (blocks of an on-phase still in flight; blocks
 	 * freed while frees were off), and reports that drift through the
@@ -662,17 +657,26 @@ void budget_tick(struct budget *b, double now)
 	 * on-phase's short-lived blocks are freed by then, and seen freed. */
 	snap = a_end + 0.75 * (b->cycle_s - a_end);
 	measuring = now < b->measure_until;
-	was_a = b->alloc_g.on;
 	was_f = b->free_g.on;
-	draining = !measuring && b->free_duty < 1 && b->free_g.on && t >= f_end && t < b->cycle_s &&
-		   drain_goes_on(b, now, t, a_end);
-	set_group(b, &b->free_g, measuring || b->free_duty >= 1 || t < f_end || draining, now);
-	set_group(b, &b->alloc_g, !measuring && (b->info.duty >= 1 || t < a_end), now);
-	if (thinning && b->alloc_g.on && !was_a)
-		gen_begin(b);
+	want_a = !measuring && (b->info.duty >= 1 ||
+				(!a_done && (!b->alloc_g.on || now - on_from < a_len)));
+	if (want_a) { /* frees first: nothing allocated goes unseen freed */
+		now += set_group(b, &b->free_g, true, now);
+		if (thinning && !b->alloc_g.on)
+			gen_begin(b); /* the on-phase's blocks: a generation */
+		now += set_group(b, &b->alloc_g, true, now);
+	} else if (b->alloc_g.on) {
+		set_group(b, &b->alloc_g, false, now);
+		if (thinning)
+			b->a_off_cycle = b->cycle_start;
+	}
+	draining = !measuring && b->free_duty < 1 && b->free_g.on && !b->alloc_g.on &&
+		   b->a_off_cycle == b->cycle_start && t < b->cycle_s &&
+		   drain_goes_on(b, now, a_len);
+	set_group(b, &b->free_g, measuring || b->free_duty >= 1 || b->alloc_g.on || draining, now);
 	drained = thinning && was_f && !b->free_g.on && !b->alloc_g.on;
 	if (drained)
-		drain_end(b, t, a_end);
+		drain_end(b, now, a_len);
 	b->snap_now = thinning && (b->free_duty < 1 ? drained : t >= snap) &&
 		      b->snap_cycle != b->cycle_start;
 	if (b->snap_now)
@@ -682,12 +686,12 @@ void budget_tick(struct budget *b, double now)
 	b->next_s = 0;
 	if (measuring)
 		b->next_s = b->measure_until;
-	else if (draining)
-		b->next_s = now + DRAIN_SLICE_S;
+	else if (draining || b->winding)
+		b->next_s = now + (b->winding ? WIND_SLICE_S : DRAIN_SLICE_S);
 	else if (thinning) {
-		double ends[] = { a_end, f_end, snap, b->cycle_s };
+		double ends[] = { a_end, snap, b->cycle_s };
 
-		for (int i = 0; i < 4; i++)
+		for (int i = 0; i < 3; i++)
 			if (ends[i] > t && (!b->next_s || b->cycle_start + ends[i] < b->next_s))
 				b->next_s = b->cycle_start + ends[i];
 	}
@@ -712,6 +716,15 @@ void budget_set_loads(struct budget *b, lt_loads_fn fn, lt_hits_fn hits, void *a
 	b->loads_arg = arg;
 }
 
+double budget_run_pct(const struct budget *b, int pid)
+{
+	if (!b)
+		return -1;
+	if (!b->loads)
+		return pid == b->pid ? b->info.run_pct : -1;
+	return runcost_pct(&b->run, pid, probecost_factor(&b->pc));
+}
+
 double budget_finish_s(struct budget *b)
 {
 	if (!b)
@@ -722,12 +735,13 @@ double budget_finish_s(struct budget *b)
 
 bool budget_at_report_point(const struct budget *b)
 {
-	return !b || (b->info.duty >= 1 && b->free_duty >= 1) || b->snap_now;
+	return !b || (b->info.duty >= 1 && b->free_duty >= 1) || b->snap_now || b->idle;
 }
 
 bool budget_report_due(const struct budget *b, double since_last, double interval)
 {
-	if (!b || (b->info.duty >= 1 && b->free_duty >= 1))
+	/* an idle target has nothing in flight: any moment is a report point */
+	if (!b || (b->info.duty >= 1 && b->free_duty >= 1) || b->idle)
 		return since_last >= interval;
 	/* at the report point of the cycle that ends the interval, or nearly */
 	return b->snap_now && since_last >= 0.75 * interval;
@@ -749,5 +763,6 @@ void budget_free(struct budget *b)
 		return;
 	if (b->stats_fd >= 0)
 		close(b->stats_fd);
+	runcost_free(&b->run);
 	free(b);
 }

@@ -23,6 +23,7 @@ struct lt_budget_info {
 	bool cost_measured;	/* that factor read off the target, not assumed (1) */
 	double overhead_pct;	/* estimated slowdown of the target, last window */
 	double full_pct;	/* the same with every probe on */
+	double run_pct;		/* the same since the start (runcost.h); < 0: not known */
 	double duty;		/* share of time allocation probes are on (1: always) */
 	double free_duty;	/* share of time free probes are on */
 	double drain;		/* frees thinned: the last drain's length, in on-phases */
@@ -69,6 +70,10 @@ bool budget_at_report_point(const struct budget *b);
  * while thinned, at the report point of a cycle (see budget_tick()), the
  * first one the interval ends in (or nearly). */
 bool budget_report_due(const struct budget *b, double since_last, double interval);
+/* The probes' cost to process pid since the start, in % of the time its
+ * own work took (runcost.h): the target's, or with -a any busy process's;
+ * < 0 if not known (no budget). */
+double budget_run_pct(const struct budget *b, int pid);
 /* The run is ending and waits for a last report point: cycles go on with
  * the duties as judged, which the final report shows. The longest wait, in
  * seconds (a cycle; 0: no budget). */

@@ -373,11 +373,6 @@ int links_forget_pids(struct links *l, const int *pids, size_t n)
 	return n ? drop(l, 0, pids, n) : 0;
 }
 
-double links_last_detach_s(struct links *l)
-{
-	return l->last_detach_s;
-}
-
 int links_reattach(struct links *l, unsigned int groups)
 {
 	struct timespec a, b;

@@ -93,7 +93,6 @@ int links_forget_pids(struct links *l, const int *pids, size_t n);
 /* Re-attach these groups' detached links, each that can: 0, or the first
  * failure's -errno (the others are on). */
 int links_reattach(struct links *l, unsigned int groups);
-double links_last_detach_s(struct links *l);
 bool links_detaching(struct links *l);
 /* Detach every link, and wait (detaching is slow in the kernel). */
 void links_detach(struct links *l);

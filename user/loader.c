@@ -604,11 +604,6 @@ int loader_drop(struct loader *l, unsigned int groups)
 	return links_drop(l->links, groups);
 }
 
-double loader_last_detach_s(struct loader *l)
-{
-	return links_last_detach_s(l->links);
-}
-
 int loader_reattach(struct loader *l, unsigned int groups)
 {
 	if (groups & LT_LINK_ALLOC) /* calls in flight since the detach are stale */

@@ -51,8 +51,6 @@ int loader_attach_fds(struct loader *l);
 int loader_drop(struct loader *l, unsigned int groups);
 /* Re-attach what loader_drop() detached in these groups. 0 or -errno. */
 int loader_reattach(struct loader *l, unsigned int groups);
-/* How long the last background detach took, in seconds. */
-double loader_last_detach_s(struct loader *l);
 /* A background detach is still in progress. */
 bool loader_detaching(struct loader *l);
 /* Probe free (LT_CALIB_FREE) and/or malloc's entry and return

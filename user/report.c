@@ -123,6 +123,8 @@ static void text_mode(FILE *f, const struct report_info *ri)
 		   "a return's %.0f, x%.2f %s)", b->overhead_pct, who, b->budget_pct, b->trap_ns,
 		b->ret_trap_ns, b->cost_factor,
 		b->cost_measured ? "as measured in the target" : "until measured");
+	if (b->run_pct >= 0)
+		fprintf(f, "; ~%.1f%% since the start", b->run_pct);
 	if (b->duty < 1)
 		fprintf(f, "; THINNED: allocation probes on %.0f%% of the time (%.1f%% with all on), "
 			   "so sizes are of the traced share; %s", b->duty * 100, b->full_pct,
@@ -247,6 +249,8 @@ void report_mode_json(struct json *j, const struct report_info *ri)
 		json_double_field(j, "budget_pct", b->budget_pct, 2);
 		json_double_field(j, "estimated_pct", b->overhead_pct, 2);
 		json_double_field(j, "all_probes_on_pct", b->full_pct, 2);
+		if (b->run_pct >= 0)
+			json_double_field(j, "run_pct", b->run_pct, 2);
 		json_double_field(j, "trap_ns", b->trap_ns, 1);
 		json_double_field(j, "ret_trap_ns", b->ret_trap_ns, 1);
 		json_double_field(j, "cost_factor", b->cost_factor, 2);

@@ -9,6 +9,7 @@
 struct aggregate;
 struct symbolizer;
 struct leaktrace_bpf;
+struct budget;
 
 struct report_ctx {
 	struct aggregate *agg;
@@ -17,6 +18,7 @@ struct report_ctx {
 	struct python **py;	/* CPython in the target, once found */
 	struct objects *objs;	/* --objects, or NULL */
 	struct rss *rss;	/* --rss, or NULL */
+	struct budget *budget;	/* --max-overhead's, or NULL */
 	double now_s;		/* seconds since tracing started */
 };
 

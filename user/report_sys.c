@@ -86,6 +86,8 @@ static void json_proc(struct json *j, const struct lt_sys_proc *p)
 	json_bool_field(j, "gone", p->gone);
 	json_double_field(j, "growth_bytes_per_s", p->sum.growth, 1);
 	json_int_field(j, "suspects", p->sum.nsuspects);
+	if (p->probe_cost_pct >= 0)
+		json_double_field(j, "probe_cost_pct", p->probe_cost_pct, 2);
 	report_process_json(j, &p->m, &p->ri);
 	json_obj_end(j);
 }

@@ -35,6 +35,7 @@ struct lt_sys_proc {
 	bool gone;		/* exited or exec'd */
 	bool reported;		/* its going was in an earlier report */
 	double lifetime_s;	/* once gone */
+	double probe_cost_pct;	/* the probes' cost to it since the start, % (< 0: not known) */
 	struct lt_proc_sum sum;
 	struct report_info ri;	/* the report's, narrowed to it */
 	bool has_model;		/* m holds its stacks (sys_model_build()) */

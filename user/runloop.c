@@ -102,12 +102,15 @@ int runloop_run(struct runloop *rl)
 
 	rl->rc.agg = rl->agg;
 	rl->rc.skel = skel;
+	rl->rc.budget = rl->mode.budget;
 	rl->ri.top = env->top;
 	rl->ri.min_age_s = env->min_age;
 	rl->ri.all_frames = env->native_all;
 	rl->ri.native_frames = env->native_frames;
 	rl->ri.fds = env->fds;
 	rl->ri.sample_bytes = env->sample_bytes;
+	/* the probes are on: the budget's first window starts now */
+	budget_tick(rl->mode.budget, lt_now_s() - rl->start);
 	for (;;) {
 		d->wait(rl, budget_wait_ms(rl->mode.budget, lt_now_s() - rl->start, LT_TICK_MS));
 		elapsed = lt_now_s() - rl->start;

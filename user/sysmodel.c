@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "aggregate.h"
+#include "budget.h"
 #include "model_build.h"
 #include "procs.h"
 #include "python.h"
@@ -83,6 +84,7 @@ int sys_model_build(struct report_sys *rs, struct report_ctx *rc, const struct r
 		sp->gone = p->gone;
 		sp->reported = p->reported;
 		sp->lifetime_s = p->gone_s - p->seen_s;
+		sp->probe_cost_pct = budget_run_pct(rc->budget, p->tgid);
 		sp->sum = sums[i];
 		sp->ri = *ri;
 		if (all) {

@@ -97,7 +97,9 @@ def t_lite_budget(c):
     top = first_suspect(rep)
     if leaf(top).get("function") != "leak_step":
         raise Fail(f"suspect 1 is {stack_str(top)}, want leak_step | " + summary(rep))
-    if top["bytes"] != top["allocs"] * 256 or top["allocs"] < 10:
+    # allocation probes on ~1-2% of the time, the floor: of 400 steps in
+    # 8 s, a few on-phases of 25-50 ms see one or two each
+    if top["bytes"] != top["allocs"] * 256 or top["allocs"] < 5:
         raise Fail(f"leak_step: {top['bytes']} B in {top['allocs']}, want blocks of 256 B")
     for st in rep["stacks"]:
         if leaf(st).get("function") == "churn" and (st.get("suspect") or st["allocs"] > 2):
@@ -157,34 +159,38 @@ def t_budget_estimate(c):
     """The budget's estimate against the slowdown measured from outside:
     the service (bench/servicebench.c: a little work and three allocations a
     request, one session leaked in 256) times its own CPU per request,
-    untraced and under lite mode's 5% budget, interleaved twice. The bounds
-    are wide (within the larger of 5 points and the slowdown itself): the
-    machine's other jobs move both. Its slow leak stays a suspect."""
-    base, traced, ests = [], [], []
+    untraced and under lite mode's 5% budget, interleaved twice. Its run
+    is compared with leaktrace's estimate for the run (run_pct: the start,
+    every probe on until the first verdict, included; a window's estimate
+    says what the probes cost then). The bounds are wide (within the larger
+    of 5 points and the slowdown itself): the machine's other jobs move
+    both. Its slow leak stays a suspect."""
+    base, traced, ests, wins = [], [], [], []
     for _ in range(2):
         base.append(run_service(c, 5, False)[0])
         ns, est, rep = run_service(c, 5, True)
         traced.append(ns)
-        if not est:
-            raise Fail("no window's estimate: the probes were never thinned "
-                       f"(overhead={rep.get('overhead')!r})")
-        ests.append(statistics.median(est))
+        ov = rep.get("overhead") or {}
+        if not est or "run_pct" not in ov:
+            raise Fail("no window's or run's estimate: the probes were never thinned "
+                       f"(overhead={ov!r})")
+        wins.append(statistics.median(est))
+        ests.append(ov["run_pct"])
         sus = [s for s in rep["stacks"] if s.get("suspect")][:3]
         if not any(any(f.get("function") == "open_session" for f in s["frames"]) for s in sus):
             raise Fail("open_session() is not among the top three suspects | " + summary(rep)
                        + " | reports: " + report_history(rep["_text"]))
-        ov = rep.get("overhead") or {}
         if not ov.get("cost_measured") or not 0.5 <= ov.get("cost_factor", 0) <= 5:
             raise Fail(f"overhead={ov!r}: want the probes' cost measured in the target")
     # the machine's other jobs only ever add to a run's CPU per request: the
     # least disturbed run of each kind is the steadiest reading
     slow = (min(traced) / min(base) - 1) * 100
     est = statistics.median(ests)
-    vprint(f"  slowdown {slow:.1f}% (untraced {base}, traced {traced}), estimate {est:.1f}% "
-           f"({ests})")
+    vprint(f"  slowdown {slow:.1f}% (untraced {base}, traced {traced}), estimate for the run "
+           f"{est:.1f}% ({ests}; windows' medians {wins})")
     if abs(est - slow) > max(5, abs(slow)):
         raise Fail(f"estimate {est:.1f}% against a measured slowdown of {slow:.1f}% "
-                   f"(CPU ns/request untraced {base}, traced {traced})")
+                   f"(CPU ns/request untraced {base}, traced {traced}; windows' {wins})")
 
 
 @test(60)

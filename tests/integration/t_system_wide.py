@@ -579,10 +579,18 @@ def t_system_wide_budget(c):
     p = sys_proc(rep, t.pid)
     if not p:
         raise Fail(f"churner (pid {t.pid}) is not among the processes")
+    # what the probes cost it over the run: the start (every probe on, most
+    # of its CPU) included, so above the windows' 5%, and the figure the
+    # overhead's own run_pct gives for the process it thinned for
+    cost = p.get("probe_cost_pct")
+    if cost is None or not 3 < cost < 50 or abs(cost - ov.get("run_pct", -1)) > 0.01:
+        raise Fail(f"churner's probe_cost_pct {cost!r}, the run's {ov.get('run_pct')!r}: want "
+                   "the same, between 3 and 50%")
     top = first_suspect(p)
     if leaf(top).get("function") != "leak_step":
         raise Fail(f"churner's suspect 1 is {stack_str(top)}, want leak_step")
-    if top["bytes"] != top["allocs"] * 256 or top["allocs"] < 10:
+    # allocation probes at the duty floor (as t_lite_budget): a few each cycle
+    if top["bytes"] != top["allocs"] * 256 or top["allocs"] < 5:
         raise Fail(f"leak_step: {top['bytes']} B in {top['allocs']}, want blocks of 256 B")
     for st in p["stacks"]:
         if leaf(st).get("function") == "churn" and (st.get("suspect") or st["allocs"] > 2):

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: MIT
-/* probecost: the factor read off a target's free-call rate. The target of
- * these cases makes 10 frees per µs of its own work; its allocation probes
- * take a known share of its time with both probe sets on. */
+/* probecost: the trap factor read off a target's free-call rate. The target
+ * of these cases makes 10 frees per µs of its own work; its allocation
+ * probes take a known share of its time with both probe sets on. */
 #include <math.h>
 #include "probecost.h"
 #include "unit.h"
 
 /* Cycles of [both on: 100 ms][frees only: 100 ms] at CPU time; share: the
- * allocation probes' real share of the time with both on; direct: their
- * direct cost's. */
-static double run(double share, double direct, int cycles)
+ * allocation probes' real share of the time with both on; bpf and trap:
+ * their BPF run time's and their calibrated traps'. */
+static double run(double share, double bpf, double trap, int cycles)
 {
 	struct probecost pc = {};
 	struct pc_snap s = {};
@@ -20,7 +20,8 @@ static double run(double share, double direct, int cycles)
 		probecost_phase(&pc, PC_ALLOC_FREE, &s);
 		s.cpu_ns += 100e6;
 		s.free_hits += 100e6 * (1 - share) * rate;
-		s.alloc_direct_ns += 100e6 * direct;
+		s.alloc.run_ns += 100e6 * bpf;
+		s.alloc.trap_ns += 100e6 * trap;
 		probecost_phase(&pc, PC_FREE_ONLY, &s);
 		s.cpu_ns += 100e6;
 		s.free_hits += 100e6 * rate;
@@ -31,23 +32,27 @@ static double run(double share, double direct, int cycles)
 
 UT_TEST(probecost_factor_from_the_free_rate)
 {
-	/* the probes take 30% where their traps and BPF make 15%: x2 */
-	CHECK(fabs(run(0.30, 0.15, 4) - 2.0) < 1e-6);
+	/* the probes take 30%, BPF 10% of it: their traps, calibrated at
+	 * 10%, cost twice that */
+	CHECK(fabs(run(0.30, 0.10, 0.10, 4) - 2.0) < 1e-6);
 	/* they cost what they cost directly */
-	CHECK(fabs(run(0.20, 0.20, 4) - 1.0) < 1e-6);
+	CHECK(fabs(run(0.20, 0.10, 0.10, 4) - 1.0) < 1e-6);
 	/* the trap was calibrated high for this program */
-	CHECK(fabs(run(0.10, 0.20, 4) - 0.5) < 1e-6);
+	CHECK(fabs(run(0.15, 0.10, 0.10, 4) - 0.5) < 1e-6);
+	/* BPF's share is measured, not scaled: the same drop with more of it
+	 * in BPF leaves the traps less */
+	CHECK(fabs(run(0.30, 0.20, 0.05, 4) - 2.0) < 1e-6);
 }
 
 UT_TEST(probecost_bounds)
 {
 	/* nothing to go on yet: direct costs as they are */
-	CHECK(run(0.30, 0.15, 0) == 1.0);
+	CHECK(run(0.30, 0.05, 0.10, 0) == 1.0);
 	/* allocation probes too cheap to show in the rate: not measured */
-	CHECK(run(0.001, 0.005, 8) == 1.0);
+	CHECK(run(0.001, 0.0025, 0.0025, 8) == 1.0);
 	/* a rate that rose with the probes on (other work): held at the bound */
-	CHECK(run(-0.5, 0.10, 4) == 0.5);
-	CHECK(run(0.90, 0.10, 4) == PROBECOST_MAX_FACTOR);
+	CHECK(run(-0.5, 0.05, 0.05, 4) == 0.5);
+	CHECK(run(0.90, 0.05, 0.05, 4) == PROBECOST_MAX_FACTOR);
 }
 
 UT_TEST(probecost_new_process_keeps_the_factor)
