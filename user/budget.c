@@ -17,6 +17,7 @@
 #include "probecost.h"
 #include "procfilter.h"
 #include "runcost.h"
+#include "util.h"
 
 #define WINDOW_S 1.0	/* overhead is measured over windows this long */
 #define FIRST_WINDOW_S 0.05	/* every probe on: a verdict soon */
@@ -244,14 +245,6 @@ static void account(struct probe_group *g, double now)
 	g->since = now;
 }
 
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Switch group g on or off at now; returns the seconds that took. On, it
  * is on from when its attach returns (the first of a cycle takes ~15 ms
  * here: an on-phase counted from the request lost that much). */
@@ -263,10 +256,10 @@ static double set_group(struct budget *b, struct probe_group *g, bool on, double
 		return 0;
 	if (on) {
 		/* what could not come back stays off; the rest is on */
-		double t0 = mono_s();
+		double t0 = lt_now_s();
 		int err = loader_reattach(b->ld, g->links);
 
-		took = mono_s() - t0;
+		took = lt_now_s() - t0;
 		if (err && !b->reattach_said) {
 			wlog("cannot re-attach some %s probes: %s; their allocations are not "
 			     "traced from now on (run with -vv for which)\n",
@@ -295,7 +288,7 @@ static double set_group(struct budget *b, struct probe_group *g, bool on, double
 static void judge(const struct budget *b, double cpu_ns, double alloc_ns, double free_ns,
 		  double A, double F, struct verdict *v)
 {
-	double base, B, da;
+	double base, B, da, fr = 1 + b->drain_len; /* frees on, in on-phases */
 
 	/* The trap cost is an estimate: the probes cannot take more than the
 	 * target's whole CPU time. */
@@ -309,16 +302,16 @@ static void judge(const struct budget *b, double cpu_ns, double alloc_ns, double
 	if (F + A <= B)
 		return;
 	da = (B - F) / A; /* frees always on */
-	if (da < 1 / (1 + b->drain_len)) {
+	if (da < 1 / fr) {
 		/* frees on for the on-phase and its drain, as drains have run */
-		double d2 = B / (A + (1 + b->drain_len) * F);
+		double d2 = B / (A + fr * F);
 
 		if (d2 > da)
-			da = fmin(d2, 1 / (1 + b->drain_len));
+			da = fmin(d2, 1 / fr);
 	}
 	if (da < MIN_DUTY)
 		da = MIN_DUTY;
-	v->fduty = da * (1 + b->drain_len) < 1 && (B - F) / A < da ? da * (1 + b->drain_len) : 1;
+	v->fduty = da * fr < 1 && (B - F) / A < da ? da * fr : 1;
 	v->da = da;
 }
 
